@@ -1,0 +1,41 @@
+/**
+ * GitLab database restore (runbook 000, "GitLab Database Restore"), as a dr-drill script step:
+ * find the newest backup in the bucket, stop the writers, run `backup-utility --restore`, start
+ * the writers again and wait for them. Records the data RPO from the backup's timestamp.
+ *
+ * Inputs (with.args): namespace (default gitlab), bucket (s3://...), backupId (optional: the
+ * newest in the bucket otherwise), toolbox (default gitlab-toolbox), writers (deployments to
+ * scale down while restoring).
+ */
+import type { ScriptContext } from '../../src/steps/script/run.ts';
+
+/** GitLab backup ids start with the epoch seconds: 1764036300_2026_11_25_18.5.1. */
+const BACKUP_FILE = /(\d{10})_\d{4}_\d{2}_\d{2}_[\w.-]+?_gitlab_backup\.tar$/;
+
+export default async function restoreGitlabDatabase({ args, $, log, recordRpo }: ScriptContext) {
+  const namespace = String(args.namespace ?? 'gitlab');
+  const toolbox = `deploy/${String(args.toolbox ?? 'gitlab-toolbox')}`;
+  const writers = (args.writers as string[] | undefined) ?? ['gitlab-webservice-default', 'gitlab-sidekiq-all-in-1-v2'];
+
+  let backupId = args.backupId === undefined ? undefined : String(args.backupId);
+  if (!backupId) {
+    const listing = await $`kubectl -n ${namespace} exec ${toolbox} -- s3cmd ls ${String(args.bucket)}/`;
+    const ids = listing.stdout
+      .split('\n')
+      .map((line) => BACKUP_FILE.exec(line.trim()))
+      .filter((match): match is RegExpExecArray => match !== null)
+      .map((match) => match[0].replace(/_gitlab_backup\.tar$/, ''))
+      .sort();
+    backupId = ids.at(-1);
+    if (!backupId) throw new Error(`no GitLab backup (*_gitlab_backup.tar) in ${String(args.bucket)}`);
+  }
+  const epoch = Number(backupId.split('_')[0]);
+  log.info(`restoring GitLab backup ${backupId}`);
+  recordRpo({ source: `gitlab backup ${backupId}`, dataTime: new Date(epoch * 1000) });
+
+  for (const writer of writers) await $`kubectl -n ${namespace} scale deployment/${writer} --replicas=0`;
+  await $`kubectl -n ${namespace} exec ${toolbox} -- backup-utility --restore -t ${backupId}`;
+  for (const writer of writers) await $`kubectl -n ${namespace} scale deployment/${writer} --replicas=1`;
+  for (const writer of writers) await $`kubectl -n ${namespace} rollout status deployment/${writer} --timeout=15m`;
+  return { backupId };
+}

@@ -1,0 +1,197 @@
+/**
+ * The dr-drill command line. Exit codes are decided here and only here (result/exit-codes.ts).
+ */
+import { parseArgs, type ParseArgsOptionsConfig } from 'node:util';
+import { writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { drillJsonSchema, TARGET_KINDS, type TargetKind } from '../drill/schema.ts';
+import { loadPlan, runDrill } from '../run-drill.ts';
+import { EXIT } from '../result/exit-codes.ts';
+import { readResult } from '../result/io.ts';
+import { writeReports } from '../report/write.ts';
+import { stepRegistry } from '../steps/registry.ts';
+import { FAULTS, type Fault } from '../targets/sim/world.ts';
+import { DrillError, DrillErrors, formatError } from '../util/errors.ts';
+import { formatDuration } from '../util/duration.ts';
+import { Masker } from '../util/mask.ts';
+import { VERSION } from '../version.ts';
+import { createProgressPrinter } from './progress.ts';
+import { renderPlan } from './render-plan.ts';
+
+export interface CliIo {
+  stdout: (text: string) => void;
+  stderr: (text: string) => void;
+  env: Record<string, string | undefined>;
+  /** Cancellation (first SIGINT/SIGTERM) and forced stop (second). */
+  cancelSignal?: AbortSignal;
+  forceSignal?: AbortSignal;
+  isTty?: boolean;
+}
+
+const USAGE = `dr-drill ${VERSION}: disaster-recovery drills for GitOps Kubernetes clusters
+
+Usage:
+  dr-drill run <drill.yaml> [--target T] [--out DIR] [--fault STEP=fail|hang|slow]... [--time-scale N] [--verbose] [--keep-workdir]
+  dr-drill plan <drill.yaml> [--target T]        what would run, in order, with timeouts; touches nothing
+  dr-drill validate <drill.yaml>...              check drill files; errors as file:line:column
+  dr-drill report <result.json> [--out DIR]      re-render the reports from a result
+  dr-drill schema [--out FILE]                   the JSON Schema of drill files
+  dr-drill kinds                                 the step kinds and what they do
+
+Targets: ${TARGET_KINDS.join(', ')}
+Exit codes: 0 passed · 1 a step failed · 2 an objective was missed · 3 invalid input · 4 internal error · 130 cancelled`;
+
+export async function main(argv: string[], io: CliIo): Promise<number> {
+  const [command, ...rest] = argv;
+  try {
+    switch (command) {
+      case 'run':
+        return await runCommand(rest, io);
+      case 'plan':
+        return await planCommand(rest, io);
+      case 'validate':
+        return await validateCommand(rest, io);
+      case 'report':
+        return await reportCommand(rest, io);
+      case 'schema':
+        return await schemaCommand(rest, io);
+      case 'kinds':
+        for (const kind of stepRegistry.values()) io.stdout(`${kind.kind.padEnd(18)} ${kind.summary}`);
+        return EXIT.passed;
+      case '--version':
+      case 'version':
+        io.stdout(VERSION);
+        return EXIT.passed;
+      case undefined:
+      case '--help':
+      case '-h':
+      case 'help':
+        io.stdout(USAGE);
+        return command === undefined ? EXIT.invalidInput : EXIT.passed;
+      default:
+        throw new DrillError('EUSAGE', `unknown command "${command}"`, { details: USAGE });
+    }
+  } catch (error) {
+    io.stderr(formatError(error));
+    if (error instanceof DrillError || error instanceof DrillErrors) return error instanceof DrillError && error.code === 'EINTERNAL' ? EXIT.internalError : EXIT.invalidInput;
+    io.stderr((error as Error)?.stack ?? '');
+    return EXIT.internalError;
+  }
+}
+
+function parse(args: string[], options: ParseArgsOptionsConfig) {
+  try {
+    return parseArgs({ args, options, allowPositionals: true, strict: true });
+  } catch (error) {
+    throw new DrillError('EUSAGE', (error as Error).message, { details: 'see dr-drill --help' });
+  }
+}
+
+function targetOption(value: unknown): TargetKind | undefined {
+  if (value === undefined) return undefined;
+  if (!TARGET_KINDS.includes(value as TargetKind)) throw new DrillError('EUSAGE', `unknown target "${String(value)}"`, { details: `use one of: ${TARGET_KINDS.join(', ')}` });
+  return value as TargetKind;
+}
+
+function oneDrill(positionals: string[], command: string): string {
+  if (positionals.length !== 1) throw new DrillError('EUSAGE', `${command} takes one drill file`, { details: `e.g. dr-drill ${command} drills/cold-start.yaml` });
+  return positionals[0]!;
+}
+
+async function runCommand(args: string[], io: CliIo): Promise<number> {
+  const { values, positionals } = parse(args, {
+    target: { type: 'string' },
+    out: { type: 'string', default: 'reports' },
+    fault: { type: 'string', multiple: true, default: [] },
+    'time-scale': { type: 'string' },
+    verbose: { type: 'boolean', default: false },
+    'keep-workdir': { type: 'boolean', default: false },
+  });
+  const file = oneDrill(positionals, 'run');
+  const faults = parseFaults(values.fault as string[]);
+  const timeScale = values['time-scale'] === undefined ? undefined : Number(values['time-scale']);
+  if (timeScale !== undefined && !(timeScale > 0)) throw new DrillError('EUSAGE', `--time-scale must be a positive number, got "${String(values['time-scale'])}"`);
+  const target = targetOption(values.target);
+  const masker = new Masker();
+  const print = createProgressPrinter((line) => io.stdout(masker.mask(line)), { verbose: values.verbose as boolean, color: io.isTty ?? false });
+  const outDir = values.out as string;
+  const { result, files } = await runDrill({
+    file,
+    outDir,
+    faults,
+    masker,
+    env: io.env,
+    onEvent: print,
+    keepWorkDir: values['keep-workdir'] as boolean,
+    ...(target ? { target } : {}),
+    ...(timeScale ? { timeScale } : {}),
+    ...(io.cancelSignal ? { cancelSignal: io.cancelSignal } : {}),
+    ...(io.forceSignal ? { forceSignal: io.forceSignal } : {}),
+  });
+  print({ kind: 'drill.finished', atMs: result.run.durationMs, status: result.status, reason: result.reason });
+  for (const milestone of result.milestones) {
+    io.stdout(`  RTO ${milestone.name}: ${milestone.rtoMs === undefined ? 'not reached' : formatDuration(milestone.rtoMs)}${milestone.objectiveMs === undefined ? '' : ` (objective ${formatDuration(milestone.objectiveMs)}: ${milestone.verdict})`}`);
+  }
+  for (const rpo of result.rpo) {
+    io.stdout(`  RPO ${rpo.dataClass}: ${rpo.achievedMs === undefined ? 'not measured' : formatDuration(rpo.achievedMs)}${rpo.objectiveMs === undefined ? '' : ` (objective ${formatDuration(rpo.objectiveMs)}: ${rpo.verdict})`}`);
+  }
+  io.stdout(`reports: ${files.map((written) => path.relative(process.cwd(), written) || written).join(', ')}`);
+  return result.exitCode;
+}
+
+function parseFaults(specs: string[]): Map<string, Fault> {
+  const faults = new Map<string, Fault>();
+  for (const spec of specs) {
+    const [stepId, fault] = spec.split('=');
+    if (!stepId || !FAULTS.includes(fault as Fault)) {
+      throw new DrillError('EUSAGE', `--fault "${spec}" is not STEP=${FAULTS.join('|')}`, { details: 'e.g. --fault velero-restore=fail' });
+    }
+    faults.set(stepId, fault as Fault);
+  }
+  return faults;
+}
+
+async function planCommand(args: string[], io: CliIo): Promise<number> {
+  const { values, positionals } = parse(args, { target: { type: 'string' } });
+  const target = targetOption(values.target);
+  const plan = await loadPlan(oneDrill(positionals, 'plan'), target);
+  io.stdout(renderPlan(plan));
+  return EXIT.passed;
+}
+
+async function validateCommand(args: string[], io: CliIo): Promise<number> {
+  const { positionals } = parse(args, {});
+  if (positionals.length === 0) throw new DrillError('EUSAGE', 'validate takes one or more drill files', { details: 'e.g. dr-drill validate drills/*.yaml' });
+  let failed = false;
+  for (const file of positionals) {
+    try {
+      const plan = await loadPlan(file);
+      io.stdout(`${file}: valid (${plan.steps.length} steps in ${plan.phases.length} phases, ${plan.finallySteps.length} finally)`);
+    } catch (error) {
+      failed = true;
+      io.stderr(formatError(error));
+    }
+  }
+  return failed ? EXIT.invalidInput : EXIT.passed;
+}
+
+async function reportCommand(args: string[], io: CliIo): Promise<number> {
+  const { values, positionals } = parse(args, { out: { type: 'string' } });
+  if (positionals.length !== 1) throw new DrillError('EUSAGE', 'report takes one result.json', { details: 'e.g. dr-drill report reports/result.json --out rendered/' });
+  const file = positionals[0]!;
+  const result = await readResult(file);
+  const masker = new Masker();
+  masker.addFromEnvironment(io.env);
+  const outDir = (values.out as string | undefined) ?? path.dirname(file);
+  const files = await writeReports(result, outDir, masker);
+  io.stdout(`reports: ${files.join(', ')}`);
+  return EXIT.passed;
+}
+
+async function schemaCommand(args: string[], io: CliIo): Promise<number> {
+  const { values } = parse(args, { out: { type: 'string' } });
+  const text = `${JSON.stringify(drillJsonSchema(), null, 2)}\n`;
+  if (values.out) await writeFile(values.out as string, text);
+  else io.stdout(text.trimEnd());
+  return EXIT.passed;
+}

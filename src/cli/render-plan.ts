@@ -1,0 +1,23 @@
+/** `dr-drill plan`: what would run, in order, with dependencies and timeouts. */
+import type { Plan } from '../drill/plan.ts';
+import { formatDuration } from '../util/duration.ts';
+
+export function renderPlan(plan: Plan): string {
+  const lines = [`drill ${plan.drill.name} (${plan.drill.scenario}) on target ${plan.target}`, ''];
+  for (const phase of plan.phases) {
+    lines.push(`phase ${phase.name}${phase.dependsOn.length > 0 ? ` (after ${phase.dependsOn.join(', ')})` : ''}`);
+    for (const id of phase.stepIds) {
+      const step = plan.steps.find((candidate) => candidate.id === id)!;
+      const retries = step.retries > 0 ? `, ${step.retries} retr${step.retries === 1 ? 'y' : 'ies'} from ${formatDuration(step.retryDelayMs)}` : '';
+      lines.push(`  ${step.id.padEnd(24)} ${step.kind.padEnd(18)} timeout ${formatDuration(step.timeoutMs)}${retries}${step.rpoClass ? `, RPO ${step.rpoClass}` : ''}`);
+    }
+  }
+  if (plan.finallySteps.length > 0) {
+    lines.push('finally (always runs)');
+    for (const step of plan.finallySteps) lines.push(`  ${step.id.padEnd(24)} ${step.kind.padEnd(18)} timeout ${formatDuration(step.timeoutMs)}`);
+  }
+  lines.push('', 'objectives');
+  for (const milestone of plan.milestones) lines.push(`  RTO ${milestone.name.padEnd(20)} ${milestone.objectiveMs === undefined ? 'none' : `<= ${formatDuration(milestone.objectiveMs)}`} after ${milestone.after.join(', ')}`);
+  for (const rpo of plan.rpoObjectives) lines.push(`  RPO ${rpo.dataClass.padEnd(20)} <= ${formatDuration(rpo.objectiveMs)}`);
+  return lines.join('\n');
+}

@@ -1,0 +1,51 @@
+// One fake node managed by kwok-controller (kwokctl's default annotation
+// selector), so the scheduler places pods and kwok marks them Running/Ready.
+import { CoreV1Api, type KubeConfig, type V1Node } from '@kubernetes/client-node';
+import { findCondition } from './kube.ts';
+import { waitFor } from './wait.ts';
+
+export const KWOK_NODE_ANNOTATION = 'kwok.x-k8s.io/node';
+
+export function fakeNode(name: string): V1Node {
+  return {
+    apiVersion: 'v1',
+    kind: 'Node',
+    metadata: {
+      name,
+      annotations: { [KWOK_NODE_ANNOTATION]: 'fake', 'node.alpha.kubernetes.io/ttl': '0' },
+      labels: {
+        'kubernetes.io/hostname': name,
+        'kubernetes.io/os': 'linux',
+        'kubernetes.io/arch': 'amd64',
+        'kubernetes.io/role': 'agent',
+        type: 'kwok',
+      },
+    },
+    status: {
+      allocatable: { cpu: '32', memory: '256Gi', pods: '110' },
+      capacity: { cpu: '32', memory: '256Gi', pods: '110' },
+      nodeInfo: {
+        architecture: 'amd64',
+        bootID: '',
+        containerRuntimeVersion: 'kwok',
+        kernelVersion: '',
+        kubeProxyVersion: '',
+        kubeletVersion: 'fake',
+        machineID: '',
+        operatingSystem: 'linux',
+        osImage: '',
+        systemUUID: '',
+      },
+    },
+  };
+}
+
+export async function createFakeNode(kc: KubeConfig, name = 'kwok-node-0', timeoutMs = 60_000): Promise<string> {
+  const api = kc.makeApiClient(CoreV1Api);
+  await api.createNode({ body: fakeNode(name) });
+  await waitFor(
+    async () => (findCondition(await api.readNode({ name }), 'Ready')?.status === 'True' ? true : undefined),
+    { what: `fake node ${name} Ready (kwok-controller)`, timeoutMs },
+  );
+  return name;
+}

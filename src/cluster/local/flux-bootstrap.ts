@@ -1,0 +1,131 @@
+// Points Flux at the sample repository: the flux-system namespace, a
+// GitRepository, and the layer Kustomizations from clusters/drill/*.yaml,
+// all created through @kubernetes/client-node.
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { CoreV1Api, CustomObjectsApi, loadAllYaml, type KubeConfig, type KubernetesObject } from '@kubernetes/client-node';
+import { FLUX_NAMESPACE } from './flux-controllers.ts';
+import { applyObject, findCondition, httpCode } from './kube.ts';
+import { waitFor } from './wait.ts';
+
+export const GIT_REPOSITORY_NAME = 'flux-system';
+export const KUSTOMIZE_GROUP = 'kustomize.toolkit.fluxcd.io';
+export const SOURCE_GROUP = 'source.toolkit.fluxcd.io';
+export const FLUX_API_VERSION = 'v1';
+
+export interface BootstrapOptions {
+  gitUrl: string;
+  branch: string;
+  /** Directory with the Kustomization manifests, e.g. <repo work dir>/clusters/drill */
+  clusterDir: string;
+  interval?: string;
+}
+
+export interface KustomizationSpec extends KubernetesObject {
+  spec?: { dependsOn?: Array<{ name: string; namespace?: string }>; [k: string]: unknown };
+}
+
+export function readKustomizations(clusterDir: string): KustomizationSpec[] {
+  return readdirSync(clusterDir)
+    .filter((f) => f.endsWith('.yaml') || f.endsWith('.yml'))
+    .sort()
+    .flatMap((f) => loadAllYaml(readFileSync(join(clusterDir, f), 'utf8')) as KustomizationSpec[])
+    .filter((o) => o?.kind === 'Kustomization' && o.apiVersion === `${KUSTOMIZE_GROUP}/${FLUX_API_VERSION}`);
+}
+
+/** Layer names sorted so that every Kustomization follows its dependsOn. */
+export function dependencyOrder(ks: KustomizationSpec[]): string[] {
+  const byName = new Map(ks.map((k) => [k.metadata?.name ?? '', k]));
+  const out: string[] = [];
+  const visiting = new Set<string>();
+  const visit = (name: string): void => {
+    if (out.includes(name)) return;
+    if (visiting.has(name)) throw new Error(`ELOCALCLUSTER dependsOn cycle at Kustomization ${name}`);
+    visiting.add(name);
+    for (const d of byName.get(name)?.spec?.dependsOn ?? []) if (byName.has(d.name)) visit(d.name);
+    visiting.delete(name);
+    out.push(name);
+  };
+  for (const name of byName.keys()) visit(name);
+  return out;
+}
+
+async function createOrApply(kc: KubeConfig, obj: KubernetesObject & { metadata: { name: string; namespace: string } }, plural: string): Promise<void> {
+  const [group, version] = (obj.apiVersion ?? '').split('/') as [string, string];
+  const api = kc.makeApiClient(CustomObjectsApi);
+  try {
+    await api.createNamespacedCustomObject({ group, version, namespace: obj.metadata.namespace, plural, body: obj });
+  } catch (e) {
+    if (httpCode(e) !== 409) throw e;
+    await applyObject(kc, obj); // already there (re-bootstrap): converge to the manifest
+  }
+}
+
+/** Creates flux-system, the GitRepository and the Kustomizations; returns the layer names in dependency order. */
+export async function bootstrapFlux(kc: KubeConfig, opts: BootstrapOptions): Promise<string[]> {
+  const core = kc.makeApiClient(CoreV1Api);
+  try {
+    await core.createNamespace({ body: { apiVersion: 'v1', kind: 'Namespace', metadata: { name: FLUX_NAMESPACE } } });
+  } catch (e) {
+    if (httpCode(e) !== 409) throw e;
+  }
+  await createOrApply(
+    kc,
+    {
+      apiVersion: `${SOURCE_GROUP}/${FLUX_API_VERSION}`,
+      kind: 'GitRepository',
+      metadata: { name: GIT_REPOSITORY_NAME, namespace: FLUX_NAMESPACE },
+      spec: { url: opts.gitUrl, ref: { branch: opts.branch }, interval: opts.interval ?? '30s', timeout: '20s' },
+    } as KubernetesObject & { metadata: { name: string; namespace: string } },
+    'gitrepositories',
+  );
+  const ks = readKustomizations(opts.clusterDir);
+  if (ks.length === 0) throw new Error(`ELOCALCLUSTER no Flux Kustomizations in ${opts.clusterDir}`);
+  for (const k of ks) {
+    const name = k.metadata?.name ?? '';
+    await createOrApply(kc, { ...k, metadata: { ...k.metadata, name, namespace: k.metadata?.namespace ?? FLUX_NAMESPACE } }, 'kustomizations');
+  }
+  return dependencyOrder(ks);
+}
+
+export interface KustomizationStatus {
+  name: string;
+  ready: boolean;
+  reason: string;
+  message: string;
+  lastAppliedRevision: string;
+  readyTransitionTime: string;
+}
+
+export async function getKustomizationStatus(kc: KubeConfig, name: string, namespace = FLUX_NAMESPACE): Promise<KustomizationStatus> {
+  const api = kc.makeApiClient(CustomObjectsApi);
+  const obj = (await api.getNamespacedCustomObject({ group: KUSTOMIZE_GROUP, version: FLUX_API_VERSION, namespace, plural: 'kustomizations', name })) as {
+    status?: { lastAppliedRevision?: string };
+  };
+  const ready = findCondition(obj, 'Ready');
+  return {
+    name,
+    ready: ready?.status === 'True',
+    reason: ready?.reason ?? '',
+    message: ready?.message ?? '',
+    lastAppliedRevision: obj.status?.lastAppliedRevision ?? '',
+    readyTransitionTime: ready?.lastTransitionTime ?? '',
+  };
+}
+
+/** Waits for Ready=True on a Kustomization; the timeout error carries its last Ready message. */
+export async function waitKustomizationReady(kc: KubeConfig, name: string, timeoutMs: number, namespace = FLUX_NAMESPACE): Promise<KustomizationStatus> {
+  let last: KustomizationStatus | undefined;
+  try {
+    return await waitFor(
+      async () => {
+        last = await getKustomizationStatus(kc, name, namespace);
+        return last.ready ? last : undefined;
+      },
+      { what: `Kustomization ${namespace}/${name} Ready=True`, timeoutMs, intervalMs: 250 },
+    );
+  } catch (e) {
+    const detail = last !== undefined ? ` (Ready reason ${last.reason}: ${last.message})` : '';
+    throw new Error(`${e instanceof Error ? e.message : String(e)}${detail}`);
+  }
+}

@@ -1,0 +1,90 @@
+// Reads the single version pin (test-infra/versions.json) and locates the
+// binaries that scripts/build-test-infra.ts builds into the user cache.
+import { createHash } from 'node:crypto';
+import { existsSync, readFileSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export interface ComponentPin {
+  module: string;
+  version: string;
+  /** Published version of Kubernetes staging modules (k8s.io/api ...), only for k8s.io/kubernetes. */
+  stagingVersion?: string;
+  /** Binary name -> Go package path. */
+  binaries: Record<string, string>;
+}
+
+export interface CrdPin {
+  module: string;
+  version: string;
+  /** Directory inside the module holding the CRD YAML files. */
+  dir: string;
+  /** Only these files (default: every *.yaml in dir). */
+  files?: string[];
+}
+
+export interface InfraVersions {
+  go: string;
+  components: Record<string, ComponentPin>;
+  crds: Record<string, CrdPin>;
+}
+
+export const VERSIONS_FILE = fileURLToPath(new URL('../../../test-infra/versions.json', import.meta.url));
+export const REPO_ROOT = fileURLToPath(new URL('../../../', import.meta.url));
+
+export function loadInfraVersions(file: string = VERSIONS_FILE): InfraVersions {
+  const raw = JSON.parse(readFileSync(file, 'utf8')) as Partial<InfraVersions>;
+  if (typeof raw.go !== 'string' || raw.components === undefined || raw.crds === undefined) {
+    throw new Error(`ETESTINFRA ${file} must define "go", "components" and "crds"`);
+  }
+  return raw as InfraVersions;
+}
+
+/** Root of the dr-drill cache: $DR_DRILL_CACHE or ~/.cache/dr-drill. */
+export function cacheRoot(env: NodeJS.ProcessEnv = process.env): string {
+  const fromEnv = env['DR_DRILL_CACHE'];
+  return fromEnv !== undefined && fromEnv !== '' ? fromEnv : join(homedir(), '.cache', 'dr-drill');
+}
+
+/** Directory name that changes whenever any pinned component version changes. */
+export function versionKey(v: InfraVersions): string {
+  const k8s = v.components['kubernetes']?.version ?? 'unknown';
+  const hash = createHash('sha256')
+    .update(JSON.stringify({ go: v.go, components: v.components }))
+    .digest('hex')
+    .slice(0, 10);
+  return `k8s-${k8s}-${hash}`;
+}
+
+export function binDir(v: InfraVersions = loadInfraVersions(), env: NodeJS.ProcessEnv = process.env): string {
+  return join(cacheRoot(env), 'bin', versionKey(v));
+}
+
+export function allBinaryNames(v: InfraVersions): string[] {
+  return Object.values(v.components).flatMap((c) => Object.keys(c.binaries));
+}
+
+export type InfraBinaries = Record<string, string>;
+
+/**
+ * Paths of all pinned binaries; throws ETESTINFRA naming the missing ones and the
+ * command that builds them.
+ */
+export function requireInfraBinaries(v: InfraVersions = loadInfraVersions(), env: NodeJS.ProcessEnv = process.env): InfraBinaries {
+  const dir = binDir(v, env);
+  const out: InfraBinaries = {};
+  const missing: string[] = [];
+  for (const name of allBinaryNames(v)) {
+    const p = join(dir, name);
+    if (existsSync(p)) out[name] = p;
+    else missing.push(name);
+  }
+  if (missing.length > 0) {
+    throw new Error(
+      `ETESTINFRA local cluster binaries missing in ${dir}: ${missing.join(', ')}\n` +
+        `  Build them once (Go ${v.go}+ and the Go module proxy needed): node scripts/build-test-infra.ts`,
+    );
+  }
+  return out;
+}

@@ -1,0 +1,133 @@
+// A node-less Kubernetes control plane from kwokctl's binary runtime (etcd,
+// kube-apiserver, kube-controller-manager, kube-scheduler, kwok-controller as
+// local processes), plus one fake kwok node so Deployments become Available.
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { InfraBinaries } from './infra-versions.ts';
+import { runChecked, runCommand } from './processes.ts';
+
+export interface KwokClusterOptions {
+  /** Unique per run; kwokctl cluster names must be lowercase DNS labels. */
+  name: string;
+  /** Drill-owned directory; kwok's workdir, cache and the kubeconfig go below it. */
+  dir: string;
+  binaries: InfraBinaries;
+  kubeVersion: string;
+}
+
+export interface KwokCluster {
+  name: string;
+  kubeconfigPath: string;
+  /** kwok's working directory (KWOK_WORKDIR). */
+  workDir: string;
+  /** PIDs of the control-plane processes kwokctl forked, read right after creation. */
+  pids: number[];
+  /** `kwokctl delete cluster`, then SIGKILL for any process that survived. Idempotent. */
+  delete: () => Promise<void>;
+  /** Synchronous best effort for process-exit handlers. */
+  killNow: () => void;
+}
+
+/** Binary name in test-infra/versions.json -> kwokctl configuration option. */
+const BINARY_OPTIONS: Record<string, string> = {
+  etcd: 'etcdBinary',
+  'kube-apiserver': 'kubeApiserverBinary',
+  'kube-controller-manager': 'kubeControllerManagerBinary',
+  'kube-scheduler': 'kubeSchedulerBinary',
+  kwok: 'kwokControllerBinary',
+};
+
+export function kwokctlConfig(opts: KwokClusterOptions, cacheDir: string): string {
+  const lines = [
+    'apiVersion: config.kwok.x-k8s.io/v1alpha1',
+    'kind: KwokctlConfiguration',
+    'options:',
+    '  runtime: binary',
+    '  bindAddress: 127.0.0.1',
+    `  kubeVersion: ${opts.kubeVersion}`,
+    '  quietPull: true',
+    `  cacheDir: ${JSON.stringify(cacheDir)}`,
+  ];
+  for (const [bin, option] of Object.entries(BINARY_OPTIONS)) {
+    const p = opts.binaries[bin];
+    if (p === undefined) throw new Error(`ELOCALCLUSTER binary ${bin} missing; run node scripts/build-test-infra.ts`);
+    lines.push(`  ${option}: ${JSON.stringify(p)}`);
+  }
+  return lines.join('\n') + '\n';
+}
+
+export function kwokEnv(workDir: string, kubeconfigPath: string): NodeJS.ProcessEnv {
+  return { ...process.env, KWOK_WORKDIR: workDir, KUBECONFIG: kubeconfigPath };
+}
+
+function readPids(clusterDir: string): number[] {
+  const dir = join(clusterDir, 'pids');
+  if (!existsSync(dir)) return [];
+  return readdirSync(dir)
+    .map((f) => Number.parseInt(readFileSync(join(dir, f), 'utf8').trim(), 10))
+    .filter((n) => Number.isInteger(n) && n > 0);
+}
+
+export function isPidAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+  } catch {
+    return false;
+  }
+  // A zombie still answers kill(0); treat it as gone.
+  try {
+    return !/^\S+ \(.*\) Z/.test(readFileSync(`/proc/${pid}/stat`, 'utf8'));
+  } catch {
+    return false;
+  }
+}
+
+function killAll(pids: number[]): void {
+  for (const pid of pids) {
+    try {
+      process.kill(pid, 'SIGKILL');
+    } catch {
+      // gone
+    }
+  }
+}
+
+export async function createKwokCluster(opts: KwokClusterOptions): Promise<KwokCluster> {
+  const workDir = join(opts.dir, 'kwok');
+  const kubeconfigPath = join(opts.dir, 'kubeconfig.yaml');
+  const configPath = join(opts.dir, 'kwokctl.yaml');
+  mkdirSync(workDir, { recursive: true });
+  writeFileSync(configPath, kwokctlConfig(opts, join(workDir, 'cache')));
+  writeFileSync(kubeconfigPath, '');
+  const env = kwokEnv(workDir, kubeconfigPath);
+  const kwokctl = opts.binaries['kwokctl'];
+  if (kwokctl === undefined) throw new Error('ELOCALCLUSTER kwokctl binary missing; run node scripts/build-test-infra.ts');
+  const clusterDir = join(workDir, 'clusters', opts.name);
+
+  let pids: number[] = [];
+  let deleted = false;
+  const killNow = (): void => killAll([...pids, ...readPids(clusterDir)]);
+  const del = async (): Promise<void> => {
+    if (deleted) return;
+    deleted = true;
+    const known = [...new Set([...pids, ...readPids(clusterDir)])];
+    await runCommand(kwokctl, ['--name', opts.name, 'delete', 'cluster', '--kubeconfig', kubeconfigPath], { env, timeoutMs: 60_000 });
+    // kwokctl sends SIGTERM; anything still alive after a grace period gets SIGKILL.
+    for (let i = 0; i < 50 && known.some(isPidAlive); i++) await new Promise((r) => setTimeout(r, 100));
+    killAll(known.filter(isPidAlive));
+  };
+
+  try {
+    await runChecked(
+      kwokctl,
+      ['--name', opts.name, 'create', 'cluster', '--config', configPath, '--kubeconfig', kubeconfigPath, '--timeout', '3m', '--wait', '2m'],
+      { env, timeoutMs: 240_000 },
+    );
+    pids = readPids(clusterDir);
+  } catch (e) {
+    await del().catch(() => undefined);
+    const logs = join(clusterDir, 'logs');
+    throw new Error(`${e instanceof Error ? e.message : String(e)}\n  component logs: ${logs}`);
+  }
+  return { name: opts.name, kubeconfigPath, workDir, pids, delete: del, killNow };
+}

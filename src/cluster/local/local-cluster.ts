@@ -1,0 +1,172 @@
+// The local drill cluster: a kwokctl binary-runtime control plane with one fake
+// node, Flux and Velero CRDs, real Flux controllers, and a Git smart-HTTP server
+// with the sample GitOps repository. Everything lives in one mkdtemp directory,
+// listens on 127.0.0.1 only, and stop() removes all of it (idempotent).
+import { randomBytes } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import type { KubeConfig } from '@kubernetes/client-node';
+import { registerExitCleanup } from './exit-cleanup.ts';
+import { createFakeNode } from './fake-node.ts';
+import { bootstrapFlux } from './flux-bootstrap.ts';
+import { startFluxControllers, type FluxControllers } from './flux-controllers.ts';
+import { startGitServer, type GitServer } from './git-server.ts';
+import { installCrds } from './crds.ts';
+import { loadInfraVersions, requireInfraBinaries, type InfraVersions } from './infra-versions.ts';
+import { loadKubeConfig } from './kube.ts';
+import { createKwokCluster, isPidAlive, type KwokCluster } from './kwok-cluster.ts';
+import { startLoadBalancerStatusLoop, type LbStatusLoop } from './lb-status.ts';
+import { buildSampleRepo, type SampleRepo } from './sample-repo.ts';
+import { createWorkspace, type Workspace } from './workspace.ts';
+
+export interface LocalClusterOptions {
+  /** kwokctl cluster name; default `dr-drill-<random>` (unique per run). */
+  name?: string;
+  /** Start Flux controllers, the Git server and the sample repo (default true). */
+  flux?: boolean;
+  /** Create the GitRepository and layer Kustomizations (default true; needs flux). */
+  bootstrap?: boolean;
+  /** Progress lines (default: none). */
+  log?: (line: string) => void;
+  /** Register stop() for process exit and SIGINT/SIGTERM/SIGHUP (default true). */
+  registerExitHandlers?: boolean;
+  env?: NodeJS.ProcessEnv;
+}
+
+export interface LocalGitOps {
+  /** Clone URL of the sample repository, e.g. http://127.0.0.1:41234/gitops-sample.git */
+  url: string;
+  repo: SampleRepo;
+  /** Layer Kustomization names in dependency order (empty when not bootstrapped). */
+  layers: string[];
+}
+
+export interface LocalCluster {
+  name: string;
+  kubeconfigPath: string;
+  /** The drill-owned temporary directory holding everything. */
+  dir: string;
+  kubeConfig: () => KubeConfig;
+  gitops: LocalGitOps | undefined;
+  /** PIDs of every process the cluster started (control plane and Flux). */
+  pids: () => number[];
+  /** 127.0.0.1 ports our own listeners use (Git server, Flux); kwokctl picks its own. */
+  ports: () => number[];
+  /** Milliseconds per start-up phase (monotonic clock). */
+  timings: Record<string, number>;
+  stop: () => Promise<void>;
+}
+
+export function uniqueClusterName(): string {
+  return `dr-drill-${randomBytes(4).toString('hex')}`;
+}
+
+export async function startLocalCluster(opts: LocalClusterOptions = {}): Promise<LocalCluster> {
+  const log = opts.log ?? (() => undefined);
+  const env = opts.env ?? process.env;
+  const versions: InfraVersions = loadInfraVersions();
+  const binaries = requireInfraBinaries(versions, env); // fails fast with the build command
+  const kubeVersion = versions.components['kubernetes']?.version ?? '';
+  const name = opts.name ?? uniqueClusterName();
+  const timings: Record<string, number> = {};
+  const t0 = performance.now();
+  const mark = (phase: string, since: number): void => {
+    timings[phase] = Math.round(performance.now() - since);
+    log(`${phase}: ${(timings[phase] / 1000).toFixed(1)}s`);
+  };
+
+  const ws: Workspace = createWorkspace();
+  let kwok: KwokCluster | undefined;
+  let lb: LbStatusLoop | undefined;
+  let git: GitServer | undefined;
+  let flux: FluxControllers | undefined;
+  let stopping: Promise<void> | undefined;
+  let unregister = (): void => undefined;
+
+  const stop = (): Promise<void> =>
+    (stopping ??= (async () => {
+      unregister();
+      const errors: string[] = [];
+      const attempt = async (what: string, f: (() => Promise<void>) | undefined): Promise<void> => {
+        if (f === undefined) return;
+        try {
+          await f();
+        } catch (e) {
+          errors.push(`${what}: ${e instanceof Error ? e.message : String(e)}`);
+        }
+      };
+      await attempt('flux controllers', flux?.stop);
+      await attempt('load-balancer status loop', lb?.stop);
+      await attempt('git server', git?.stop);
+      await attempt('kwokctl delete cluster', kwok?.delete);
+      await attempt('remove temp dir', async () => ws.remove());
+      if (errors.length > 0) throw new Error(`ELOCALTEARDOWN local cluster ${name}: ${errors.join('; ')}`);
+      log(`stopped ${name}, removed ${ws.root}`);
+    })());
+
+  if (opts.registerExitHandlers !== false) {
+    unregister = registerExitCleanup(stop, () => {
+      flux?.killNow();
+      kwok?.killNow();
+      ws.remove();
+    });
+  }
+
+  try {
+    log(`creating kwok cluster ${name} in ${ws.root}`);
+    let t = performance.now();
+    kwok = await createKwokCluster({ name, dir: ws.root, binaries, kubeVersion });
+    mark('controlPlane', t);
+    const kc = loadKubeConfig(kwok.kubeconfigPath);
+
+    t = performance.now();
+    await createFakeNode(kc);
+    lb = startLoadBalancerStatusLoop(kc);
+    mark('node', t);
+
+    t = performance.now();
+    const crdPins = Object.values(versions.crds);
+    const crds = await installCrds(kc, crdPins);
+    mark('crds', t);
+    log(`installed ${crds.length} CRDs`);
+
+    let gitops: LocalGitOps | undefined;
+    if (opts.flux !== false) {
+      t = performance.now();
+      const repo = await buildSampleRepo(ws.path('git'), ws.path('git-work'));
+      git = await startGitServer({ projectRoot: ws.path('git') });
+      const url = `${git.baseUrl}/${repo.name}`;
+      mark('gitServer', t);
+      t = performance.now();
+      flux = await startFluxControllers({ kubeconfigPath: kwok.kubeconfigPath, binaries, dir: ws.path('flux') });
+      mark('fluxControllers', t);
+      let layers: string[] = [];
+      if (opts.bootstrap !== false) {
+        layers = await bootstrapFlux(kc, { gitUrl: url, branch: repo.branch, clusterDir: join(repo.workDir, 'clusters', 'drill') });
+      }
+      gitops = { url, repo, layers };
+    }
+    mark('total', t0);
+
+    const k = kwok;
+    return {
+      name,
+      kubeconfigPath: k.kubeconfigPath,
+      dir: ws.root,
+      kubeConfig: () => loadKubeConfig(k.kubeconfigPath),
+      gitops,
+      pids: () => [...k.pids, ...(flux?.processes.map((p) => p.pid) ?? [])],
+      ports: () => [...(git !== undefined ? [git.port] : []), ...(flux?.ports ?? [])],
+      timings,
+      stop,
+    };
+  } catch (e) {
+    await stop().catch((te: unknown) => log(String(te)));
+    throw e;
+  }
+}
+
+/** For tests: which of the given PIDs are still alive, and whether the dir still exists. */
+export function leftovers(cluster: Pick<LocalCluster, 'pids' | 'dir'>): { pids: number[]; dirExists: boolean } {
+  return { pids: cluster.pids().filter(isPidAlive), dirExists: existsSync(cluster.dir) };
+}

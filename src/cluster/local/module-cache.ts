@@ -1,0 +1,33 @@
+// Locates a Go module's source tree in the Go module cache (downloading it
+// through GOPROXY when absent) so upstream YAML is read, never vendored.
+import { existsSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { runCommand } from './processes.ts';
+
+const cache = new Map<string, string>();
+
+export function goBinary(env: NodeJS.ProcessEnv = process.env): string {
+  return env['GO'] ?? (existsSync('/usr/local/go/bin/go') ? '/usr/local/go/bin/go' : 'go');
+}
+
+export async function goModuleDir(module: string, version: string): Promise<string> {
+  const key = `${module}@${version}`;
+  const hit = cache.get(key);
+  if (hit !== undefined) return hit;
+  const r = await runCommand(goBinary(), ['mod', 'download', '-json', key], {
+    cwd: tmpdir(),
+    env: { ...process.env, GOFLAGS: '', GOTOOLCHAIN: 'local' },
+    timeoutMs: 300_000,
+  });
+  let info: { Dir?: string; Error?: string } = {};
+  try {
+    info = JSON.parse(r.stdout) as typeof info;
+  } catch {
+    // fall through to the error below
+  }
+  if (r.code !== 0 || info.Dir === undefined) {
+    throw new Error(`ETESTINFRA cannot get Go module ${key}: ${info.Error ?? r.stderr.trim()}\n  Needs Go and GOPROXY access (or a warm module cache).`);
+  }
+  cache.set(key, info.Dir);
+  return info.Dir;
+}

@@ -1,0 +1,33 @@
+// Free TCP ports on the loopback interface.
+import { createServer } from 'node:net';
+
+export const LOOPBACK = '127.0.0.1';
+
+/** Asks the kernel for a free port on 127.0.0.1 (closed again before returning). */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.unref();
+    srv.on('error', reject);
+    srv.listen(0, LOOPBACK, () => {
+      const addr = srv.address();
+      const port = typeof addr === 'object' && addr !== null ? addr.port : 0;
+      srv.close(() => (port > 0 ? resolve(port) : reject(new Error('ELOCALCLUSTER no free port on 127.0.0.1'))));
+    });
+  });
+}
+
+/** True when something accepts TCP connections on 127.0.0.1:port. */
+export async function isListening(port: number, host: string = LOOPBACK): Promise<boolean> {
+  const { connect } = await import('node:net');
+  return new Promise((resolve) => {
+    const sock = connect({ host, port });
+    const done = (v: boolean): void => {
+      sock.destroy();
+      resolve(v);
+    };
+    sock.setTimeout(1000, () => done(false));
+    sock.once('connect', () => done(true));
+    sock.once('error', () => done(false));
+  });
+}

@@ -1,0 +1,32 @@
+// Polling with a deadline and a message that says what was awaited.
+import { setTimeout as sleep } from 'node:timers/promises';
+
+export interface WaitOptions {
+  timeoutMs: number;
+  intervalMs?: number;
+  /** What we wait for, used in the timeout error. */
+  what: string;
+  signal?: AbortSignal;
+}
+
+/**
+ * Calls `probe` until it returns a value other than undefined. The last probe
+ * error or detail is part of the timeout message (ELOCALTIMEOUT).
+ */
+export async function waitFor<T>(probe: () => Promise<T | undefined>, opts: WaitOptions): Promise<T> {
+  const deadline = performance.now() + opts.timeoutMs;
+  let last = '';
+  for (;;) {
+    opts.signal?.throwIfAborted();
+    try {
+      const v = await probe();
+      if (v !== undefined) return v;
+    } catch (e) {
+      last = e instanceof Error ? e.message : String(e);
+    }
+    if (performance.now() > deadline) {
+      throw new Error(`ELOCALTIMEOUT ${opts.what} not reached within ${Math.round(opts.timeoutMs / 1000)}s${last !== '' ? `; last error: ${last}` : ''}`);
+    }
+    await sleep(opts.intervalMs ?? 500, undefined, opts.signal !== undefined ? { signal: opts.signal } : undefined);
+  }
+}

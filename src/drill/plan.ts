@@ -1,0 +1,351 @@
+/**
+ * From a loaded drill to a validated plan: a DAG of steps with resolved timeouts, the
+ * cross-field rules (unique ids, phase dependencies without cycles, known step kinds, inputs,
+ * references), milestones and objectives. Pure: nothing here touches the world.
+ */
+import path from 'node:path';
+import type { z } from 'zod';
+import { DrillError, DrillErrors, type ErrorLocation } from '../util/errors.ts';
+import { parseDuration } from '../util/duration.ts';
+import type { StepKind } from '../steps/types.ts';
+import { referencesIn, type Reference } from './expressions.ts';
+import type { LoadedDrill } from './load.ts';
+import { formatFieldPath } from './load.ts';
+import type { DrillFile, StepSpec, TargetKind } from './schema.ts';
+
+export interface PlannedStep {
+  id: string;
+  name: string;
+  kind: string;
+  phase: string;
+  finally: boolean;
+  spec: StepSpec;
+  /** Step ids that must pass before this one starts. */
+  dependsOn: string[];
+  timeoutMs: number;
+  retries: number;
+  retryDelayMs: number;
+  rpoClass: string | undefined;
+  location: ErrorLocation;
+}
+
+export interface PlannedPhase {
+  name: string;
+  description: string | undefined;
+  dependsOn: string[];
+  stepIds: string[];
+}
+
+export interface PlannedMilestone {
+  name: string;
+  description: string | undefined;
+  after: string[];
+  objectiveMs: number | undefined;
+}
+
+export interface Plan {
+  file: string;
+  drillDir: string;
+  drill: DrillFile;
+  target: TargetKind;
+  /** Variables for this target, before expansion. */
+  variables: Record<string, string>;
+  phases: PlannedPhase[];
+  /** Steps in a valid execution order (topological). */
+  steps: PlannedStep[];
+  finallySteps: PlannedStep[];
+  milestones: PlannedMilestone[];
+  rpoObjectives: { dataClass: string; objectiveMs: number }[];
+  secretEnv: string[];
+}
+
+export type StepRegistry = ReadonlyMap<string, StepKind>;
+
+export function buildPlan(loaded: LoadedDrill, registry: StepRegistry, options: { target?: TargetKind } = {}): Plan {
+  const { spec, locate } = loaded;
+  const errors: DrillError[] = [];
+  const target = options.target ?? spec.target;
+  const fail = (code: DrillError['code'], message: string, at: (string | number)[], details: string) =>
+    errors.push(new DrillError(code, message, { details, location: locate(at) }));
+
+  // Phases: unique names, dependencies that exist, no cycles.
+  const phaseIndex = new Map<string, number>();
+  spec.phases.forEach((phase, index) => {
+    if (phaseIndex.has(phase.name)) fail('EDRILLSCHEMA', `duplicate phase name "${phase.name}"`, ['phases', index, 'name'], 'give every phase a unique name');
+    phaseIndex.set(phase.name, index);
+  });
+  const phaseDeps = spec.phases.map((phase, index) => {
+    if (phase.dependsOn === undefined) return index === 0 ? [] : [spec.phases[index - 1]!.name];
+    phase.dependsOn.forEach((dep, depIndex) => {
+      if (!phaseIndex.has(dep)) {
+        fail('EDRILLSCHEMA', `phase "${phase.name}" depends on unknown phase "${dep}"`, ['phases', index, 'dependsOn', depIndex], `use one of: ${[...phaseIndex.keys()].join(', ')}`);
+      } else if (dep === phase.name) {
+        fail('EDAGCYCLE', `phase "${phase.name}" depends on itself`, ['phases', index, 'dependsOn', depIndex], 'remove it from its own dependsOn');
+      }
+    });
+    return phase.dependsOn.filter((dep) => phaseIndex.has(dep) && dep !== phase.name);
+  });
+  const cycle = findCycle(spec.phases.map((phase) => phase.name), (name) => phaseDeps[phaseIndex.get(name)!] ?? []);
+  if (cycle) {
+    const first = phaseIndex.get(cycle[0]!)!;
+    fail('EDAGCYCLE', `phases depend on each other in a cycle: ${cycle.join(' -> ')}`, ['phases', first, 'dependsOn'], 'break the cycle: a phase cannot (indirectly) depend on itself');
+  }
+
+  // Steps: unique ids, known kinds, inputs.
+  const stepLocations = new Map<string, (string | number)[]>();
+  const phases: PlannedPhase[] = [];
+  const steps: PlannedStep[] = [];
+  const lastStepOfPhase = new Map<string, string>();
+  const planStep = (stepSpec: StepSpec, at: (string | number)[], phase: string, isFinally: boolean, dependsOn: string[]): PlannedStep => {
+    if (stepLocations.has(stepSpec.id)) {
+      fail('EDRILLSCHEMA', `duplicate step id "${stepSpec.id}"`, [...at, 'id'], `step ids must be unique in the drill; "${stepSpec.id}" is also at ${formatFieldPath(stepLocations.get(stepSpec.id)!)}`);
+    }
+    stepLocations.set(stepSpec.id, at);
+    const kind = registry.get(stepSpec.kind);
+    if (!kind) {
+      const suggestion = closest(stepSpec.kind, [...registry.keys()]);
+      fail('EUNKNOWNKIND', `unknown step kind "${stepSpec.kind}"`, [...at, 'kind'], suggestion ? `did you mean "${suggestion}"? \`dr-drill kinds\` lists every kind` : '`dr-drill kinds` lists every kind');
+    } else {
+      errors.push(...validateInputs(kind.inputs, stepSpec.with, [...at, 'with'], locate));
+    }
+    return {
+      id: stepSpec.id,
+      name: stepSpec.name ?? stepSpec.id,
+      kind: stepSpec.kind,
+      phase,
+      finally: isFinally,
+      spec: stepSpec,
+      dependsOn,
+      timeoutMs: parseDuration(stepSpec.timeout),
+      retries: stepSpec.retries,
+      retryDelayMs: parseDuration(stepSpec.retryDelay),
+      rpoClass: stepSpec.rpo,
+      location: locate(at),
+    };
+  };
+
+  const phaseOrder = cycle ? spec.phases.map((phase) => phase.name) : topologicalOrder(spec.phases.map((phase) => phase.name), (name) => phaseDeps[phaseIndex.get(name)!] ?? []);
+  for (const phaseName of phaseOrder) {
+    const index = phaseIndex.get(phaseName)!;
+    const phase = spec.phases[index]!;
+    const deps = phaseDeps[index] ?? [];
+    let previous: string[] = deps.map((dep) => lastStepOfPhase.get(dep)).filter((id): id is string => id !== undefined);
+    const stepIds: string[] = [];
+    phase.steps.forEach((stepSpec, stepIndex) => {
+      const planned = planStep(stepSpec, ['phases', index, 'steps', stepIndex], phase.name, false, previous);
+      steps.push(planned);
+      stepIds.push(planned.id);
+      previous = [planned.id];
+    });
+    lastStepOfPhase.set(phase.name, stepIds[stepIds.length - 1]!);
+    phases.push({ name: phase.name, description: phase.description, dependsOn: deps, stepIds });
+  }
+  const finallySteps = spec.finally.map((stepSpec, index) => planStep(stepSpec, ['finally', index], 'finally', true, []));
+
+  // References: steps.X must run before; roots must exist.
+  const ancestors = ancestorsOf(steps);
+  const variables = { ...spec.variables, ...(spec.targets[target]?.variables ?? {}) };
+  for (const step of [...steps, ...finallySteps]) {
+    const at = stepLocations.get(step.id)!;
+    for (const reference of referencesIn(step.spec.with)) {
+      const problem = checkReference(reference, step, ancestors, stepLocations, variables);
+      if (problem) fail('EUNKNOWNREF', `step "${step.id}": ${problem.message}`, [...at, 'with'], problem.fix);
+    }
+  }
+  Object.entries(variables).forEach(([name, value]) => {
+    for (const reference of referencesIn(value)) {
+      if (!['env', 'run', 'drill', 'target'].includes(reference.path[0]!)) {
+        fail('EUNKNOWNREF', `variable "${name}" refers to ${reference.text}`, ['variables', name], 'variables may only use ${env.X}, ${run.*}, ${drill.*} and ${target.kind}');
+      }
+    }
+  });
+
+  // Milestones and objectives.
+  const milestones: PlannedMilestone[] = Object.entries(spec.milestones).map(([name, milestone]) => {
+    milestone.after.forEach((stepId, index) => {
+      if (!stepLocations.has(stepId) || finallySteps.some((step) => step.id === stepId)) {
+        fail('EUNKNOWNREF', `milestone "${name}" names unknown step "${stepId}"`, ['milestones', name, 'after', index], `use ids of steps in phases: ${closest(stepId, steps.map((step) => step.id)) ?? steps[0]?.id ?? ''}`);
+      }
+    });
+    const objective = spec.objectives.rto[name];
+    return { name, description: milestone.description, after: milestone.after, objectiveMs: objective === undefined ? undefined : parseDuration(objective) };
+  });
+  for (const name of Object.keys(spec.objectives.rto)) {
+    if (!(name in spec.milestones)) {
+      fail('EUNKNOWNREF', `RTO objective for unknown milestone "${name}"`, ['objectives', 'rto', name], `define it under milestones: (known: ${Object.keys(spec.milestones).join(', ') || 'none'})`);
+    }
+  }
+  const rpoObjectives = Object.entries(spec.objectives.rpo).map(([dataClass, objective]) => ({ dataClass, objectiveMs: parseDuration(objective) }));
+  for (const step of [...steps, ...finallySteps]) {
+    if (step.rpoClass && !(step.rpoClass in spec.objectives.rpo)) {
+      fail('EUNKNOWNREF', `step "${step.id}" records RPO for data class "${step.rpoClass}" that has no objective`, [...stepLocations.get(step.id)!, 'rpo'], `add it under objectives.rpo or use one of: ${Object.keys(spec.objectives.rpo).join(', ') || 'none'}`);
+    }
+  }
+
+  if (errors.length > 0) throw new DrillErrors(errors);
+  return {
+    file: loaded.file,
+    drillDir: path.dirname(path.resolve(loaded.file)),
+    drill: spec,
+    target,
+    variables,
+    phases,
+    steps,
+    finallySteps,
+    milestones,
+    rpoObjectives,
+    secretEnv: spec.secrets,
+  };
+}
+
+/**
+ * Validate inputs as far as they are known before the run: problems at fields whose value holds
+ * a `${steps...}` or `${run...}` expression are left to the run, where the value exists.
+ */
+function validateInputs(schema: z.ZodType, inputs: Record<string, unknown>, at: (string | number)[], locate: LoadedDrill['locate']): DrillError[] {
+  const result = schema.safeParse(inputs);
+  if (result.success) return [];
+  return result.error.issues
+    .filter((issue) => !hasExpressionAt(inputs, issue.path))
+    .map((issue) => {
+      const issuePath = issue.path.filter((part): part is string | number => typeof part !== 'symbol');
+      const fieldPath = [...at, ...issuePath];
+      const message =
+        issue.code === 'unrecognized_keys'
+          ? `unknown input "${issue.keys.join('", "')}"`
+          : issue.code === 'invalid_type' && getAt(inputs, issuePath) === undefined
+            ? `missing required input "${formatFieldPath(issuePath)}"`
+            : `${formatFieldPath(issuePath)}: ${issue.message.replace(/^Invalid input: /, '')}`;
+      return new DrillError('EINPUT', message, {
+        details: 'see `dr-drill kinds` for the inputs of each step kind',
+        location: locate(issue.code === 'unrecognized_keys' ? [...fieldPath, issue.keys[0] ?? ''] : fieldPath),
+      });
+    });
+}
+
+function hasExpressionAt(inputs: unknown, issuePath: readonly PropertyKey[]): boolean {
+  for (let length = issuePath.length; length >= 0; length--) {
+    const value = getAt(inputs, issuePath.slice(0, length));
+    if (typeof value === 'string') return referencesIn(value).length > 0;
+    if (value !== undefined) return false;
+  }
+  return false;
+}
+
+function getAt(value: unknown, at: readonly PropertyKey[]): unknown {
+  let current = value;
+  for (const part of at) {
+    if (current === null || typeof current !== 'object') return undefined;
+    current = (current as Record<PropertyKey, unknown>)[part];
+  }
+  return current;
+}
+
+function checkReference(
+  reference: Reference,
+  step: PlannedStep,
+  ancestors: Map<string, Set<string>>,
+  stepLocations: Map<string, unknown>,
+  variables: Record<string, string>,
+): { message: string; fix: string } | undefined {
+  const [root, name, third] = reference.path;
+  switch (root) {
+    case 'steps': {
+      if (!name || third !== 'outputs' || reference.path.length < 4) {
+        return { message: `malformed reference ${reference.text}`, fix: 'write ${steps.<id>.outputs.<key>}' };
+      }
+      if (!stepLocations.has(name)) return { message: `${reference.text} names unknown step "${name}"`, fix: 'use the id of a step that runs before this one' };
+      if (!step.finally && !ancestors.get(step.id)?.has(name)) {
+        return { message: `${reference.text} refers to step "${name}", which does not finish before this step`, fix: 'move the step after it, or add its phase to this phase\'s dependsOn' };
+      }
+      return undefined;
+    }
+    case 'vars':
+      if (!name || !(name in variables)) return { message: `${reference.text}: variable "${name}" is not defined`, fix: 'add it under variables:' };
+      return undefined;
+    case 'env':
+    case 'run':
+    case 'drill':
+    case 'target':
+      return name ? undefined : { message: `malformed reference ${reference.text}`, fix: `write \${${root}.<name>}` };
+    default:
+      return { message: `unknown expression root in ${reference.text}`, fix: 'use env, vars, steps, run, drill or target' };
+  }
+}
+
+function ancestorsOf(steps: PlannedStep[]): Map<string, Set<string>> {
+  const result = new Map<string, Set<string>>();
+  for (const step of steps) {
+    const set = new Set<string>();
+    for (const dep of step.dependsOn) {
+      set.add(dep);
+      for (const ancestor of result.get(dep) ?? []) set.add(ancestor);
+    }
+    result.set(step.id, set);
+  }
+  return result;
+}
+
+export function findCycle(nodes: string[], depsOf: (node: string) => string[]): string[] | undefined {
+  const state = new Map<string, 'visiting' | 'done'>();
+  const stack: string[] = [];
+  const visit = (node: string): string[] | undefined => {
+    if (state.get(node) === 'done') return undefined;
+    if (state.get(node) === 'visiting') return [...stack.slice(stack.indexOf(node)), node];
+    state.set(node, 'visiting');
+    stack.push(node);
+    for (const dep of depsOf(node)) {
+      const cycle = visit(dep);
+      if (cycle) return cycle;
+    }
+    stack.pop();
+    state.set(node, 'done');
+    return undefined;
+  };
+  for (const node of nodes) {
+    const cycle = visit(node);
+    if (cycle) return cycle.reverse();
+  }
+  return undefined;
+}
+
+function topologicalOrder(nodes: string[], depsOf: (node: string) => string[]): string[] {
+  const order: string[] = [];
+  const seen = new Set<string>();
+  const visit = (node: string) => {
+    if (seen.has(node)) return;
+    seen.add(node);
+    depsOf(node).forEach(visit);
+    order.push(node);
+  };
+  nodes.forEach(visit);
+  return order;
+}
+
+/** The candidate within edit distance 3, for "did you mean" hints. */
+export function closest(word: string, candidates: string[]): string | undefined {
+  let best: string | undefined;
+  let bestDistance = 4;
+  for (const candidate of candidates) {
+    const distance = editDistance(word, candidate);
+    if (distance < bestDistance) {
+      best = candidate;
+      bestDistance = distance;
+    }
+  }
+  return best;
+}
+
+function editDistance(a: string, b: string): number {
+  const row = Array.from({ length: b.length + 1 }, (_, index) => index);
+  for (let i = 1; i <= a.length; i++) {
+    let previous = row[0]!;
+    row[0] = i;
+    for (let j = 1; j <= b.length; j++) {
+      const current = row[j]!;
+      row[j] = Math.min(row[j]! + 1, row[j - 1]! + 1, previous + (a[i - 1] === b[j - 1] ? 0 : 1));
+      previous = current;
+    }
+  }
+  return row[b.length]!;
+}

@@ -1,0 +1,68 @@
+/** summary.md: what a person needs in ten seconds — verdict, RTO and RPO against objectives, slowest steps. */
+import type { DrillResult, StepResult, Verdict } from '../result/model.ts';
+import { formatDuration } from '../util/duration.ts';
+
+const STATUS_ICON: Record<DrillResult['status'], string> = { passed: '✅', failed: '❌', cancelled: '⚠️', error: '💥' };
+const VERDICT_TEXT: Record<Verdict, string> = { met: '✅ met', missed: '❌ missed', 'not-reached': '❌ not reached', 'no-objective': '—' };
+const STEP_ICON: Record<StepResult['status'], string> = { passed: '✅', failed: '❌', 'timed-out': '⏱️', cancelled: '⚠️', skipped: '⏭️', 'not-run': '⏭️' };
+
+export function renderMarkdown(result: DrillResult, options: { slowest?: number } = {}): string {
+  const lines: string[] = [];
+  const speed = result.run.timeScale !== 1 ? ` (simulated, replayed ${result.run.timeScale}× faster)` : '';
+  lines.push(`## ${STATUS_ICON[result.status]} DR drill \`${result.drill.name}\` ${result.status} on \`${result.run.target}\``);
+  lines.push('');
+  lines.push(`${escapeCell(result.reason)}.`);
+  lines.push('');
+  lines.push(`Scenario **${result.drill.scenario}** · T0 ${result.run.startedAt} · drill time ${formatDuration(result.run.durationMs)}${speed} · run \`${result.run.id}\``);
+  lines.push('');
+
+  if (result.milestones.length > 0) {
+    lines.push('| Milestone | Achieved RTO | Objective | Verdict | Critical path |', '| --- | ---: | ---: | --- | --- |');
+    for (const milestone of result.milestones) {
+      lines.push(
+        `| ${milestone.name} | ${milestone.rtoMs === undefined ? 'not reached' : formatDuration(milestone.rtoMs)} | ${milestone.objectiveMs === undefined ? '—' : formatDuration(milestone.objectiveMs)} | ${VERDICT_TEXT[milestone.verdict]} | ${milestone.criticalPath.join(' → ') || '—'} |`,
+      );
+    }
+    lines.push('');
+  }
+  if (result.rpo.length > 0) {
+    lines.push('| Data class | Achieved RPO | Objective | Verdict | Oldest restored data |', '| --- | ---: | ---: | --- | --- |');
+    for (const rpo of result.rpo) {
+      const oldest = rpo.samples.reduce<(typeof rpo.samples)[number] | undefined>((worst, sample) => (!worst || sample.ageMs > worst.ageMs ? sample : worst), undefined);
+      lines.push(
+        `| ${rpo.dataClass} | ${rpo.achievedMs === undefined ? 'not measured' : formatDuration(rpo.achievedMs)} | ${rpo.objectiveMs === undefined ? '—' : formatDuration(rpo.objectiveMs)} | ${VERDICT_TEXT[rpo.verdict]} | ${oldest ? escapeCell(oldest.source) : '—'} |`,
+      );
+    }
+    lines.push('');
+  }
+
+  const problems = result.steps.filter((step) => step.status !== 'passed' && step.status !== 'skipped' && step.status !== 'not-run');
+  if (problems.length > 0) {
+    lines.push('### What went wrong', '');
+    for (const step of problems) {
+      lines.push(`- ${STEP_ICON[step.status]} **${step.id}**${step.finally ? ' (teardown)' : ''} ${step.status}: ${escapeCell(step.error?.message ?? '')}${step.logFile ? ` — log: \`${step.logFile}\`` : ''}`);
+    }
+    const notRun = result.steps.filter((step) => step.status === 'skipped' || step.status === 'not-run');
+    if (notRun.length > 0) lines.push(`- ⏭️ not run: ${notRun.map((step) => step.id).join(', ')}`);
+    lines.push('');
+  }
+
+  const slowest = result.steps
+    .filter((step) => step.durationMs !== undefined)
+    .sort((a, b) => (b.durationMs ?? 0) - (a.durationMs ?? 0))
+    .slice(0, options.slowest ?? 5);
+  if (slowest.length > 0) {
+    lines.push('<details><summary>Slowest steps</summary>', '', '| Step | Phase | Duration | Status |', '| --- | --- | ---: | --- |');
+    for (const step of slowest) lines.push(`| ${step.id} | ${step.phase} | ${formatDuration(step.durationMs ?? 0)} | ${STEP_ICON[step.status]} ${step.status} |`);
+    lines.push('', '</details>', '');
+  }
+  const teardown = result.steps.filter((step) => step.finally);
+  if (teardown.length > 0) {
+    lines.push(`Teardown: ${teardown.map((step) => `${STEP_ICON[step.status]} ${step.id}`).join(', ')}`, '');
+  }
+  return `${lines.join('\n').trimEnd()}\n`;
+}
+
+function escapeCell(text: string): string {
+  return text.replace(/\|/g, '\\|').replace(/\r?\n/g, ' ');
+}

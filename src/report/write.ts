@@ -1,0 +1,26 @@
+/** Write every report of a result into a directory; each file passes the masker once more. */
+import { mkdir, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import type { DrillResult } from '../result/model.ts';
+import { serializeResult } from '../result/io.ts';
+import type { Masker } from '../util/mask.ts';
+import { renderJunit } from './junit.ts';
+import { renderMarkdown } from './markdown.ts';
+
+export const REPORT_FILES = { result: 'result.json', junit: 'junit.xml', summary: 'summary.md' } as const;
+
+export async function writeReports(result: DrillResult, outDir: string, masker: Masker, options: { reportDirForAttachments?: string } = {}): Promise<string[]> {
+  await mkdir(outDir, { recursive: true });
+  const files: [string, string][] = [
+    [REPORT_FILES.result, serializeResult(result)],
+    [REPORT_FILES.junit, renderJunit(result, options.reportDirForAttachments ? { reportDir: options.reportDirForAttachments } : {})],
+    [REPORT_FILES.summary, renderMarkdown(result)],
+  ];
+  const written: string[] = [];
+  for (const [name, content] of files) {
+    const file = path.join(outDir, name);
+    await writeFile(file, masker.mask(content));
+    written.push(file);
+  }
+  return written;
+}

@@ -1,0 +1,122 @@
+/**
+ * The result of one drill run: the single source of truth. Every report (JUnit, Markdown,
+ * OpenMetrics, trend, CI summaries) is rendered from this and nothing else. Bump
+ * RESULT_SCHEMA_VERSION on any incompatible change and keep `readResult` able to read old ones.
+ */
+export const RESULT_SCHEMA_VERSION = 1;
+
+export type DrillStatus = 'passed' | 'failed' | 'cancelled' | 'error';
+export type StepStatus = 'passed' | 'failed' | 'timed-out' | 'cancelled' | 'skipped' | 'not-run';
+export type Verdict = 'met' | 'missed' | 'not-reached' | 'no-objective';
+
+export interface StepError {
+  code: string;
+  message: string;
+  details?: string;
+}
+
+export interface AttemptResult {
+  attempt: number;
+  /** Offset from T0, drill milliseconds. */
+  startMs: number;
+  durationMs: number;
+  status: StepStatus;
+  error?: StepError;
+}
+
+export interface StepResult {
+  id: string;
+  name: string;
+  kind: string;
+  phase: string;
+  /** True for steps in the drill's `finally` block (teardown). */
+  finally: boolean;
+  status: StepStatus;
+  /** Why a step did not run or stopped (a failed dependency, cancellation, ...). */
+  reason?: string;
+  startMs?: number;
+  endMs?: number;
+  durationMs?: number;
+  timeoutMs: number;
+  attempts: AttemptResult[];
+  error?: StepError;
+  /** Step outputs, masked. */
+  outputs: Record<string, unknown>;
+  /** Path of the step's log, relative to the report directory. */
+  logFile?: string;
+  dependsOn: string[];
+}
+
+export interface PhaseResult {
+  name: string;
+  dependsOn: string[];
+  status: StepStatus;
+  startMs?: number;
+  endMs?: number;
+  durationMs?: number;
+  steps: string[];
+}
+
+export interface MilestoneResult {
+  name: string;
+  description?: string;
+  /** The steps that together mark the milestone. */
+  after: string[];
+  reached: boolean;
+  /** Achieved RTO: time after T0 at which the milestone was reached. */
+  rtoMs?: number;
+  objectiveMs?: number;
+  verdict: Verdict;
+  /** Steps on the longest chain that led to the milestone, in order. */
+  criticalPath: string[];
+}
+
+export interface RpoSample {
+  stepId: string;
+  /** What the data point is, e.g. `velero backup velero/daily-20261125`. */
+  source: string;
+  /** When the restored data was current (ISO 8601). */
+  dataTime: string;
+  /** Age of that data at T0. */
+  ageMs: number;
+  detail?: string;
+}
+
+export interface RpoResult {
+  dataClass: string;
+  /** The worst (largest) age among the samples: RPO is judged conservatively. */
+  achievedMs?: number;
+  objectiveMs?: number;
+  verdict: Verdict;
+  samples: RpoSample[];
+}
+
+export interface RunInfo {
+  id: string;
+  target: string;
+  /** T0: the declared disaster, ISO 8601. */
+  startedAt: string;
+  endedAt: string;
+  durationMs: number;
+  /** 1 for real targets; the simulated target replays faster and says so here. */
+  timeScale: number;
+  /** CI context when known: provider, pipeline URL, commit. */
+  ci?: { provider: string; url?: string; ref?: string; commit?: string; trigger?: string };
+}
+
+export interface DrillResult {
+  schemaVersion: typeof RESULT_SCHEMA_VERSION;
+  tool: { name: 'dr-drill'; version: string };
+  drill: { name: string; file: string; scenario: string; description?: string };
+  run: RunInfo;
+  status: DrillStatus;
+  /** One sentence that explains the status. */
+  reason: string;
+  exitCode: number;
+  phases: PhaseResult[];
+  steps: StepResult[];
+  milestones: MilestoneResult[];
+  rpo: RpoResult[];
+  /** Problems outside any step (a crash, a cancellation). */
+  errors: StepError[];
+}

@@ -1,0 +1,119 @@
+/**
+ * One drill run from file to reports: load and plan (nothing is touched if that fails), open the
+ * target, run the engine with cancellation, build the one result, write every report. A result
+ * and its reports are written whatever happens after planning: failure, cancellation, a crash.
+ */
+import { appendFileSync, mkdirSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { randomBytes } from 'node:crypto';
+import { loadDrillFile } from './drill/load.ts';
+import { buildPlan, type Plan } from './drill/plan.ts';
+import type { TargetKind } from './drill/schema.ts';
+import type { DrillEvent } from './engine/events.ts';
+import { runEngine, toStepError, type EngineOutcome, type StepRecord } from './engine/run.ts';
+import { buildResult } from './result/build.ts';
+import type { DrillResult } from './result/model.ts';
+import { writeReports } from './report/write.ts';
+import { stepRegistry } from './steps/registry.ts';
+import { createTarget } from './targets/create.ts';
+import type { Fault } from './targets/sim/world.ts';
+import { detectCi } from './ci/detect.ts';
+import { DrillError } from './util/errors.ts';
+import { Masker } from './util/mask.ts';
+import { VERSION } from './version.ts';
+
+export interface RunDrillOptions {
+  file: string;
+  target?: TargetKind;
+  outDir: string;
+  faults?: Map<string, Fault>;
+  timeScale?: number;
+  env?: Record<string, string | undefined>;
+  cancelSignal?: AbortSignal;
+  forceSignal?: AbortSignal;
+  onEvent?: (event: DrillEvent) => void;
+  /** Keep the run directory (kubeconfig, talosconfig, clones) for debugging. */
+  keepWorkDir?: boolean;
+  runId?: string;
+  masker?: Masker;
+}
+
+export interface RunDrillOutcome {
+  result: DrillResult;
+  files: string[];
+  workDir: string;
+}
+
+export async function loadPlan(file: string, target?: TargetKind): Promise<Plan> {
+  const loaded = await loadDrillFile(file);
+  return buildPlan(loaded, stepRegistry, target ? { target } : {});
+}
+
+export async function runDrill(options: RunDrillOptions): Promise<RunDrillOutcome> {
+  const env = options.env ?? process.env;
+  const plan = await loadPlan(options.file, options.target);
+  const masker = options.masker ?? new Masker();
+  masker.addFromEnvironment(env, plan.secretEnv);
+  validateFaults(plan, options.faults);
+
+  const runId = options.runId ?? `${new Date().toISOString().slice(0, 10).replace(/-/g, '')}-${randomBytes(3).toString('hex')}`;
+  const workDir = await mkdtemp(path.join(os.tmpdir(), `dr-drill-${runId}-`));
+  const logDir = path.join(options.outDir, 'logs');
+  mkdirSync(logDir, { recursive: true });
+  const logFiles = new Map<string, string>();
+  const appendLog = (stepId: string, line: string) => {
+    const relative = `logs/${stepId}.log`;
+    logFiles.set(stepId, relative);
+    appendFileSync(path.join(options.outDir, relative), `${masker.mask(line)}\n`);
+  };
+
+  const session = createTarget(plan, { faults: options.faults ?? new Map(), ...(options.timeScale ? { timeScale: options.timeScale } : {}), env });
+  const ci = detectCi(env);
+  let outcome: EngineOutcome;
+  const errors = [];
+  try {
+    outcome = await runEngine({
+      plan,
+      registry: stepRegistry,
+      session,
+      clock: session.clock,
+      runId,
+      workDir,
+      env,
+      masker,
+      cancelSignal: options.cancelSignal ?? new AbortController().signal,
+      ...(options.forceSignal ? { forceSignal: options.forceSignal } : {}),
+      onEvent: options.onEvent ?? (() => undefined),
+      onLogLine: appendLog,
+    });
+  } catch (error) {
+    errors.push(toStepError(error instanceof DrillError ? error : new DrillError('EINTERNAL', `dr-drill crashed: ${(error as Error)?.stack ?? String(error)}`), masker));
+    outcome = crashedOutcome(plan, session.clock.now());
+  } finally {
+    await session.close().catch(() => undefined);
+    if (!options.keepWorkDir) await rm(workDir, { recursive: true, force: true });
+  }
+
+  const result = buildResult(plan, outcome, { runId, toolVersion: VERSION, timeScale: session.clock.scale, logFiles, errors, ...(ci ? { ci } : {}) }, masker);
+  const files = await writeReports(result, options.outDir, masker, { reportDirForAttachments: path.relative(process.cwd(), path.resolve(options.outDir)).split(path.sep).join('/') });
+  return { result, files, workDir };
+}
+
+function validateFaults(plan: Plan, faults: Map<string, Fault> | undefined): void {
+  if (!faults || faults.size === 0) return;
+  if (plan.target !== 'sim') {
+    throw new DrillError('EUSAGE', `--fault only works on the sim target, not ${plan.target}`, { details: 'add --target sim, or drop --fault' });
+  }
+  const ids = new Set([...plan.steps, ...plan.finallySteps].map((step) => step.id));
+  for (const stepId of faults.keys()) {
+    if (!ids.has(stepId)) throw new DrillError('EUSAGE', `--fault names unknown step "${stepId}"`, { details: `steps: ${[...ids].join(', ')}` });
+  }
+}
+
+function crashedOutcome(plan: Plan, now: number): EngineOutcome {
+  const records = new Map<string, StepRecord>();
+  for (const step of [...plan.steps, ...plan.finallySteps]) records.set(step.id, { step, status: 'not-run', reason: 'not run: dr-drill crashed before it', attempts: [], outputs: {} });
+  return { t0: now, endMs: 0, records, rpoSamples: [], cancelled: false, cancelReason: undefined };
+}

@@ -1,0 +1,72 @@
+/**
+ * k8s.wait: wait until an object (or every object matching a selector) has a condition, or a
+ * JSONPath value: the ingress Service has a LoadBalancer IP, the ClusterIssuer is Ready, a PVC is
+ * Bound, a Deployment is Available.
+ */
+import { z } from 'zod';
+import { conditionOf, type KubeObject } from '../../engine/cluster.ts';
+import { evaluateJsonPath } from '../../kube/jsonpath.ts';
+import { waitForObjects } from '../../kube/wait.ts';
+import { defineStep } from '../types.ts';
+
+const inputs = z
+  .strictObject({
+    apiVersion: z.string().meta({ examples: ['v1', 'apps/v1', 'cert-manager.io/v1'] }),
+    kind: z.string(),
+    name: z.string().optional().meta({ description: 'One object; without it every object matching namespace/labelSelector must pass.' }),
+    namespace: z.string().optional(),
+    labelSelector: z.string().optional(),
+    condition: z.strictObject({ type: z.string(), status: z.enum(['True', 'False', 'Unknown']).default('True') }).optional(),
+    jsonPath: z.string().optional().meta({ description: 'e.g. .status.loadBalancer.ingress[0].ip' }),
+    equals: z.string().optional().meta({ description: 'The JSONPath value must equal this; without equals/matches it must merely exist.' }),
+    matches: z.string().optional().meta({ description: 'The JSONPath value must match this regular expression.' }),
+  })
+  .refine((value) => value.condition || value.jsonPath, { error: 'give condition: or jsonPath:' });
+
+export const kubernetesWait = defineStep({
+  kind: 'k8s.wait',
+  summary: 'wait for a Kubernetes object condition or JSONPath value (LB IP assigned, ClusterIssuer Ready, PVC Bound, ...)',
+  inputs,
+  async run(context, input) {
+    const cluster = await context.cluster();
+    const pattern = input.matches ? new RegExp(input.matches) : undefined;
+    const describe = (object: KubeObject) => `${input.kind}/${object.metadata.namespace ? `${object.metadata.namespace}/` : ''}${object.metadata.name}`;
+    const passes = (object: KubeObject): { ok: boolean; value: unknown } => {
+      if (input.condition) {
+        const condition = conditionOf(object, input.condition.type);
+        if (condition?.status !== input.condition.status) return { ok: false, value: condition ? `${condition.status} (${condition.reason ?? ''}: ${condition.message ?? ''})` : 'absent' };
+      }
+      if (!input.jsonPath) return { ok: true, value: input.condition ? input.condition.status : undefined };
+      const value = evaluateJsonPath(object, input.jsonPath);
+      const text = value === undefined || value === null ? undefined : typeof value === 'string' ? value : JSON.stringify(value);
+      if (text === undefined || text === '') return { ok: false, value: 'absent' };
+      if (input.equals !== undefined && text !== input.equals) return { ok: false, value: text };
+      if (pattern && !pattern.test(text)) return { ok: false, value: text };
+      return { ok: true, value: text };
+    };
+    const lastSeen = new Map<string, string>();
+    const result = await waitForObjects(
+      cluster,
+      { apiVersion: input.apiVersion, kind: input.kind, ...(input.namespace ? { namespace: input.namespace } : {}), ...(input.name ? { name: input.name } : {}), ...(input.labelSelector ? { labelSelector: input.labelSelector } : {}) },
+      (view) => {
+        if (view.size === 0) return undefined;
+        const values: Record<string, unknown> = {};
+        let allPass = true;
+        for (const object of view.values()) {
+          const verdict = passes(object);
+          const summary = `${describe(object)}: ${String(verdict.value)}`;
+          if (lastSeen.get(describe(object)) !== summary) {
+            context.log.info(summary);
+            lastSeen.set(describe(object), summary);
+          }
+          values[object.metadata.name] = verdict.value;
+          allPass &&= verdict.ok;
+        }
+        return allPass ? values : undefined;
+      },
+      { signal: context.signal, clock: context.clock, log: context.log },
+    );
+    const values = Object.values(result);
+    return input.name ? { value: values[0] } : { values: result };
+  },
+});

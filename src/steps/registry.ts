@@ -1,0 +1,17 @@
+/** Every step kind, by name. Adding a kind means adding it here; nothing else picks kinds. */
+import type { StepRegistry } from '../drill/plan.ts';
+import { command } from './command.ts';
+import { fluxWait } from './flux/wait.ts';
+import { gitHead } from './git/head.ts';
+import { httpCheck } from './http/check.ts';
+import { kubernetesWait } from './kubernetes/wait.ts';
+import { script } from './script/run.ts';
+import { talosHealth } from './talos/health.ts';
+import { terraformApply } from './terraform/apply.ts';
+import { terraformDestroy } from './terraform/destroy.ts';
+import type { StepKind } from './types.ts';
+import { veleroRestore } from './velero/restore.ts';
+
+const kinds: StepKind[] = [gitHead, terraformApply, terraformDestroy, command, talosHealth, kubernetesWait, fluxWait, veleroRestore, httpCheck, script] as StepKind[];
+
+export const stepRegistry: StepRegistry = new Map(kinds.map((kind) => [kind.kind, kind]));

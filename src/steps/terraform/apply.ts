@@ -1,0 +1,74 @@
+/**
+ * terraform.apply: provision the disposable drill cluster from the user's own Terraform
+ * (runbook 000: `terraform init -backend-config=...` and `terraform apply`) in a drill-owned
+ * workspace, then capture kubeconfig and talosconfig outputs into the run directory (mode 0600).
+ */
+import { writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { z } from 'zod';
+import { DrillError } from '../../util/errors.ts';
+import { defineStep } from '../types.ts';
+import { initAndSelectWorkspace, prepareTerraform, terraformInputs, variableArgs } from './common.ts';
+
+const inputs = z.strictObject({
+  ...terraformInputs,
+  kubeconfigOutput: z.string().default('kubeconfig').meta({ description: 'Name of the Terraform output holding the kubeconfig ("" for none).' }),
+  talosconfigOutput: z.string().default('talosconfig').meta({ description: 'Name of the Terraform output holding the talosconfig ("" for none).' }),
+  parallelism: z.int().positive().optional(),
+});
+
+interface TerraformOutput {
+  sensitive: boolean;
+  type: unknown;
+  value: unknown;
+}
+
+export const terraformApply = defineStep({
+  kind: 'terraform.apply',
+  summary: 'terraform/tofu init + apply in a drill-owned workspace; writes kubeconfig and talosconfig outputs (0600) for later steps',
+  inputs,
+  async run(context, input) {
+    const terraform = await prepareTerraform(context, input);
+    await initAndSelectWorkspace(terraform, input.backendConfig, input.workspace, true);
+    await terraform.run(['apply', '-auto-approve', '-input=false', '-no-color', ...(input.parallelism ? [`-parallelism=${input.parallelism}`] : []), ...variableArgs(input.varFiles, input.vars)]);
+    const printed = await terraform.run(['output', '-json', '-no-color']);
+    let outputs: Record<string, TerraformOutput>;
+    try {
+      outputs = JSON.parse(printed.stdout) as Record<string, TerraformOutput>;
+    } catch (error) {
+      throw new DrillError('ECOMMAND', `${terraform.binary} output -json did not print JSON`, { cause: error });
+    }
+    for (const output of Object.values(outputs)) {
+      if (output.sensitive) context.addSecret(typeof output.value === 'string' ? output.value : JSON.stringify(output.value));
+    }
+    const result: Record<string, unknown> = { workspace: input.workspace, binary: terraform.binary };
+    for (const [name, output] of Object.entries(outputs)) {
+      if (!output.sensitive && name !== input.kubeconfigOutput && name !== input.talosconfigOutput) result[name] = output.value;
+    }
+    const writeConfig = async (outputName: string, fileName: string): Promise<string | undefined> => {
+      if (!outputName) return undefined;
+      const output = outputs[outputName];
+      if (!output || typeof output.value !== 'string') {
+        throw new DrillError('ECOMMAND', `Terraform output "${outputName}" is missing or not a string`, {
+          details: `outputs present: ${Object.keys(outputs).join(', ') || 'none'}; set ${fileName === 'kubeconfig' ? 'kubeconfigOutput' : 'talosconfigOutput'} to the right output name, or "" if the module has none`,
+        });
+      }
+      context.addSecret(output.value);
+      const file = path.join(context.workDir, fileName);
+      await writeFile(file, output.value, { mode: 0o600 });
+      return file;
+    };
+    const kubeconfig = await writeConfig(input.kubeconfigOutput, 'kubeconfig');
+    const talosconfig = await writeConfig(input.talosconfigOutput, 'talosconfig');
+    if (kubeconfig) {
+      context.target.kubeconfigPath = kubeconfig;
+      result.kubeconfig = kubeconfig;
+    }
+    if (talosconfig) {
+      context.target.talosconfigPath = talosconfig;
+      result.talosconfig = talosconfig;
+    }
+    context.log.info(`drill cluster provisioned in workspace ${input.workspace}`);
+    return result;
+  },
+});

@@ -1,0 +1,58 @@
+/** What terraform.apply and terraform.destroy share: which binary, init, workspace guard. */
+import path from 'node:path';
+import { z } from 'zod';
+import { DrillError } from '../../util/errors.ts';
+import type { StepContext } from '../types.ts';
+
+export const terraformInputs = {
+  dir: z.string().meta({ description: 'Terraform root module directory (relative to the drill file).' }),
+  binary: z.enum(['terraform', 'tofu']).optional().meta({ description: 'Which CLI to use; default: terraform if installed, else tofu.' }),
+  workspace: z.string().min(1).meta({ description: 'Drill-owned workspace (state) for this run, e.g. drill-${run.id}; never the production one.' }),
+  backendConfig: z.array(z.string()).default([]).meta({ description: 'Values for -backend-config: files (relative to dir) or key=value pairs.' }),
+  varFiles: z.array(z.string()).default([]).meta({ description: 'Variable files for -var-file (relative to dir): the drill cluster\'s VM IDs, IPs and branch.' }),
+  vars: z.record(z.string(), z.string()).default({}).meta({ description: 'Single -var values.' }),
+  productionWorkspaces: z
+    .array(z.string())
+    .default(['default', 'prod', 'production'])
+    .meta({ description: 'Workspaces that hold production state; the step refuses to run in them.' }),
+};
+
+export interface TerraformRun {
+  binary: string;
+  dir: string;
+  run(args: string[], options?: { allowFailure?: boolean }): ReturnType<StepContext['shell']['run']>;
+}
+
+export async function prepareTerraform(context: StepContext, inputs: { dir: string; binary?: 'terraform' | 'tofu' | undefined; workspace: string; productionWorkspaces: string[] }): Promise<TerraformRun> {
+  if (inputs.productionWorkspaces.includes(inputs.workspace)) {
+    throw new DrillError('EPRODTARGET', `refusing to use Terraform workspace "${inputs.workspace}": it holds production state`, {
+      details: 'give the step a drill-owned workspace, e.g. workspace: drill-${run.id}',
+    });
+  }
+  const binary = inputs.binary ?? ((await context.shell.which('terraform')) ? 'terraform' : (await context.shell.which('tofu')) ? 'tofu' : undefined);
+  if (!binary) {
+    throw new DrillError('EPREFLIGHT', 'neither terraform nor tofu is installed', { details: 'install Terraform or OpenTofu, or set binary: in the step' });
+  }
+  const dir = path.resolve(context.drillDir, inputs.dir);
+  return {
+    binary,
+    dir,
+    run: (args, options = {}) =>
+      context.shell.run(binary, [`-chdir=${dir}`, ...args], {
+        signal: context.signal,
+        // TF_WORKSPACE would override the workspace we select; never inherit it.
+        env: { TF_IN_AUTOMATION: '1', TF_INPUT: '0', TF_WORKSPACE: undefined },
+        ...options,
+      }),
+  };
+}
+
+export async function initAndSelectWorkspace(terraform: TerraformRun, backendConfig: string[], workspace: string, create: boolean): Promise<boolean> {
+  await terraform.run(['init', '-input=false', '-no-color', '-reconfigure', ...backendConfig.map((value) => `-backend-config=${value}`)]);
+  const selected = await terraform.run(['workspace', 'select', ...(create ? ['-or-create'] : []), '-no-color', workspace], { allowFailure: !create });
+  return selected.exitCode === 0;
+}
+
+export function variableArgs(varFiles: string[], vars: Record<string, string>): string[] {
+  return [...varFiles.map((file) => `-var-file=${file}`), ...Object.entries(vars).map(([key, value]) => `-var=${key}=${value}`)];
+}

@@ -1,0 +1,160 @@
+/**
+ * velero.restore: restore namespaces from the newest Completed backup (or a named one) through a
+ * read-only backup storage location, wait for the Restore and its PodVolumeRestores (Velero can
+ * call a restore Completed before volume data is in place), and record the data RPO from the
+ * backup's start time: data written during the backup window may be that old.
+ */
+import { z } from 'zod';
+import type { Cluster, KubeObject } from '../../engine/cluster.ts';
+import { waitForObjects } from '../../kube/wait.ts';
+import { DrillError } from '../../util/errors.ts';
+import { defineStep, type StepContext } from '../types.ts';
+
+const VELERO = 'velero.io/v1';
+const RESTORE_DONE = new Set(['Completed', 'PartiallyFailed', 'Failed', 'FailedValidation']);
+const VOLUME_DONE = new Set(['Completed', 'Failed', 'Canceled']);
+
+const inputs = z.strictObject({
+  namespace: z.string().default('velero').meta({ description: 'Namespace Velero runs in.' }),
+  backup: z.string().optional().meta({ description: 'A named backup; default: the newest Completed one (of schedule:, if given).' }),
+  schedule: z.string().optional().meta({ description: 'Only consider backups made by this schedule.' }),
+  includedNamespaces: z.array(z.string()).min(1).meta({ description: 'Namespaces to restore.' }),
+  namespaceMapping: z.record(z.string(), z.string()).default({}).meta({ description: 'Restore into other namespaces (scratch namespaces on an existing cluster).' }),
+  restoreName: z.string().optional().meta({ description: 'Name of the Restore object; default: <step id>-<run id>.' }),
+  restorePVs: z.boolean().default(true),
+  existingResourcePolicy: z.enum(['none', 'update']).optional(),
+  waitForVolumes: z.boolean().default(true).meta({ description: 'Also wait for every PodVolumeRestore of the restore.' }),
+  requireReadOnlyLocation: z.boolean().default(true).meta({ description: 'Refuse to restore through a backup storage location the drill could write to.' }),
+  failOnWarnings: z.boolean().default(false),
+});
+
+type Inputs = z.output<typeof inputs>;
+
+export const veleroRestore = defineStep({
+  kind: 'velero.restore',
+  summary: 'Velero restore from the newest Completed backup via a read-only location; waits for PodVolumeRestores; records data RPO',
+  inputs,
+  async run(context, input) {
+    const cluster = await context.cluster();
+    const backup = await chooseBackup(cluster, input, context);
+    await checkLocation(cluster, input, backup);
+    const backupStart = backup.status?.startTimestamp ?? backup.metadata.creationTimestamp;
+    context.recordRpo({
+      source: `velero backup ${input.namespace}/${backup.metadata.name}`,
+      dataTime: backupStart ?? new Date(0).toISOString(),
+      detail: `backup ran ${backupStart ?? '?'} .. ${backup.status?.completionTimestamp ?? '?'}; judged from its start`,
+    });
+
+    const name = (input.restoreName ?? `${context.stepId}-${context.runId}`).toLowerCase().slice(0, 63).replace(/-+$/, '');
+    const restore: KubeObject = {
+      apiVersion: VELERO,
+      kind: 'Restore',
+      metadata: { name, namespace: input.namespace, labels: { 'app.kubernetes.io/managed-by': 'dr-drill', 'dr-drill.io/run': context.runId } },
+      spec: {
+        backupName: backup.metadata.name,
+        includedNamespaces: input.includedNamespaces,
+        restorePVs: input.restorePVs,
+        ...(Object.keys(input.namespaceMapping).length > 0 ? { namespaceMapping: input.namespaceMapping } : {}),
+        ...(input.existingResourcePolicy ? { existingResourcePolicy: input.existingResourcePolicy } : {}),
+      },
+    };
+    await cluster.create(restore);
+    context.log.info(`created Restore ${input.namespace}/${name} from backup ${backup.metadata.name} for ${input.includedNamespaces.join(', ')}`);
+
+    let lastPhase = '';
+    const finished = await waitForObjects(
+      cluster,
+      { apiVersion: VELERO, kind: 'Restore', namespace: input.namespace, name },
+      (view) => {
+        const current = view.get(`${input.namespace}/${name}`);
+        const phase: string = current?.status?.phase ?? '';
+        const progress = current?.status?.progress;
+        const label = `${phase || 'pending'}${progress ? ` (${progress.itemsRestored ?? 0}/${progress.totalItems ?? '?'} items)` : ''}`;
+        if (label !== lastPhase) {
+          context.log.info(`Restore ${name}: ${label}`);
+          lastPhase = label;
+        }
+        return RESTORE_DONE.has(phase) ? current : undefined;
+      },
+      { signal: context.signal, clock: context.clock, log: context.log },
+    );
+    const status = finished.status ?? {};
+    const warnings = Number(status.warnings ?? 0);
+    const errors = Number(status.errors ?? 0);
+    if (warnings > 0) context.log.warn(`Restore ${name} has ${warnings} warning(s); see: velero restore describe ${name} --details`);
+
+    const volumes = input.waitForVolumes && status.phase === 'Completed' ? await waitForVolumeRestores(cluster, input, name, context) : [];
+    const failedVolumes = volumes.filter((volume) => volume.status?.phase !== 'Completed');
+    const outputs = { restore: name, backup: backup.metadata.name, phase: status.phase, warnings, errors, volumes: volumes.length, backupStartedAt: backupStart };
+
+    if (status.phase !== 'Completed' || failedVolumes.length > 0 || (input.failOnWarnings && warnings > 0)) {
+      const reasons = [
+        status.phase !== 'Completed' ? `phase ${status.phase}` : undefined,
+        errors > 0 ? `${errors} error(s)` : undefined,
+        warnings > 0 ? `${warnings} warning(s)` : undefined,
+        status.failureReason ? `failureReason: ${status.failureReason}` : undefined,
+        ...(status.validationErrors ?? []).map((error: string) => `validation: ${error}`),
+        ...failedVolumes.map((volume) => `PodVolumeRestore ${volume.metadata.name} ${volume.status?.phase ?? 'unknown'}: ${volume.status?.message ?? ''}`),
+      ].filter(Boolean);
+      throw new DrillError('ESTEPFAILED', `Velero restore ${name} did not complete cleanly: ${reasons.join('; ')}`, {
+        details: `inspect with: velero restore describe ${name} --details; velero restore logs ${name}`,
+      });
+    }
+    return outputs;
+  },
+});
+
+async function chooseBackup(cluster: Cluster, input: Inputs, context: StepContext): Promise<KubeObject> {
+  if (input.backup) {
+    const backup = await cluster.get({ apiVersion: VELERO, kind: 'Backup', name: input.backup, namespace: input.namespace });
+    if (!backup) throw new DrillError('ESTEPFAILED', `backup ${input.namespace}/${input.backup} not found`, { details: 'list backups with: velero backup get' });
+    if (backup.status?.phase !== 'Completed') throw new DrillError('ESTEPFAILED', `backup ${input.backup} is ${backup.status?.phase ?? 'not finished'}, not Completed`);
+    return backup;
+  }
+  const { items } = await cluster.list(VELERO, 'Backup', { namespace: input.namespace, ...(input.schedule ? { labelSelector: `velero.io/schedule-name=${input.schedule}` } : {}) });
+  const finishedAt = (backup: KubeObject) => Date.parse(backup.status?.completionTimestamp ?? backup.status?.startTimestamp ?? backup.metadata.creationTimestamp ?? '') || 0;
+  const sorted = [...items].sort((a, b) => finishedAt(b) - finishedAt(a));
+  const newestCompleted = sorted.find((backup) => backup.status?.phase === 'Completed');
+  for (const skipped of sorted.slice(0, newestCompleted ? sorted.indexOf(newestCompleted) : sorted.length)) {
+    context.log.warn(`skipping newer backup ${skipped.metadata.name}: phase ${skipped.status?.phase ?? 'unknown'}`);
+  }
+  if (!newestCompleted) {
+    throw new DrillError('ESTEPFAILED', `no Completed Velero backup${input.schedule ? ` of schedule ${input.schedule}` : ''} in ${input.namespace}`, {
+      details: `found ${items.length} backup(s); check the schedule with: velero schedule get; velero backup get`,
+    });
+  }
+  return newestCompleted;
+}
+
+async function checkLocation(cluster: Cluster, input: Inputs, backup: KubeObject): Promise<void> {
+  if (!input.requireReadOnlyLocation) return;
+  const locationName: string = backup.spec?.storageLocation ?? 'default';
+  const location = await cluster.get({ apiVersion: VELERO, kind: 'BackupStorageLocation', name: locationName, namespace: input.namespace });
+  if (!location) throw new DrillError('ESTEPFAILED', `backup storage location ${input.namespace}/${locationName} not found`);
+  if (location.spec?.accessMode !== 'ReadOnly') {
+    throw new DrillError('EPRODTARGET', `backup storage location ${input.namespace}/${locationName} is ${location.spec?.accessMode ?? 'ReadWrite'}: a drill must not be able to write production backups`, {
+      details: `set spec.accessMode: ReadOnly on the drill cluster's BackupStorageLocation (velero backup-location set ${locationName} --access-mode ReadOnly), or set requireReadOnlyLocation: false if this location is drill-owned`,
+    });
+  }
+}
+
+async function waitForVolumeRestores(cluster: Cluster, input: Inputs, restoreName: string, context: StepContext): Promise<KubeObject[]> {
+  const seen = new Map<string, string>();
+  return waitForObjects(
+    cluster,
+    { apiVersion: VELERO, kind: 'PodVolumeRestore', namespace: input.namespace, labelSelector: `velero.io/restore-name=${restoreName}` },
+    (view) => {
+      for (const volume of view.values()) {
+        const progress = volume.status?.progress;
+        const state = `${volume.status?.phase ?? 'New'}${progress?.totalBytes ? ` ${Math.round((100 * (progress.bytesDone ?? 0)) / progress.totalBytes)}%` : ''}`;
+        if (seen.get(volume.metadata.name) !== state) {
+          context.log.info(`PodVolumeRestore ${volume.metadata.name} (${volume.spec?.pod?.namespace}/${volume.spec?.pod?.name}): ${state}`);
+          seen.set(volume.metadata.name, state);
+        }
+      }
+      const volumes = [...view.values()];
+      return volumes.every((volume) => VOLUME_DONE.has(volume.status?.phase ?? '')) ? volumes : undefined;
+    },
+    { signal: context.signal, clock: context.clock, log: context.log },
+  );
+}

@@ -1,0 +1,21 @@
+/** Pick the target session for a plan. */
+import type { Plan } from '../drill/plan.ts';
+import { simTargetSchema } from '../drill/schema.ts';
+import { createRealTarget } from './real.ts';
+import { createSimTarget } from './sim/target.ts';
+import type { Fault } from './sim/world.ts';
+import type { TargetSession } from './types.ts';
+
+export function createTarget(plan: Plan, options: { faults: Map<string, Fault>; timeScale?: number; env: Record<string, string | undefined> }): TargetSession {
+  switch (plan.target) {
+    case 'sim':
+      return createSimTarget(plan.drill.targets.sim ?? simTargetSchema.parse({}), options.faults, options.timeScale ? { timeScale: options.timeScale } : {});
+    case 'kubeconfig': {
+      const settings = plan.drill.targets.kubeconfig;
+      const kubeconfig = settings?.kubeconfig ?? options.env.KUBECONFIG;
+      return createRealTarget('kubeconfig', { ...(kubeconfig ? { kubeconfig } : {}), ...(settings?.context ? { context: settings.context } : {}) });
+    }
+    default:
+      return createRealTarget(plan.target);
+  }
+}

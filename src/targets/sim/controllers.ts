@@ -1,0 +1,201 @@
+/**
+ * Simulated controllers. They change object status over (drill) time the way the real ones
+ * do: Flux's kustomize-controller (dependsOn, Ready/Reconciling conditions, lastAppliedRevision),
+ * the Deployment controller, a load-balancer controller, cert-manager, and Velero's restore and
+ * pod-volume-restore controllers.
+ */
+import type { KubeObject, ObjectRef } from '../../engine/cluster.ts';
+import { conditionOf, refOf } from '../../engine/cluster.ts';
+import { formatDuration } from '../../util/duration.ts';
+import { layerContent, SIM_APPS, SIM_INGRESS_IP } from './cluster-content.ts';
+import type { Fault, SimWorld } from './world.ts';
+
+const FLUX_KS = { apiVersion: 'kustomize.toolkit.fluxcd.io/v1', kind: 'Kustomization' } as const;
+
+export function startControllers(world: SimWorld): void {
+  const started = new Set<string>();
+  const once = (key: string, work: () => Promise<void>) => {
+    if (started.has(key)) return;
+    started.add(key);
+    work().catch((error: unknown) => {
+      if (!world.signal.aborted) throw error;
+    });
+  };
+  const onAdded = (apiVersion: string, kind: string, handle: (object: KubeObject) => void) => {
+    world.store.watch(apiVersion, kind, {}, (type, object) => {
+      if (type === 'ADDED') handle(object);
+    });
+    for (const object of world.store.list(apiVersion, kind)) handle(object);
+  };
+
+  onAdded(FLUX_KS.apiVersion, FLUX_KS.kind, (object) => once(`ks/${object.metadata.name}`, () => reconcileKustomization(world, refOf(object))));
+  onAdded('apps/v1', 'Deployment', (object) => once(`deploy/${object.metadata.namespace}/${object.metadata.name}`, () => rollOut(world, refOf(object))));
+  onAdded('v1', 'Service', (object) => {
+    if (object.spec?.type === 'LoadBalancer') once(`svc/${object.metadata.namespace}/${object.metadata.name}`, () => assignLoadBalancerIp(world, refOf(object)));
+  });
+  onAdded('cert-manager.io/v1', 'ClusterIssuer', (object) => once(`issuer/${object.metadata.name}`, () => registerIssuer(world, refOf(object))));
+  onAdded('velero.io/v1', 'Restore', (object) => once(`restore/${object.metadata.name}`, () => runRestore(world, refOf(object))));
+}
+
+function condition(type: string, status: 'True' | 'False' | 'Unknown', reason: string, message: string, world: SimWorld, observedGeneration = 1) {
+  return { type, status, reason, message, lastTransitionTime: world.isoTime(), observedGeneration };
+}
+
+async function reconcileKustomization(world: SimWorld, ref: ObjectRef): Promise<void> {
+  const revision = `${world.git.branch}@sha1:${world.git.head}`;
+  const setStatus = (status: Record<string, unknown>) => world.store.patch(ref, { status });
+  setStatus({
+    observedGeneration: -1,
+    conditions: [condition('Reconciling', 'True', 'Progressing', 'reconciliation in progress', world), condition('Ready', 'Unknown', 'Progressing', 'reconciliation in progress', world)],
+  });
+  // dependsOn: requeue on the retry interval until every dependency is Ready.
+  for (;;) {
+    const object = world.store.get(ref);
+    if (!object) return;
+    const deps: { name: string; namespace?: string }[] = object.spec?.dependsOn ?? [];
+    const notReady = deps.find((dep) => conditionOf(world.store.get({ ...FLUX_KS, name: dep.name, namespace: dep.namespace ?? ref.namespace }), 'Ready')?.status !== 'True');
+    if (!notReady) break;
+    setStatus({
+      conditions: [condition('Ready', 'False', 'DependencyNotReady', `dependency '${notReady.namespace ?? ref.namespace}/${notReady.name}' is not ready`, world)],
+    });
+    await world.clock.sleep(30_000, world.signal);
+  }
+  const fault: Fault | undefined = world.faultOfObject(ref);
+  setStatus({
+    lastAttemptedRevision: revision,
+    conditions: [condition('Reconciling', 'True', 'Progressing', `Building manifests for revision ${revision} with a timeout of 15m0s`, world), condition('Ready', 'Unknown', 'Progressing', 'reconciliation in progress', world)],
+  });
+  for (const object of layerContent(ref.name)) world.store.upsert(object);
+  await world.work(`flux/${ref.name}`, fault);
+  if (fault === 'fail') {
+    const message = `health check failed after ${formatDuration(world.duration(`flux/${ref.name}`))}: timeout waiting for: [Deployment/${ref.name === 'apps' ? 'paperless/paperless-ngx' : 'ingress-nginx/ingress-nginx-controller'} status: 'InProgress']`;
+    setStatus({
+      observedGeneration: 1,
+      lastAttemptedRevision: revision,
+      conditions: [condition('Ready', 'False', 'HealthCheckFailed', message, world), condition('Healthy', 'False', 'HealthCheckFailed', message, world)],
+    });
+    return;
+  }
+  setStatus({
+    observedGeneration: 1,
+    lastAppliedRevision: revision,
+    lastAttemptedRevision: revision,
+    lastHandledReconcileAt: world.isoTime(),
+    conditions: [condition('Ready', 'True', 'ReconciliationSucceeded', `Applied revision: ${revision}`, world), condition('Healthy', 'True', 'Succeeded', 'Health check passed in 4.2s', world)],
+  });
+}
+
+async function rollOut(world: SimWorld, ref: ObjectRef): Promise<void> {
+  await world.clock.sleep(world.duration('deployment/available'), world.signal);
+  const object = world.store.get(ref);
+  if (!object) return;
+  const replicas = object.spec?.replicas ?? 1;
+  world.store.patch(ref, {
+    status: {
+      observedGeneration: object.metadata.generation ?? 1,
+      replicas,
+      readyReplicas: replicas,
+      availableReplicas: replicas,
+      updatedReplicas: replicas,
+      conditions: [condition('Available', replicas > 0 ? 'True' : 'False', replicas > 0 ? 'MinimumReplicasAvailable' : 'MinimumReplicasUnavailable', replicas > 0 ? 'Deployment has minimum availability.' : 'Deployment does not have minimum availability.', world)],
+    },
+  });
+  // Follow later scale changes (kubectl scale in app restore scripts).
+  world.store.watch('apps/v1', 'Deployment', { namespace: ref.namespace, name: ref.name }, (type, changed) => {
+    if (type !== 'MODIFIED' || changed.status?.replicas === changed.spec?.replicas) return;
+    const wanted = changed.spec?.replicas ?? 1;
+    world.clock
+      .sleep(wanted > 0 ? world.duration('deployment/available') : 10_000, world.signal)
+      .then(() =>
+        world.store.patch(ref, {
+          status: {
+            replicas: wanted,
+            readyReplicas: wanted,
+            availableReplicas: wanted,
+            conditions: [condition('Available', wanted > 0 ? 'True' : 'False', wanted > 0 ? 'MinimumReplicasAvailable' : 'MinimumReplicasUnavailable', wanted > 0 ? 'Deployment has minimum availability.' : 'Deployment does not have minimum availability.', world)],
+          },
+        }),
+      )
+      .catch(() => undefined);
+  });
+}
+
+async function assignLoadBalancerIp(world: SimWorld, ref: ObjectRef): Promise<void> {
+  await world.clock.sleep(world.duration('ingress/ip'), world.signal);
+  world.store.patch(ref, { status: { loadBalancer: { ingress: [{ ip: world.store.get(ref)?.spec?.loadBalancerIP ?? SIM_INGRESS_IP, ipMode: 'VIP' }] } } });
+}
+
+async function registerIssuer(world: SimWorld, ref: ObjectRef): Promise<void> {
+  await world.clock.sleep(world.duration('cert-manager/issuer'), world.signal);
+  world.store.patch(ref, {
+    status: {
+      acme: { uri: 'https://acme-staging-v02.api.letsencrypt.org/acme/acct/180247384', lastRegisteredEmail: 'ops@sim.dr-drill.invalid' },
+      conditions: [condition('Ready', 'True', 'ACMEAccountRegistered', 'The ACME account was registered with the ACME server', world)],
+    },
+  });
+}
+
+async function runRestore(world: SimWorld, ref: ObjectRef): Promise<void> {
+  const restore = world.store.get(ref);
+  if (!restore) return;
+  const fault = world.faultOfObject(ref);
+  world.store.patch(ref, { status: { phase: 'New' } });
+  const backupName: string | undefined = restore.spec?.backupName;
+  const backup = backupName ? world.store.get({ apiVersion: 'velero.io/v1', kind: 'Backup', name: backupName, namespace: ref.namespace }) : undefined;
+  if (!backup) {
+    world.store.patch(ref, { status: { phase: 'FailedValidation', validationErrors: [`Error retrieving backup: backups.velero.io "${backupName ?? ''}" not found`] } });
+    return;
+  }
+  await world.clock.sleep(5_000, world.signal);
+  const included: string[] = restore.spec?.includedNamespaces ?? ['*'];
+  const mapping: Record<string, string> = restore.spec?.namespaceMapping ?? {};
+  const apps = SIM_APPS.filter((app) => included.includes('*') || included.includes(app.namespace));
+  const totalItems = 40 + apps.length * 37;
+  world.store.patch(ref, { status: { phase: 'InProgress', startTimestamp: world.isoTime(), progress: { totalItems, itemsRestored: 0 } } });
+
+  // One PodVolumeRestore per volume; Velero may call the restore Completed before they finish.
+  const volumeRestores = apps.map((app) => {
+    const volumeRestore: KubeObject = {
+      apiVersion: 'velero.io/v1',
+      kind: 'PodVolumeRestore',
+      metadata: { name: `${ref.name}-${app.pvc}`.slice(0, 63), namespace: ref.namespace ?? 'velero', labels: { 'velero.io/restore-name': ref.name, 'velero.io/restore-uid': restore.metadata.uid ?? '' } },
+      spec: { pod: { kind: 'Pod', namespace: mapping[app.namespace] ?? app.namespace, name: `${app.deployment}-0` }, volume: 'data', backupStorageLocation: 'default', uploaderType: 'kopia', snapshotID: app.pvc.slice(0, 8) },
+      status: { phase: 'New' },
+    };
+    return world.store.create(volumeRestore);
+  });
+  const volumeWork = volumeRestores.map(async (volumeRestore) => {
+    const volumeRef = refOf(volumeRestore);
+    await world.clock.sleep(10_000, world.signal);
+    world.store.patch(volumeRef, { status: { phase: 'InProgress', startTimestamp: world.isoTime(), progress: { totalBytes: 8_589_934_592, bytesDone: 0 } } });
+    await world.work('velero/pod-volume-restore', fault === 'slow' ? 'slow' : undefined);
+    if (fault === 'fail') {
+      world.store.patch(volumeRef, { status: { phase: 'Failed', message: 'error restoring volume: error running restic restore: unable to open repository: Fatal: wrong password or no key found', completionTimestamp: world.isoTime() } });
+      return;
+    }
+    world.store.patch(volumeRef, { status: { phase: 'Completed', completionTimestamp: world.isoTime(), progress: { totalBytes: 8_589_934_592, bytesDone: 8_589_934_592 } } });
+  });
+
+  await world.work('velero/restore', fault === 'hang' ? 'hang' : fault === 'slow' ? 'slow' : undefined);
+  for (const app of apps) {
+    const target = mapping[app.namespace] ?? app.namespace;
+    if (!world.store.get({ apiVersion: 'v1', kind: 'Namespace', name: target })) world.store.create({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: target } });
+  }
+  if (fault === 'fail') {
+    await Promise.allSettled(volumeWork);
+    world.store.patch(ref, {
+      status: {
+        phase: 'PartiallyFailed',
+        completionTimestamp: world.isoTime(),
+        progress: { totalItems, itemsRestored: totalItems - 3 },
+        warnings: 1,
+        errors: 3,
+      },
+    });
+    return;
+  }
+  // Existing objects (created by Flux) are skipped with a warning each, as Velero does.
+  const existing = apps.filter((app) => !mapping[app.namespace]).length;
+  world.store.patch(ref, { status: { phase: 'Completed', completionTimestamp: world.isoTime(), progress: { totalItems, itemsRestored: totalItems }, warnings: existing } });
+  await Promise.allSettled(volumeWork);
+}

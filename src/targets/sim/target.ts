@@ -1,0 +1,64 @@
+/**
+ * The `sim` target: every boundary (shell, cluster API, HTTP, clock) answered by the simulated
+ * world, so the real step implementations run unchanged and nothing outside is touched.
+ */
+import { DrillError } from '../../util/errors.ts';
+import { scaledClock } from '../../engine/clock.ts';
+import type { SimTargetOptions } from '../../drill/schema.ts';
+import { parseDuration } from '../../util/duration.ts';
+import type { TargetSession } from '../types.ts';
+import { simHttp } from './http.ts';
+import { simShell } from './shell.ts';
+import { SimWorld, type Fault } from './world.ts';
+
+export interface SimTargetSession extends TargetSession {
+  readonly world: SimWorld;
+}
+
+export function createSimTarget(options: SimTargetOptions, faults: Map<string, Fault>, overrides: { timeScale?: number } = {}): SimTargetSession {
+  const clock = scaledClock(overrides.timeScale ?? options.timeScale);
+  const world = new SimWorld({
+    clock,
+    durations: options.durations,
+    faults,
+    backupAgeMs: parseDuration(options.backupAge),
+    configAgeMs: parseDuration(options.configAge),
+  });
+  const session: SimTargetSession = {
+    kind: 'sim',
+    clock,
+    world,
+    kubeconfigPath: undefined,
+    talosconfigPath: undefined,
+    shellFor: (stepId) => simShell(world, stepId),
+    httpFor: (stepId) => simHttp(world, stepId),
+    commandEnv: () => ({
+      ...(session.kubeconfigPath ? { KUBECONFIG: session.kubeconfigPath } : {}),
+      ...(session.talosconfigPath ? { TALOSCONFIG: session.talosconfigPath } : {}),
+    }),
+    async clusterFor(stepId) {
+      if (!session.kubeconfigPath) {
+        throw new DrillError('ECLUSTER', 'no kubeconfig for the drill cluster yet', {
+          details: 'a provisioning step (terraform.apply or command with a kubeconfig output) must run before steps that use the cluster',
+        });
+      }
+      if (world.provisioned.size === 0) {
+        throw new DrillError('ECLUSTER', 'connect ECONNREFUSED 10.99.0.10:6443: the drill cluster is not running');
+      }
+      const fault = world.faultOfStep(stepId);
+      return world.store.asCluster({
+        onAccess: (ref) => {
+          if (fault) world.markObject(ref, fault);
+        },
+        onCreate: (object) => {
+          if (fault) world.markObject({ apiVersion: object.apiVersion, kind: object.kind, name: object.metadata.name, namespace: object.metadata.namespace }, fault);
+          return object;
+        },
+      });
+    },
+    async close() {
+      world.stop();
+    },
+  };
+  return session;
+}

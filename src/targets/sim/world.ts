@@ -1,0 +1,131 @@
+/**
+ * The simulated world: the infrastructure a drill would touch (Proxmox VMs via Terraform, Talos,
+ * a Git remote, Velero backups) and the drill cluster's API, with durations in drill time and
+ * faults injected per step. Nothing outside this process is touched.
+ */
+import { createHash } from 'node:crypto';
+import type { Clock } from '../../engine/clock.ts';
+import type { KubeObject, ObjectRef } from '../../engine/cluster.ts';
+import { parseDuration } from '../../util/duration.ts';
+import { ObjectStore } from './store.ts';
+
+export const FAULTS = ['fail', 'hang', 'slow'] as const;
+export type Fault = (typeof FAULTS)[number];
+export const SLOW_FACTOR = 10;
+
+/** Drill-time durations of simulated work; a drill's `targets.sim.durations` overrides them. */
+export const DEFAULT_DURATIONS: Record<string, string> = {
+  'terraform/init': '40s',
+  'terraform/apply': '14m',
+  'terraform/destroy': '6m',
+  'talos/health': '3m',
+  'git/clone': '5s',
+  'flux/flux-system': '1m',
+  'flux/infrastructure-controllers': '6m',
+  'flux/infrastructure-configs': '3m',
+  'flux/apps': '18m',
+  'flux/default': '5m',
+  'ingress/ip': '40s',
+  'cert-manager/issuer': '1m',
+  'deployment/available': '2m',
+  'velero/restore': '12m',
+  'velero/pod-volume-restore': '25m',
+  'gitlab/backup-utility': '20m',
+  'task/default': '10m',
+  'command/default': '1m',
+};
+
+export interface SimOptions {
+  clock: Clock;
+  durations?: Record<string, string>;
+  faults?: Map<string, Fault>;
+  backupAgeMs: number;
+  configAgeMs: number;
+}
+
+export const SIM_GIT = {
+  url: 'https://git.sim.dr-drill.invalid/homelab/gitops.git',
+  branch: 'main',
+};
+
+export class SimWorld {
+  readonly clock: Clock;
+  readonly store: ObjectStore;
+  readonly faults: Map<string, Fault>;
+  readonly #durations: Record<string, number>;
+  readonly #objectFaults = new Map<string, Fault>();
+  readonly #lifetime = new AbortController();
+  readonly t0: number;
+  readonly git: { url: string; branch: string; head: string; commitTime: string };
+  readonly backupAgeMs: number;
+  /** Terraform workspaces that hold a provisioned cluster. */
+  readonly provisioned = new Set<string>();
+  readonly workspaces = new Set<string>(['default']);
+  selectedWorkspace = 'default';
+  /** Databases restored by app restore tools, by namespace. */
+  readonly restoredDatabases = new Set<string>();
+
+  constructor(options: SimOptions) {
+    this.clock = options.clock;
+    this.store = new ObjectStore(options.clock);
+    this.faults = options.faults ?? new Map();
+    this.#durations = Object.fromEntries(Object.entries({ ...DEFAULT_DURATIONS, ...options.durations }).map(([key, value]) => [key, parseDuration(value)]));
+    this.t0 = options.clock.now();
+    this.backupAgeMs = options.backupAgeMs;
+    const commitTime = new Date(this.t0 - options.configAgeMs);
+    this.git = { ...SIM_GIT, head: fakeSha(`gitops@${commitTime.toISOString()}`), commitTime: commitTime.toISOString().replace(/\.\d{3}Z$/, 'Z') };
+  }
+
+  /** Ends every simulated controller. */
+  get signal(): AbortSignal {
+    return this.#lifetime.signal;
+  }
+
+  stop(): void {
+    this.#lifetime.abort(new Error('simulated world stopped'));
+  }
+
+  /** How long `component` takes, in drill milliseconds, for work done on behalf of `stepId` or an object. */
+  duration(component: string, fault?: Fault): number {
+    const base = this.#durations[component] ?? this.#durations[`${component.split('/')[0]}/default`] ?? 60_000;
+    return fault === 'slow' ? base * SLOW_FACTOR : base;
+  }
+
+  faultOfStep(stepId: string): Fault | undefined {
+    return this.faults.get(stepId);
+  }
+
+  /** A step with a fault that reads or creates an object passes the fault on to it. */
+  markObject(ref: ObjectRef, fault: Fault): void {
+    this.#objectFaults.set(objectKey(ref), fault);
+  }
+
+  faultOfObject(object: KubeObject | ObjectRef): Fault | undefined {
+    const ref = 'metadata' in object ? { apiVersion: object.apiVersion, kind: object.kind, name: object.metadata.name, namespace: object.metadata.namespace } : object;
+    return this.#objectFaults.get(objectKey(ref as ObjectRef));
+  }
+
+  /** Sleep in drill time for as long as the world lives; `hang` never returns. */
+  async work(component: string, fault: Fault | undefined, signal?: AbortSignal): Promise<void> {
+    const combined = signal ? AbortSignal.any([signal, this.signal]) : this.signal;
+    if (fault === 'hang') {
+      await new Promise((_, reject) => {
+        if (combined.aborted) reject(combined.reason);
+        combined.addEventListener('abort', () => reject(combined.reason), { once: true });
+      });
+    }
+    await this.clock.sleep(this.duration(component, fault), combined);
+  }
+
+  isoTime(offsetMs = 0): string {
+    return new Date(this.clock.now() + offsetMs).toISOString().replace(/\.\d{3}Z$/, 'Z');
+  }
+}
+
+function objectKey(ref: ObjectRef): string {
+  return `${ref.apiVersion}|${ref.kind}|${ref.namespace ?? ''}|${ref.name}`;
+}
+
+export function fakeSha(seed: string): string {
+  return createHash('sha1').update(seed).digest('hex');
+}

@@ -1,0 +1,28 @@
+/**
+ * What a target provides to steps: a shell, a clock, and the drill cluster's API once a
+ * kubeconfig is known. `sim` answers all of these from a simulated world; the real targets use
+ * real programs and the real API server.
+ */
+import type { Clock } from '../engine/clock.ts';
+import type { Cluster } from '../engine/cluster.ts';
+import type { Shell } from '../engine/shell.ts';
+import type { HttpClient } from '../engine/http.ts';
+import type { TargetKind } from '../drill/schema.ts';
+
+export interface TargetSession {
+  readonly kind: TargetKind;
+  readonly clock: Clock;
+  /** The shell a step runs commands through (the simulated target answers per step). */
+  shellFor(stepId: string): Shell;
+  /** HTTP as a given step sees it. */
+  httpFor(stepId: string): HttpClient;
+  /** The drill cluster, as a given step sees it. */
+  clusterFor(stepId: string): Promise<Cluster>;
+  /** Set by provisioning steps when the drill cluster's kubeconfig is written. */
+  kubeconfigPath: string | undefined;
+  talosconfigPath: string | undefined;
+  /** Environment additions for commands (KUBECONFIG, TALOSCONFIG, ...). */
+  commandEnv(): Record<string, string>;
+  /** Stop whatever the target started for the run (simulated world, local cluster). */
+  close(): Promise<void>;
+}
