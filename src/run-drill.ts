@@ -73,8 +73,11 @@ export async function runDrill(options: RunDrillOptions): Promise<RunDrillOutcom
   const ci = detectCi(env);
   let outcome: EngineOutcome;
   const errors = [];
+  const t0 = session.clock.now();
+  session.declareDisaster(t0);
   try {
     outcome = await runEngine({
+      t0,
       plan,
       registry: stepRegistry,
       session,

@@ -27,7 +27,7 @@ export function scaledClock(scale: number, start: { wall?: number } = {}): Clock
   const elapsed = () => (performance.now() - realMonoStart) * scale;
   return {
     scale,
-    now: () => drillWallStart + elapsed(),
+    now: () => Math.round(drillWallStart + elapsed()),
     monotonic: elapsed,
     sleep: (ms, signal) => sleepReal(Math.max(0, ms) / scale, signal),
   };

@@ -25,6 +25,8 @@ export interface EngineOptions {
   workDir: string;
   env: Record<string, string | undefined>;
   masker: Masker;
+  /** T0, when the caller declared the disaster (defaults to now). */
+  t0?: number;
   /** Aborts the main steps; `finally` steps still run. */
   cancelSignal: AbortSignal;
   /** Aborts `finally` steps too (a second signal from the user or CI). */
@@ -76,8 +78,8 @@ const NOT_RETRYABLE = new Set(['EINPUT', 'EUNKNOWNREF', 'EPRODTARGET', 'EPREFLIG
 
 export async function runEngine(options: EngineOptions): Promise<EngineOutcome> {
   const { plan, clock, masker } = options;
-  const t0 = clock.now();
   const t0Mono = clock.monotonic();
+  const t0 = options.t0 ?? clock.now();
   const since = () => clock.monotonic() - t0Mono;
   const emit = (event: DrillEvent) => options.onEvent(masker.maskDeep(event));
   const records = new Map<string, StepRecord>();

@@ -37,6 +37,7 @@ export function createRealTarget(kind: Exclude<TargetKind, 'sim'>, options: { ku
       if (cached?.path !== path) cached = { path, cluster: kubeCluster(loadKubeConfig(path, options.context)) };
       return cached.cluster;
     },
+    declareDisaster: () => undefined,
     async close() {
       cached = undefined;
     },

@@ -23,6 +23,8 @@ export interface TargetSession {
   talosconfigPath: string | undefined;
   /** Environment additions for commands (KUBECONFIG, TALOSCONFIG, ...). */
   commandEnv(): Record<string, string>;
+  /** T0: the runner declares the disaster; targets that stage history (backups, commits) date it from here. */
+  declareDisaster(t0: number): void;
   /** Stop whatever the target started for the run (simulated world, local cluster). */
   close(): Promise<void>;
 }

@@ -59,7 +59,12 @@ function handle(req: IncomingMessage, res: ServerResponse, opts: GitServerOption
   let stderr = '';
   cgi.stderr.on('data', (b: Buffer) => (stderr += b.toString()));
   req.pipe(cgi.stdin);
-  cgi.stdin.on('error', () => undefined);
+  cgi.stdin.on('error', () => undefined); // git may exit before reading the whole request body
+  cgi.stdout.on('error', () => undefined);
+  res.on('error', () => undefined);
+  res.on('close', () => {
+    if (cgi.exitCode === null) cgi.kill('SIGKILL'); // client went away (or the server is stopping)
+  });
 
   let head = Buffer.alloc(0);
   let headerDone = false;

@@ -56,8 +56,13 @@ export function kwokctlConfig(opts: KwokClusterOptions, cacheDir: string): strin
   return lines.join('\n') + '\n';
 }
 
+/**
+ * Environment for kwokctl and the control plane it forks: kwok's workdir, the
+ * kubeconfig and HOME all point into the drill-owned directory (client-go would
+ * otherwise keep an HTTP cache in ~/.kube/cache).
+ */
 export function kwokEnv(workDir: string, kubeconfigPath: string): NodeJS.ProcessEnv {
-  return { ...process.env, KWOK_WORKDIR: workDir, KUBECONFIG: kubeconfigPath };
+  return { ...process.env, KWOK_WORKDIR: workDir, KUBECONFIG: kubeconfigPath, HOME: join(workDir, 'home'), KUBECACHEDIR: join(workDir, 'home', 'kube-cache') };
 }
 
 function readPids(clusterDir: string): number[] {
@@ -96,7 +101,7 @@ export async function createKwokCluster(opts: KwokClusterOptions): Promise<KwokC
   const workDir = join(opts.dir, 'kwok');
   const kubeconfigPath = join(opts.dir, 'kubeconfig.yaml');
   const configPath = join(opts.dir, 'kwokctl.yaml');
-  mkdirSync(workDir, { recursive: true });
+  mkdirSync(join(workDir, 'home'), { recursive: true });
   writeFileSync(configPath, kwokctlConfig(opts, join(workDir, 'cache')));
   writeFileSync(kubeconfigPath, '');
   const env = kwokEnv(workDir, kubeconfigPath);

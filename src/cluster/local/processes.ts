@@ -128,6 +128,7 @@ export function runCommand(command: string, args: string[], opts: { env?: NodeJS
     child.stderr.on('data', (b: Buffer) => (stderr += b.toString()));
     child.on('error', (e) => reject(new Error(`ELOCALCLUSTER cannot run ${command}: ${e.message}`)));
     child.on('close', (code, signal) => resolve({ code: code ?? (signal !== null ? 128 : 1), stdout, stderr }));
+    child.stdin.on('error', () => undefined); // EPIPE when the command exits without reading stdin
     child.stdin.end(opts.input ?? '');
   });
 }

@@ -56,6 +56,7 @@ export function createSimTarget(options: SimTargetOptions, faults: Map<string, F
         },
       });
     },
+    declareDisaster: (t0) => world.declareDisaster(t0),
     async close() {
       world.stop();
     },

@@ -55,8 +55,10 @@ export class SimWorld {
   readonly #durations: Record<string, number>;
   readonly #objectFaults = new Map<string, Fault>();
   readonly #lifetime = new AbortController();
-  readonly t0: number;
-  readonly git: { url: string; branch: string; head: string; commitTime: string };
+  /** The declared disaster; the simulated history (backups, commits) is dated from it. */
+  t0: number;
+  git: { url: string; branch: string; head: string; commitTime: string };
+  readonly #configAgeMs: number;
   readonly backupAgeMs: number;
   /** Terraform workspaces that hold a provisioned cluster. */
   readonly provisioned = new Set<string>();
@@ -70,10 +72,20 @@ export class SimWorld {
     this.store = new ObjectStore(options.clock);
     this.faults = options.faults ?? new Map();
     this.#durations = Object.fromEntries(Object.entries({ ...DEFAULT_DURATIONS, ...options.durations }).map(([key, value]) => [key, parseDuration(value)]));
-    this.t0 = options.clock.now();
     this.backupAgeMs = options.backupAgeMs;
-    const commitTime = new Date(this.t0 - options.configAgeMs);
-    this.git = { ...SIM_GIT, head: fakeSha(`gitops@${commitTime.toISOString()}`), commitTime: commitTime.toISOString().replace(/\.\d{3}Z$/, 'Z') };
+    this.#configAgeMs = options.configAgeMs;
+    this.t0 = options.clock.now();
+    this.git = this.#gitAt(this.t0);
+  }
+
+  declareDisaster(t0: number): void {
+    this.t0 = t0;
+    this.git = this.#gitAt(t0);
+  }
+
+  #gitAt(t0: number): SimWorld['git'] {
+    const commitTime = new Date(Math.floor((t0 - this.#configAgeMs) / 1000) * 1000);
+    return { ...SIM_GIT, head: fakeSha(`gitops@${commitTime.toISOString()}`), commitTime: commitTime.toISOString().replace(/\.\d{3}Z$/, 'Z') };
   }
 
   /** Ends every simulated controller. */

@@ -1,0 +1,140 @@
+/** The issue's acceptance checks, through the real CLI on the simulated target. */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { readdir, readFile, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import type { DrillResult } from '../../src/result/model.ts';
+import { runCli } from '../helpers/cli.ts';
+import { tempDir } from '../helpers/drill-fixtures.ts';
+
+const FAST = ['--time-scale', '3000'];
+const readResult = async (dir: string) => JSON.parse(await readFile(path.join(dir, 'result.json'), 'utf8')) as DrillResult;
+const stepStatus = (result: DrillResult) => Object.fromEntries(result.steps.map((step) => [step.id, step.status]));
+
+function validateJunit(file: string): void {
+  const xsd = path.resolve(import.meta.dirname, '../../../shared/junit/jenkins-junit.xsd');
+  if (!existsSync(xsd)) return;
+  execFileSync('xmllint', ['--noout', '--schema', xsd, file], { stdio: 'pipe' });
+}
+
+test('the cold-start drill runs green on sim and writes junit.xml, result.json and summary.md', async () => {
+  const out = await tempDir();
+  const run = await runCli(['run', 'drills/cold-start.yaml', '--target', 'sim', '--out', out, ...FAST]);
+  assert.equal(run.code, 0, run.stdout + run.stderr);
+  assert.deepEqual((await readdir(out)).sort(), ['junit.xml', 'logs', 'result.json', 'summary.md']);
+  const result = await readResult(out);
+  assert.equal(result.status, 'passed');
+  assert.equal(result.schemaVersion, 1);
+  assert.ok(Object.values(stepStatus(result)).every((status) => status === 'passed'));
+  assert.deepEqual(result.milestones.map((milestone) => [milestone.name, milestone.verdict]), [['control-plane', 'met'], ['critical-apps', 'met']]);
+  assert.deepEqual(result.rpo.map((rpo) => [rpo.dataClass, rpo.verdict]), [['data', 'met'], ['cluster-config', 'met']]);
+  // The sim's newest Completed backup is 5h old (plus the 11m backup window, judged from its
+  // start); Velero timestamps have whole seconds.
+  const expected = (5 * 60 + 11) * 60_000;
+  assert.ok(result.rpo[0]!.achievedMs! >= expected && result.rpo[0]!.achievedMs! < expected + 1000, String(result.rpo[0]!.achievedMs));
+  assert.equal(result.rpo[1]!.achievedMs, 0);
+  const flux = ['flux-controllers', 'flux-configs', 'flux-apps'].map((id) => result.steps.find((step) => step.id === id)!);
+  assert.ok(flux[0]!.endMs! <= flux[1]!.endMs! && flux[1]!.endMs! <= flux[2]!.endMs!, 'Flux layers in order');
+  const summary = await readFile(path.join(out, 'summary.md'), 'utf8');
+  assert.match(summary, /^## ✅ DR drill `cold-start` passed on `sim`/);
+  assert.match(summary, /\| control-plane \| \d+m \d\ds \| 4h 00m \| ✅ met \|/);
+  validateJunit(path.join(out, 'junit.xml'));
+  assert.match(run.stdout, /RTO control-plane: .* \(objective 4h 00m: met\)/);
+});
+
+test('a fault in the restore turns the drill red with the failed-step exit code; teardown still runs', async () => {
+  const out = await tempDir();
+  const run = await runCli(['run', 'drills/cold-start.yaml', '--out', out, '--fault', 'velero-restore=fail', ...FAST]);
+  assert.equal(run.code, 1, run.stdout + run.stderr);
+  const result = await readResult(out);
+  assert.equal(result.status, 'failed');
+  const status = stepStatus(result);
+  assert.equal(status['velero-restore'], 'failed');
+  assert.equal(status['paperless-check'], 'skipped');
+  assert.equal(status['terraform-destroy'], 'passed');
+  assert.match(result.reason, /^step velero-restore failed: Velero restore velero-restore-\S+ did not complete cleanly: phase PartiallyFailed; 3 error\(s\); 1 warning\(s\)/);
+  const junit = await readFile(path.join(out, 'junit.xml'), 'utf8');
+  assert.match(junit, /<testcase classname="cold-start.restore-volumes" name="velero-restore \[velero.restore\]"[^>]*>\s*<failure message="failed: Velero restore/);
+  assert.match(junit, /\[\[ATTACHMENT\|[^\]]*logs\/velero-restore\.log\]\]/);
+  validateJunit(path.join(out, 'junit.xml'));
+  assert.match(await readFile(path.join(out, 'logs/velero-restore.log'), 'utf8'), /PartiallyFailed/);
+});
+
+test('a failed teardown is a failure in JUnit and in the exit code, even when everything else passed', async () => {
+  const out = await tempDir();
+  const run = await runCli(['run', 'drills/cold-start.yaml', '--out', out, '--fault', 'terraform-destroy=fail', ...FAST]);
+  assert.equal(run.code, 1);
+  const result = await readResult(out);
+  assert.equal(result.reason, 'teardown step terraform-destroy failed: resources may be left behind');
+  assert.equal(result.steps.find((step) => step.id === 'terraform-destroy')!.attempts.length, 3, 'retried twice');
+  assert.match(await readFile(path.join(out, 'junit.xml'), 'utf8'), /<failure message="teardown failed after 3 attempts: terraform exited with code 1"/);
+});
+
+test('SIGTERM mid-drill runs teardown, writes a partial result and exits with the cancelled code', async () => {
+  const out = await tempDir();
+  let sent = false;
+  const run = await runCli(['run', 'drills/cold-start.yaml', '--out', out, '--time-scale', '600'], {
+    onStdout: (text, child) => {
+      if (!sent && text.includes('▶ talos-health')) {
+        sent = true;
+        child.kill('SIGTERM');
+      }
+    },
+  });
+  assert.ok(sent, 'the drill reached talos-health');
+  assert.equal(run.code, 130, run.stdout + run.stderr);
+  assert.match(run.stderr, /SIGTERM received: cancelling the drill; teardown runs/);
+  const result = await readResult(out);
+  assert.equal(result.status, 'cancelled');
+  assert.equal(result.reason, 'cancelled (SIGTERM received)');
+  const status = stepStatus(result);
+  assert.equal(status['terraform-apply'], 'passed');
+  assert.equal(status['talos-health'], 'cancelled');
+  assert.equal(status['flux-apps'], 'not-run');
+  assert.equal(status['terraform-destroy'], 'passed');
+  assert.ok(existsSync(path.join(out, 'junit.xml')) && existsSync(path.join(out, 'summary.md')));
+});
+
+test('a malformed drill file stops with file:line:column and the invalid-input code; nothing runs', async () => {
+  const dir = await tempDir();
+  const file = path.join(dir, 'broken.yaml');
+  await writeFile(file, 'apiVersion: dr-drill.io/v1\nkind: Drill\nname: broken\nscenario: cold-start\nphases:\n  - name: one\n    steps:\n      - id: a\n        kind: terraform.aply\n');
+  const out = path.join(dir, 'reports');
+  const run = await runCli(['run', file, '--out', out]);
+  assert.equal(run.code, 3);
+  assert.equal(run.stderr.trim(), `${file}:9:15 EUNKNOWNKIND unknown step kind "terraform.aply" (field phases[0].steps[0].kind)\n  did you mean "terraform.apply"? \`dr-drill kinds\` lists every kind`);
+  assert.equal(existsSync(out), false, 'no reports, nothing provisioned');
+});
+
+test('a planted secret appears nowhere: not in progress output, logs, result, JUnit or summary', async () => {
+  const dir = await tempDir();
+  const planted = 'planted-Secret-7f3a9c';
+  await writeFile(
+    path.join(dir, 'leaky.yaml'),
+    `apiVersion: dr-drill.io/v1
+kind: Drill
+name: leaky
+scenario: secret-rotation
+secrets: [DRILL_PLANTED]
+phases:
+  - name: one
+    steps:
+      - id: echo-it
+        kind: command
+        with: { run: [echo, "token=\${env.DRILL_PLANTED}"] }
+      - id: fail-with-it
+        kind: command
+        with: { run: [terraform, "-chdir=\${env.DRILL_PLANTED}", bogus] }
+`,
+  );
+  const out = path.join(dir, 'reports');
+  const run = await runCli(['run', path.join(dir, 'leaky.yaml'), '--out', out, '--verbose'], { env: { DRILL_PLANTED: planted } });
+  assert.equal(run.code, 1);
+  assert.match(run.stdout, /token=\*\*\*/);
+  assert.ok(!run.stdout.includes(planted) && !run.stderr.includes(planted), 'terminal');
+  const files = [...(await readdir(out)).map((name) => path.join(out, name)).filter((file) => !file.endsWith('logs')), ...(await readdir(path.join(out, 'logs'))).map((name) => path.join(out, 'logs', name))];
+  assert.ok(files.length >= 5);
+  for (const file of files) assert.ok(!(await readFile(file, 'utf8')).includes(planted), `${file} leaks the secret`);
+});

@@ -1,0 +1,45 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFile } from 'node:fs/promises';
+import { parseDrill } from '../../src/drill/load.ts';
+import { drillJsonSchema } from '../../src/drill/schema.ts';
+import { DrillErrors, formatError } from '../../src/util/errors.ts';
+import { drillYaml } from '../helpers/drill-fixtures.ts';
+
+function errorsOf(yaml: string): string[] {
+  try {
+    parseDrill(yaml, 'drills/bad.yaml');
+  } catch (error) {
+    assert.ok(error instanceof DrillErrors, `expected DrillErrors, got ${String(error)}`);
+    return error.errors.map((item) => formatError(item));
+  }
+  assert.fail('expected the drill to be rejected');
+}
+
+const step = (extra = '') => `phases:\n  - name: one\n    steps:\n      - id: a\n        kind: command\n        with: { run: [echo] }\n${extra}`;
+
+test('YAML syntax errors name file, line and column', () => {
+  const [first] = errorsOf('apiVersion: dr-drill.io/v1\nkind: Drill\nphases: [\n  - oops: {\n');
+  assert.match(first!, /^drills\/bad\.yaml:\d+:\d+ EDRILLYAML invalid YAML: /);
+});
+
+test('a wrong value names the field and its position, with the fix', () => {
+  const [error] = errorsOf(drillYaml(`${step('        timeout: 4 hours\n')}`));
+  assert.equal(error, 'drills/bad.yaml:11:18 EDRILLSCHEMA phases[0].steps[0].timeout: write a duration like 90s, 30m, 4h or 1h30m (field phases[0].steps[0].timeout)\n  see drills/schema.json for what this field accepts');
+});
+
+test('an unknown field points at the key itself', () => {
+  const [error] = errorsOf(drillYaml(`${step('        timout: 4h\n')}`));
+  assert.equal(error, 'drills/bad.yaml:11:9 EDRILLSCHEMA unknown field "timout" (field phases[0].steps[0].timout)\n  remove it or check its spelling; the fields allowed here are listed in drills/schema.json');
+});
+
+test('a missing required field is named; an enum lists its choices', () => {
+  const errors = errorsOf('apiVersion: dr-drill.io/v1\nkind: Drill\nname: x\nscenario: total-loss\n');
+  assert.ok(errors.some((error) => error.startsWith('drills/bad.yaml:4:11 EDRILLSCHEMA scenario: must be one of "cold-start", "namespace-restore"')), errors.join('\n'));
+  assert.ok(errors.some((error) => error.includes('missing required field "phases"')), errors.join('\n'));
+});
+
+test('drills/schema.json is generated from the schema and up to date (run: dr-drill schema --out drills/schema.json)', async () => {
+  const committed = JSON.parse(await readFile(new URL('../../drills/schema.json', import.meta.url), 'utf8'));
+  assert.deepEqual(committed, drillJsonSchema());
+});
