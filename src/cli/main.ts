@@ -9,6 +9,8 @@ import { loadPlan, runDrill } from '../run-drill.ts';
 import { EXIT } from '../result/exit-codes.ts';
 import { readResult } from '../result/io.ts';
 import { writeReports } from '../report/write.ts';
+import { writeTrendReport } from '../report/trend-write.ts';
+import { readHistory } from '../history/read.ts';
 import { stepRegistry } from '../steps/registry.ts';
 import { FAULTS, type Fault } from '../targets/sim/world.ts';
 import { DrillError, DrillErrors, formatError } from '../util/errors.ts';
@@ -35,6 +37,8 @@ Usage:
   dr-drill plan <drill.yaml> [--target T]        what would run, in order, with timeouts; touches nothing
   dr-drill validate <drill.yaml>...              check drill files; errors as file:line:column
   dr-drill report <result.json> [--out DIR]      re-render the reports from a result
+  dr-drill trend [--history DIR] [--result FILE]... [--last N] [--drill NAME] [--out DIR] [--chart-url URL]
+                                                 RTO/RPO trend of past runs: trend.md and an SVG chart per drill
   dr-drill schema [--out FILE]                   the JSON Schema of drill files
   dr-drill kinds                                 the step kinds and what they do
 
@@ -53,6 +57,8 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
         return await validateCommand(rest, io);
       case 'report':
         return await reportCommand(rest, io);
+      case 'trend':
+        return await trendCommand(rest, io);
       case 'schema':
         return await schemaCommand(rest, io);
       case 'kinds':
@@ -188,9 +194,38 @@ async function reportCommand(args: string[], io: CliIo): Promise<number> {
   return EXIT.passed;
 }
 
+async function trendCommand(args: string[], io: CliIo): Promise<number> {
+  const { values, positionals } = parse(args, {
+    history: { type: 'string', default: '.dr-drill/history' },
+    result: { type: 'string', multiple: true, default: [] },
+    last: { type: 'string', default: '10' },
+    drill: { type: 'string' },
+    out: { type: 'string', default: 'reports' },
+    'chart-url': { type: 'string' },
+  });
+  if (positionals.length > 0) throw new DrillError('EUSAGE', `trend takes no positional arguments, got "${positionals.join(' ')}"`, { details: 'e.g. dr-drill trend --history .dr-drill/history --last 10 --out reports' });
+  const last = Number(values.last);
+  if (!Number.isInteger(last) || last < 1) throw new DrillError('EUSAGE', `--last must be a whole number of runs (1 or more), got "${String(values.last)}"`);
+  const history = await readHistory(values.history as string);
+  for (const skipped of history.skipped) io.stderr(`skipped ${skipped.file}: ${skipped.reason}`);
+  const results = [...history.results];
+  for (const file of values.result as string[]) {
+    const extra = await readResult(file);
+    if (!results.some((known) => known.drill.name === extra.drill.name && known.run.id === extra.run.id)) results.push(extra);
+  }
+  results.sort((a, b) => Date.parse(a.run.startedAt) - Date.parse(b.run.startedAt));
+  const masker = new Masker();
+  masker.addFromEnvironment(io.env);
+  const chartBaseUrl = values['chart-url'] as string | undefined;
+  const drill = values.drill as string | undefined;
+  const output = await writeTrendReport(results, values.out as string, masker, { last, ...(drill ? { drill } : {}), ...(chartBaseUrl ? { chartBaseUrl } : {}) });
+  io.stdout(`trend of ${results.length} run(s) of ${output.drills.length} drill(s): ${output.files.join(', ')}`);
+  return EXIT.passed;
+}
+
 async function schemaCommand(args: string[], io: CliIo): Promise<number> {
   const { values } = parse(args, { out: { type: 'string' } });
-  const text = `${JSON.stringify(drillJsonSchema(), null, 2)}\n`;
+  const text = `${JSON.stringify(drillJsonSchema([...stepRegistry.values()]), null, 2)}\n`;
   if (values.out) await writeFile(values.out as string, text);
   else io.stdout(text.trimEnd());
   return EXIT.passed;

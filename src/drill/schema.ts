@@ -38,7 +38,7 @@ export const stepSchema = z
     rpo: name.optional().meta({ description: 'Data class (a key of objectives.rpo) that the RPO samples of this step count towards.' }),
     description: z.string().optional(),
   })
-  .meta({ description: 'One action of a registered kind with its own timeout and retry policy.' });
+  .meta({ id: 'Step', description: 'One action of a registered kind with its own timeout and retry policy.' });
 
 export const phaseSchema = z.strictObject({
   name: name.meta({ description: 'Phase name; one JUnit test suite per phase.' }),
@@ -120,7 +120,39 @@ export type StepSpec = z.output<typeof stepSchema>;
 export type PhaseSpec = z.output<typeof phaseSchema>;
 export type SimTargetOptions = z.output<typeof simTargetSchema>;
 
-export function drillJsonSchema(): Record<string, unknown> {
-  const schema = z.toJSONSchema(drillSchema, { io: 'input', target: 'draft-2020-12' }) as Record<string, unknown>;
+/**
+ * The JSON Schema editors use. With step kinds given, `kind` completes to the registered kinds
+ * and `with` is checked against the chosen kind's inputs.
+ */
+export function drillJsonSchema(kinds: readonly { kind: string; summary: string; inputs: z.ZodType }[] = []): Record<string, unknown> {
+  const schema = z.toJSONSchema(drillSchema, { io: 'input', target: 'draft-2020-12' }) as Record<string, any>;
+  if (kinds.length > 0) {
+    const stepDefinition = findStepDefinition(schema);
+    if (stepDefinition) {
+      stepDefinition.properties.kind = { ...stepDefinition.properties.kind, anyOf: kinds.map((kind) => ({ const: kind.kind, description: kind.summary })) };
+      stepDefinition.allOf = kinds.map((kind) => {
+        const inputs = z.toJSONSchema(kind.inputs, { io: 'input', target: 'draft-2020-12', unrepresentable: 'any' }) as Record<string, unknown>;
+        delete inputs.$schema;
+        allowExpressions(inputs);
+        return { if: { properties: { kind: { const: kind.kind } }, required: ['kind'] }, then: { properties: { with: inputs } } };
+      });
+    }
+  }
   return { ...schema, $id: 'https://dr-drill.dev/schema/drill-v1.json' };
+}
+
+const EXPRESSION_STRING = { type: 'string', pattern: '^\\$\\{[^}]+\\}$', description: 'An expression such as ${steps.<id>.outputs.<key>}' };
+
+/** A field of any type may hold a whole-string expression that is resolved at run time. */
+function allowExpressions(schema: Record<string, any>): void {
+  for (const [name, property] of Object.entries<Record<string, any>>(schema.properties ?? {})) {
+    if (property.type === 'string') continue;
+    if (property.type === 'object') allowExpressions(property);
+    if (property.type === 'array' && property.items?.type !== 'string' && property.items) property.items = { anyOf: [property.items, EXPRESSION_STRING] };
+    schema.properties[name] = { anyOf: [property, EXPRESSION_STRING] };
+  }
+}
+
+function findStepDefinition(schema: Record<string, any>): Record<string, any> | undefined {
+  return schema.$defs?.Step;
 }

@@ -6,8 +6,10 @@ import { serializeResult } from '../result/io.ts';
 import type { Masker } from '../util/mask.ts';
 import { renderJunit } from './junit.ts';
 import { renderMarkdown } from './markdown.ts';
+import { renderOpenMetrics } from './openmetrics.ts';
+import { renderDotenv } from '../ci/gitlab.ts';
 
-export const REPORT_FILES = { result: 'result.json', junit: 'junit.xml', summary: 'summary.md' } as const;
+export const REPORT_FILES = { result: 'result.json', junit: 'junit.xml', summary: 'summary.md', metrics: 'metrics.txt', dotenv: 'dr-drill.env' } as const;
 
 export async function writeReports(result: DrillResult, outDir: string, masker: Masker, options: { reportDirForAttachments?: string } = {}): Promise<string[]> {
   await mkdir(outDir, { recursive: true });
@@ -15,6 +17,8 @@ export async function writeReports(result: DrillResult, outDir: string, masker: 
     [REPORT_FILES.result, serializeResult(result)],
     [REPORT_FILES.junit, renderJunit(result, options.reportDirForAttachments ? { reportDir: options.reportDirForAttachments } : {})],
     [REPORT_FILES.summary, renderMarkdown(result)],
+    [REPORT_FILES.metrics, renderOpenMetrics(result)],
+    [REPORT_FILES.dotenv, renderDotenv(result)],
   ];
   const written: string[] = [];
   for (const [name, content] of files) {

@@ -3,7 +3,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { readdir, readFile, writeFile } from 'node:fs/promises';
+import { cp, readdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { DrillResult } from '../../src/result/model.ts';
 import { runCli } from '../helpers/cli.ts';
@@ -137,4 +137,23 @@ phases:
   const files = [...(await readdir(out)).map((name) => path.join(out, name)).filter((file) => !file.endsWith('logs')), ...(await readdir(path.join(out, 'logs'))).map((name) => path.join(out, 'logs', name))];
   assert.ok(files.length >= 5);
   for (const file of files) assert.ok(!(await readFile(file, 'utf8')).includes(planted), `${file} leaks the secret`);
+});
+
+test('a missed RTO objective fails the drill with its own exit code; a hung step times out', async () => {
+  const dir = await tempDir();
+  const drill = (await readFile('drills/cold-start.yaml', 'utf8')).replace('control-plane: 4h', 'control-plane: 10m');
+  await writeFile(path.join(dir, 'tight.yaml'), drill);
+  await cp('drills/scripts', path.join(dir, 'scripts'), { recursive: true });
+  const out = path.join(dir, 'reports');
+  const run = await runCli(['run', path.join(dir, 'tight.yaml'), '--out', out, '--fault', 'ingress-ip=hang', ...FAST]);
+  const result = await readResult(out);
+  assert.equal(run.code, 1, 'a timed-out step outranks a missed objective');
+  assert.equal(result.steps.find((step) => step.id === 'ingress-ip')!.status, 'timed-out');
+  assert.equal(result.steps.find((step) => step.id === 'ingress-ip')!.error!.message, 'timed out after 10m 00s');
+
+  const green = await runCli(['run', path.join(dir, 'tight.yaml'), '--out', out, ...FAST]);
+  assert.equal(green.code, 2, green.stdout);
+  const missed = await readResult(out);
+  assert.match(missed.reason, /^objective missed: RTO control-plane \d+m \d\ds > 10m 00s$/);
+  assert.match(await readFile(path.join(out, 'junit.xml'), 'utf8'), /<failure message="RTO control-plane missed: \d+m \d\ds > 10m 00s" type="EOBJECTIVE"\/>/);
 });

@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
 import { parseDrill } from '../../src/drill/load.ts';
 import { drillJsonSchema } from '../../src/drill/schema.ts';
+import { stepRegistry } from '../../src/steps/registry.ts';
 import { DrillErrors, formatError } from '../../src/util/errors.ts';
 import { drillYaml } from '../helpers/drill-fixtures.ts';
 
@@ -41,5 +42,17 @@ test('a missing required field is named; an enum lists its choices', () => {
 
 test('drills/schema.json is generated from the schema and up to date (run: dr-drill schema --out drills/schema.json)', async () => {
   const committed = JSON.parse(await readFile(new URL('../../drills/schema.json', import.meta.url), 'utf8'));
-  assert.deepEqual(committed, drillJsonSchema());
+  assert.deepEqual(committed, drillJsonSchema([...stepRegistry.values()]));
+});
+
+test('editors using drills/schema.json accept the shipped drills and flag a wrong step input', async () => {
+  const { Ajv2020 } = await import('ajv/dist/2020.js');
+  const { parse } = await import('yaml');
+  const ajv = new Ajv2020({ strict: false, allErrors: true });
+  const validate = ajv.compile(JSON.parse(await readFile(new URL('../../drills/schema.json', import.meta.url), 'utf8')));
+  const drill = parse(await readFile(new URL('../../drills/cold-start.yaml', import.meta.url), 'utf8'));
+  assert.equal(validate(drill), true, JSON.stringify(validate.errors));
+  drill.phases[1].steps[0].with.workspaces = 'typo';
+  assert.equal(validate(drill), false);
+  assert.ok(validate.errors?.some((error) => error.instancePath === '/phases/1/steps/0/with' && error.keyword === 'additionalProperties'), JSON.stringify(validate.errors));
 });

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import type { InfraBinaries } from './infra-versions.ts';
 import { freePort, LOOPBACK } from './ports.ts';
 import { startProcess, type ManagedProcess } from './processes.ts';
-import { waitFor } from './wait.ts';
+import { fatalError, waitFor } from './wait.ts';
 
 export const FLUX_NAMESPACE = 'flux-system';
 
@@ -31,7 +31,7 @@ export interface FluxControllers {
 async function waitHealthy(proc: ManagedProcess, healthPort: number, timeoutMs: number): Promise<void> {
   await waitFor(
     async () => {
-      if (proc.exited()) throw new Error(`${proc.name} exited:\n${proc.logTail(20)}`);
+      if (proc.exited()) throw fatalError(`ELOCALCLUSTER ${proc.name} exited:\n${proc.logTail(20)}`);
       const r = await fetch(`http://${LOOPBACK}:${healthPort}/readyz`).catch(() => undefined);
       return r?.ok === true ? true : undefined;
     },

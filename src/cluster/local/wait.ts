@@ -9,6 +9,17 @@ export interface WaitOptions {
   signal?: AbortSignal;
 }
 
+const FATAL = Symbol('fatal');
+
+/** An error that makes waitFor stop at once instead of retrying (e.g. the process crashed). */
+export function fatalError(message: string): Error {
+  return Object.assign(new Error(message), { [FATAL]: true });
+}
+
+function isFatal(e: unknown): boolean {
+  return typeof e === 'object' && e !== null && FATAL in e;
+}
+
 /**
  * Calls `probe` until it returns a value other than undefined. The last probe
  * error or detail is part of the timeout message (ELOCALTIMEOUT).
@@ -22,6 +33,7 @@ export async function waitFor<T>(probe: () => Promise<T | undefined>, opts: Wait
       const v = await probe();
       if (v !== undefined) return v;
     } catch (e) {
+      if (isFatal(e)) throw e;
       last = e instanceof Error ? e.message : String(e);
     }
     if (performance.now() > deadline) {

@@ -34,6 +34,14 @@ export function startControllers(world: SimWorld): void {
     if (object.spec?.type === 'LoadBalancer') once(`svc/${object.metadata.namespace}/${object.metadata.name}`, () => assignLoadBalancerIp(world, refOf(object)));
   });
   onAdded('cert-manager.io/v1', 'ClusterIssuer', (object) => once(`issuer/${object.metadata.name}`, () => registerIssuer(world, refOf(object))));
+  // A failing load balancer withdraws the IP; a failing ACME registration makes the issuer not Ready.
+  world.onMark((ref, fault) => {
+    if (fault !== 'fail' || !world.store.get(ref)) return;
+    if (ref.kind === 'Service') world.store.patch(ref, { status: { loadBalancer: {} } });
+    if (ref.kind === 'ClusterIssuer') {
+      world.store.patch(ref, { status: { conditions: [condition('Ready', 'False', 'ErrRegisterACMEAccount', 'Failed to register ACME account: 429 urn:ietf:params:acme:error:rateLimited: too many registrations', world)] } });
+    }
+  });
   onAdded('velero.io/v1', 'Restore', (object) => once(`restore/${object.metadata.name}`, () => runRestore(world, refOf(object))));
 }
 

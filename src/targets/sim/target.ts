@@ -7,6 +7,7 @@ import { scaledClock } from '../../engine/clock.ts';
 import type { SimTargetOptions } from '../../drill/schema.ts';
 import { parseDuration } from '../../util/duration.ts';
 import type { TargetSession } from '../types.ts';
+import type { Cluster } from '../../engine/cluster.ts';
 import { simHttp } from './http.ts';
 import { simShell } from './shell.ts';
 import { SimWorld, type Fault } from './world.ts';
@@ -46,6 +47,8 @@ export function createSimTarget(options: SimTargetOptions, faults: Map<string, F
         throw new DrillError('ECLUSTER', 'connect ECONNREFUSED 10.99.0.10:6443: the drill cluster is not running');
       }
       const fault = world.faultOfStep(stepId);
+      // A hung API connection: requests are sent and never answered.
+      if (fault === 'hang') return hungCluster();
       return world.store.asCluster({
         onAccess: (ref) => {
           if (fault) world.markObject(ref, fault);
@@ -62,4 +65,9 @@ export function createSimTarget(options: SimTargetOptions, faults: Map<string, F
     },
   };
   return session;
+}
+
+function hungCluster(): Cluster {
+  const never = () => new Promise<never>(() => undefined);
+  return { description: 'simulated cluster (API not answering)', get: never, list: never, create: never, patch: never, delete: never, watch: never };
 }

@@ -54,6 +54,7 @@ export class SimWorld {
   readonly faults: Map<string, Fault>;
   readonly #durations: Record<string, number>;
   readonly #objectFaults = new Map<string, Fault>();
+  readonly #markListeners = new Set<(ref: ObjectRef, fault: Fault) => void>();
   readonly #lifetime = new AbortController();
   /** The declared disaster; the simulated history (backups, commits) is dated from it. */
   t0: number;
@@ -109,7 +110,15 @@ export class SimWorld {
 
   /** A step with a fault that reads or creates an object passes the fault on to it. */
   markObject(ref: ObjectRef, fault: Fault): void {
-    this.#objectFaults.set(objectKey(ref), fault);
+    const key = objectKey(ref);
+    if (this.#objectFaults.get(key) === fault) return;
+    this.#objectFaults.set(key, fault);
+    for (const listener of this.#markListeners) listener(ref, fault);
+  }
+
+  /** Controllers that must react when a faulted step touches an object they already reconciled. */
+  onMark(listener: (ref: ObjectRef, fault: Fault) => void): void {
+    this.#markListeners.add(listener);
   }
 
   faultOfObject(object: KubeObject | ObjectRef): Fault | undefined {

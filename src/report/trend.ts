@@ -1,0 +1,155 @@
+/**
+ * trend.md: RTO per milestone and RPO per data class over the last N runs of a drill, with the
+ * change against the previous run and the distance to the objectives, plus a reference to the
+ * SVG chart (trend-svg.ts). Pure: results in, Markdown out.
+ *
+ * The chart is referenced as an image, never inlined: GitHub and GitLab strip inline <svg> and
+ * data: URIs from comments. Locally and in artifacts the reference is the relative file name; in
+ * pull request comments and merge request notes it is the chart's URL on the results branch
+ * (see scripts/ci-history.ts), which both forges render for anyone who can read the repository.
+ */
+import type { DrillResult, Verdict } from '../result/model.ts';
+import { formatDuration } from '../util/duration.ts';
+
+export interface TrendOptions {
+  /** How many of the newest runs to show (default 10). */
+  last?: number;
+  /** Image reference for the chart: a relative file name or a URL. Omitted: no image. */
+  chartRef?: string;
+}
+
+export interface TrendSeries {
+  drill: string;
+  /** Oldest first, at most `last`. */
+  runs: DrillResult[];
+  milestones: string[];
+  dataClasses: string[];
+}
+
+export const DEFAULT_LAST = 10;
+
+export function trendSeries(results: readonly DrillResult[], drill: string, last = DEFAULT_LAST): TrendSeries {
+  const runs = results.filter((result) => result.drill.name === drill).slice(-Math.max(1, last));
+  // Names in the order the newest run lists them, then names only older runs had.
+  const names = (pick: (result: DrillResult) => string[]) => [...new Set([...runs].reverse().flatMap(pick))];
+  return {
+    drill,
+    runs,
+    milestones: names((result) => result.milestones.map((m) => m.name)),
+    dataClasses: names((result) => result.rpo.map((r) => r.dataClass)),
+  };
+}
+
+const STATUS_ICON: Record<DrillResult['status'], string> = { passed: '✅', failed: '❌', cancelled: '⚠️', error: '💥' };
+
+export function renderTrendMarkdown(series: TrendSeries, options: TrendOptions = {}): string {
+  const { runs } = series;
+  const lines: string[] = [`## 📈 RTO/RPO trend: drill \`${series.drill}\``, ''];
+  if (runs.length === 0) return `${[...lines, 'No results in the history yet.'].join('\n')}\n`;
+  const first = runs[0]!;
+  const newest = runs.at(-1)!;
+  lines.push(`Last ${runs.length} run${runs.length === 1 ? '' : 's'}, ${day(first)} to ${day(newest)}. Deltas are against the previous run; ❌ marks a missed objective.`, '');
+  if (options.chartRef) lines.push(`![RTO per milestone over time for drill ${series.drill}](${options.chartRef})`, '');
+
+  if (series.milestones.length > 0) {
+    lines.push('### Achieved RTO per milestone', '');
+    lines.push(tableHeader(['Run', 'Status', 'Target', ...series.milestones.map((name) => `${name}${objectiveSuffix(newestObjective(runs, (r) => r.milestones.find((m) => m.name === name)?.objectiveMs))}`)]));
+    runs.forEach((run, index) => {
+      const previous = runs[index - 1];
+      const cells = series.milestones.map((name) => {
+        const milestone = run.milestones.find((m) => m.name === name);
+        if (!milestone) return '—';
+        const before = previous?.milestones.find((m) => m.name === name)?.rtoMs;
+        return valueCell(milestone.rtoMs, before, milestone.verdict, 'not reached');
+      });
+      lines.push(row([runCell(run), `${STATUS_ICON[run.status]} ${run.status}`, targetCell(run), ...cells]));
+    });
+    lines.push('');
+  }
+
+  if (series.dataClasses.length > 0) {
+    lines.push('### Achieved RPO per data class', '');
+    lines.push(tableHeader(['Run', ...series.dataClasses.map((name) => `${name}${objectiveSuffix(newestObjective(runs, (r) => r.rpo.find((item) => item.dataClass === name)?.objectiveMs))}`)]));
+    runs.forEach((run, index) => {
+      const previous = runs[index - 1];
+      const cells = series.dataClasses.map((name) => {
+        const rpo = run.rpo.find((item) => item.dataClass === name);
+        if (!rpo) return '—';
+        const before = previous?.rpo.find((item) => item.dataClass === name)?.achievedMs;
+        return valueCell(rpo.achievedMs, before, rpo.verdict, 'not measured');
+      });
+      lines.push(row([runCell(run), ...cells]));
+    });
+    lines.push('');
+  }
+
+  const objectives = [
+    ...newest.milestones.map((m) => ({ kind: 'RTO', name: m.name, achieved: m.rtoMs, objective: m.objectiveMs, verdict: m.verdict, missing: 'not reached' })),
+    ...newest.rpo.map((r) => ({ kind: 'RPO', name: r.dataClass, achieved: r.achievedMs, objective: r.objectiveMs, verdict: r.verdict, missing: 'not measured' })),
+  ].filter((item) => item.objective !== undefined);
+  if (objectives.length > 0) {
+    lines.push(`### Latest run against the objectives (${day(newest)}, \`${newest.run.id}\`)`, '');
+    lines.push(tableHeader(['Objective', 'Achieved', 'Target', 'Headroom', 'Budget used']));
+    for (const item of objectives) {
+      const achieved = item.achieved === undefined ? item.missing : formatDuration(item.achieved);
+      const headroom = item.achieved === undefined ? '—' : signed(item.objective! - item.achieved);
+      const used = item.achieved === undefined ? '—' : `${Math.round((item.achieved / item.objective!) * 100)}%`;
+      lines.push(row([`${verdictIcon(item.verdict)} ${item.kind} ${item.name}`, achieved, formatDuration(item.objective!), headroom, used]));
+    }
+    lines.push('');
+  }
+  if (runs.some((run) => run.run.timeScale !== 1)) {
+    lines.push('_Runs on the `sim` target replay a simulated world faster than real time; their durations are drill time, not wall-clock time._', '');
+  }
+  return `${lines.join('\n').trimEnd()}\n`;
+}
+
+function day(result: DrillResult): string {
+  return result.run.startedAt.slice(0, 10);
+}
+
+function newestObjective(runs: DrillResult[], pick: (result: DrillResult) => number | undefined): number | undefined {
+  for (let index = runs.length - 1; index >= 0; index--) {
+    const value = pick(runs[index]!);
+    if (value !== undefined) return value;
+  }
+  return undefined;
+}
+
+function objectiveSuffix(objectiveMs: number | undefined): string {
+  return objectiveMs === undefined ? '' : ` (≤ ${formatDuration(objectiveMs)})`;
+}
+
+function valueCell(value: number | undefined, before: number | undefined, verdict: Verdict, missing: string): string {
+  const icon = verdict === 'missed' || verdict === 'not-reached' ? '❌ ' : '';
+  if (value === undefined) return `${icon}${missing}`;
+  const delta = before === undefined ? '' : ` (${signed(value - before)})`;
+  return `${icon}${formatDuration(value)}${delta}`;
+}
+
+/** `+1m 02s`, `−3.0s`, `±0`: a positive RTO delta is slower. */
+export function signed(deltaMs: number): string {
+  if (Math.round(deltaMs) === 0) return '±0';
+  return deltaMs > 0 ? `+${formatDuration(deltaMs)}` : `−${formatDuration(-deltaMs)}`;
+}
+
+function verdictIcon(verdict: Verdict): string {
+  return verdict === 'met' ? '✅' : verdict === 'no-objective' ? '—' : '❌';
+}
+
+function runCell(result: DrillResult): string {
+  const id = `\`${result.run.id}\``;
+  return `${day(result)} ${result.run.ci?.url ? `[${id}](${result.run.ci.url})` : id}`;
+}
+
+function targetCell(result: DrillResult): string {
+  return result.run.timeScale !== 1 ? `${result.run.target} (×${result.run.timeScale})` : result.run.target;
+}
+
+function tableHeader(cells: string[]): string {
+  return `${row(cells)}\n|${cells.map((_, index) => (index === 0 ? ' --- ' : ' ---: ')).join('|')}|`;
+}
+
+function row(cells: string[]): string {
+  return `| ${cells.map((cell) => cell.replace(/\|/g, '\\|').replace(/\r?\n/g, ' ')).join(' | ')} |`;
+}
