@@ -23,7 +23,8 @@ test('the cold-start drill runs green on sim and writes junit.xml, result.json a
   const out = await tempDir();
   const run = await runCli(['run', 'drills/cold-start.yaml', '--target', 'sim', '--out', out, ...FAST]);
   assert.equal(run.code, 0, run.stdout + run.stderr);
-  assert.deepEqual((await readdir(out)).sort(), ['junit.xml', 'logs', 'result.json', 'summary.md']);
+  const written = await readdir(out);
+  for (const name of ['junit.xml', 'logs', 'result.json', 'summary.md']) assert.ok(written.includes(name), `${name} in ${written.join(', ')}`);
   const result = await readResult(out);
   assert.equal(result.status, 'passed');
   assert.equal(result.schemaVersion, 1);
