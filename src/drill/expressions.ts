@@ -21,7 +21,7 @@ export interface Scope {
   steps: Record<string, { outputs: Record<string, unknown> }>;
   run: { id: string; dir: string };
   drill: { dir: string; name: string };
-  target: { kind: string };
+  target: { kind: string; [fact: string]: string };
 }
 
 export class UnresolvedReferenceError extends Error {

@@ -26,6 +26,8 @@ export interface PlannedStep {
   retries: number;
   retryDelayMs: number;
   rpoClass: string | undefined;
+  /** Why the target says this step does not apply (it is recorded, not run). */
+  notApplicable: string | undefined;
   location: ErrorLocation;
 }
 
@@ -96,7 +98,11 @@ export function buildPlan(loaded: LoadedDrill, registry: StepRegistry, options: 
   const phases: PlannedPhase[] = [];
   const steps: PlannedStep[] = [];
   const lastStepOfPhase = new Map<string, string>();
-  const planStep = (stepSpec: StepSpec, at: (string | number)[], phase: string, isFinally: boolean, dependsOn: string[]): PlannedStep => {
+  const overrides = spec.targets[target]?.steps ?? {};
+  const planStep = (original: StepSpec, at: (string | number)[], phase: string, isFinally: boolean, dependsOn: string[]): PlannedStep => {
+    const override = overrides[original.id];
+    const stepSpec: StepSpec = override ? { ...original, kind: override.kind ?? original.kind, with: override.with ?? original.with, timeout: override.timeout ?? original.timeout } : original;
+    const inputsAt = override?.with ? ['targets', target, 'steps', original.id, 'with'] : [...at, 'with'];
     if (stepLocations.has(stepSpec.id)) {
       fail('EDRILLSCHEMA', `duplicate step id "${stepSpec.id}"`, [...at, 'id'], `step ids must be unique in the drill; "${stepSpec.id}" is also at ${formatFieldPath(stepLocations.get(stepSpec.id)!)}`);
     }
@@ -106,7 +112,7 @@ export function buildPlan(loaded: LoadedDrill, registry: StepRegistry, options: 
       const suggestion = closest(stepSpec.kind, [...registry.keys()]);
       fail('EUNKNOWNKIND', `unknown step kind "${stepSpec.kind}"`, [...at, 'kind'], suggestion ? `did you mean "${suggestion}"? \`dr-drill kinds\` lists every kind` : '`dr-drill kinds` lists every kind');
     } else {
-      errors.push(...validateInputs(kind.inputs, stepSpec.with, [...at, 'with'], locate));
+      if (!override?.notApplicable) errors.push(...validateInputs(kind.inputs, stepSpec.with, inputsAt, locate));
     }
     return {
       id: stepSpec.id,
@@ -120,6 +126,7 @@ export function buildPlan(loaded: LoadedDrill, registry: StepRegistry, options: 
       retries: stepSpec.retries,
       retryDelayMs: parseDuration(stepSpec.retryDelay),
       rpoClass: stepSpec.rpo,
+      notApplicable: override?.notApplicable,
       location: locate(at),
     };
   };
@@ -142,11 +149,18 @@ export function buildPlan(loaded: LoadedDrill, registry: StepRegistry, options: 
   }
   const finallySteps = spec.finally.map((stepSpec, index) => planStep(stepSpec, ['finally', index], 'finally', true, []));
 
+  for (const stepId of Object.keys(overrides)) {
+    if (!stepLocations.has(stepId)) {
+      fail('EUNKNOWNREF', `targets.${target}.steps names unknown step "${stepId}"`, ['targets', target, 'steps', stepId], `use one of: ${[...stepLocations.keys()].join(', ')}`);
+    }
+  }
+
   // References: steps.X must run before; roots must exist.
   const ancestors = ancestorsOf(steps);
   const variables = { ...spec.variables, ...(spec.targets[target]?.variables ?? {}) };
   for (const step of [...steps, ...finallySteps]) {
     const at = stepLocations.get(step.id)!;
+    if (step.notApplicable) continue;
     for (const reference of referencesIn(step.spec.with)) {
       const problem = checkReference(reference, step, ancestors, stepLocations, variables);
       if (problem) fail('EUNKNOWNREF', `step "${step.id}": ${problem.message}`, [...at, 'with'], problem.fix);

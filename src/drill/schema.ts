@@ -66,6 +66,27 @@ export const objectivesSchema = z.strictObject({
     .meta({ description: 'Recovery point objective per data class: restored data may be at most this old at T0.' }),
 });
 
+export const stepOverrideSchema = z
+  .strictObject({
+    kind: z.string().optional().meta({ description: 'Use this step kind on this target instead.' }),
+    with: z.record(z.string(), z.unknown()).optional().meta({ description: 'Inputs on this target (replace the step\'s inputs).' }),
+    timeout: duration.optional(),
+    notApplicable: z
+      .string()
+      .min(1)
+      .optional()
+      .meta({ description: 'Do not run this step on this target, and say why; it counts as done for dependencies and milestones and is reported as not applicable.' }),
+  })
+  .meta({ description: 'How a step differs on this target.' });
+
+const targetCommon = {
+  variables: z.record(z.string(), z.string()).default({}).meta({ description: 'Variables that override `variables` on this target; may use ${target.*}.' }),
+  steps: z
+    .record(name, stepOverrideSchema)
+    .default({})
+    .meta({ description: 'Per-step differences on this target, by step id (another kind, other inputs, or not applicable).' }),
+};
+
 export const simTargetSchema = z.strictObject({
   timeScale: z.number().positive().default(600).meta({ description: 'Drill milliseconds per real millisecond; 600 replays an hour in 6 seconds.' }),
   durations: z
@@ -74,12 +95,10 @@ export const simTargetSchema = z.strictObject({
     .meta({ description: 'How long simulated work takes, by step id or simulated component (e.g. terraform-apply: 14m, flux/apps: 20m).' }),
   backupAge: duration.default('5h').meta({ description: 'Age at T0 of the newest simulated backup.' }),
   configAge: duration.default('20m').meta({ description: 'Age at T0 of the newest simulated Git commit.' }),
-  variables: z.record(z.string(), z.string()).default({}).meta({ description: 'Variables that override `variables` on this target.' }),
+  ...targetCommon,
 });
 
-const realTargetBase = {
-  variables: z.record(z.string(), z.string()).default({}).meta({ description: 'Variables that override `variables` on this target.' }),
-};
+const realTargetBase = targetCommon;
 
 export const targetsSchema = z.strictObject({
   sim: simTargetSchema.optional(),
@@ -119,6 +138,7 @@ export type DrillFile = z.output<typeof drillSchema>;
 export type StepSpec = z.output<typeof stepSchema>;
 export type PhaseSpec = z.output<typeof phaseSchema>;
 export type SimTargetOptions = z.output<typeof simTargetSchema>;
+export type StepOverride = z.output<typeof stepOverrideSchema>;
 
 /**
  * The JSON Schema editors use. With step kinds given, `kind` completes to the registered kinds

@@ -90,7 +90,7 @@ export async function runEngine(options: EngineOptions): Promise<EngineOutcome> 
     steps: {},
     run: { id: options.runId, dir: options.workDir },
     drill: { dir: plan.drillDir, name: plan.drill.name },
-    target: { kind: plan.target },
+    target: { ...options.session.facts, kind: plan.target },
   };
   const variables = expandVariables(plan.variables, scope);
   scope.vars = variables.values;
@@ -119,14 +119,18 @@ export async function runEngine(options: EngineOptions): Promise<EngineOutcome> 
         skip(context, record, 'not-run', `not run: the drill was cancelled (${cancelReason ?? 'cancelled'})`);
         continue;
       }
-      const blocking = record.step.dependsOn.map((dep) => records.get(dep)!).find((dep) => dep.status !== 'passed' && !running.has(dep.step.id) && !remaining.has(dep.step.id));
+      const blocking = record.step.dependsOn.map((dep) => records.get(dep)!).find((dep) => !isDone(dep.status) && !running.has(dep.step.id) && !remaining.has(dep.step.id));
       if (blocking) {
         remaining.delete(id);
         skip(context, record, 'skipped', `skipped: step "${blocking.step.id}" ${describeStatus(blocking.status)}`);
         continue;
       }
-      if (record.step.dependsOn.every((dep) => records.get(dep)!.status === 'passed')) {
+      if (record.step.dependsOn.every((dep) => isDone(records.get(dep)!.status))) {
         remaining.delete(id);
+        if (record.step.notApplicable) {
+          markNotApplicable(context, record);
+          continue;
+        }
         running.set(id, runStep(context, record, options.cancelSignal).finally(() => running.delete(id)));
       }
     }
@@ -145,6 +149,10 @@ export async function runEngine(options: EngineOptions): Promise<EngineOutcome> 
     const finallySignal = options.forceSignal ?? new AbortController().signal;
     for (const step of plan.finallySteps) {
       const record = records.get(step.id)!;
+      if (step.notApplicable) {
+        markNotApplicable(context, record);
+        continue;
+      }
       if (finallySignal.aborted) {
         skip(context, record, 'not-run', `not run: teardown was forcibly cancelled (${describeReason(finallySignal.reason)})`);
         continue;
@@ -167,6 +175,16 @@ type RunContext = {
   /** Why a variable could not be expanded (a missing environment variable), by name. */
   variableErrors: Map<string, string>;
 };
+
+/** Passed, or declared not applicable by the target: either way dependents may go on. */
+export function isDone(status: StepStatus): boolean {
+  return status === 'passed' || status === 'not-applicable';
+}
+
+function markNotApplicable(context: RunContext, record: StepRecord): void {
+  record.startMs = record.endMs = context.since();
+  skip(context, record, 'not-applicable', `not applicable on target ${context.options.plan.target}: ${record.step.notApplicable}`);
+}
 
 function skip(context: RunContext, record: StepRecord, status: StepStatus, reason: string): void {
   record.status = status;

@@ -1,12 +1,12 @@
 /** Achieved RTO per milestone, its verdict, and the chain of steps that made up its time. */
 import type { PlannedMilestone } from '../drill/plan.ts';
-import type { StepRecord } from '../engine/run.ts';
+import { isDone, type StepRecord } from '../engine/run.ts';
 import type { MilestoneResult } from '../result/model.ts';
 
 export function measureMilestones(milestones: PlannedMilestone[], records: Map<string, StepRecord>): MilestoneResult[] {
   return milestones.map((milestone) => {
     const steps = milestone.after.map((id) => records.get(id)).filter((record): record is StepRecord => record !== undefined);
-    const reached = steps.length === milestone.after.length && steps.every((record) => record.status === 'passed');
+    const reached = steps.length === milestone.after.length && steps.every((record) => isDone(record.status));
     const result: MilestoneResult = { name: milestone.name, after: milestone.after, reached, verdict: 'no-objective', criticalPath: [] };
     if (milestone.description) result.description = milestone.description;
     if (milestone.objectiveMs !== undefined) result.objectiveMs = milestone.objectiveMs;

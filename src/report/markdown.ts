@@ -4,7 +4,7 @@ import { formatDuration } from '../util/duration.ts';
 
 const STATUS_ICON: Record<DrillResult['status'], string> = { passed: '✅', failed: '❌', cancelled: '⚠️', error: '💥' };
 const VERDICT_TEXT: Record<Verdict, string> = { met: '✅ met', missed: '❌ missed', 'not-reached': '❌ not reached', 'no-objective': '—' };
-const STEP_ICON: Record<StepResult['status'], string> = { passed: '✅', failed: '❌', 'timed-out': '⏱️', cancelled: '⚠️', skipped: '⏭️', 'not-run': '⏭️' };
+const STEP_ICON: Record<StepResult['status'], string> = { passed: '✅', failed: '❌', 'timed-out': '⏱️', cancelled: '⚠️', skipped: '⏭️', 'not-run': '⏭️', 'not-applicable': '➖' };
 
 export function renderMarkdown(result: DrillResult, options: { slowest?: number } = {}): string {
   const lines: string[] = [];
@@ -36,7 +36,7 @@ export function renderMarkdown(result: DrillResult, options: { slowest?: number 
     lines.push('');
   }
 
-  const problems = result.steps.filter((step) => step.status !== 'passed' && step.status !== 'skipped' && step.status !== 'not-run');
+  const problems = result.steps.filter((step) => ['failed', 'timed-out', 'cancelled'].includes(step.status));
   if (problems.length > 0) {
     lines.push('### What went wrong', '');
     for (const step of problems) {
@@ -44,6 +44,11 @@ export function renderMarkdown(result: DrillResult, options: { slowest?: number 
     }
     const notRun = result.steps.filter((step) => step.status === 'skipped' || step.status === 'not-run');
     if (notRun.length > 0) lines.push(`- ⏭️ not run: ${notRun.map((step) => step.id).join(', ')}`);
+  }
+  const notApplicable = result.steps.filter((step) => step.status === 'not-applicable');
+  if (notApplicable.length > 0) {
+    if (problems.length === 0) lines.push('### Not applicable on this target', '');
+    for (const step of notApplicable) lines.push(`- ➖ **${step.id}**: ${escapeCell(step.reason ?? '')}`);
     lines.push('');
   }
 

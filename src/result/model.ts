@@ -6,7 +6,8 @@
 export const RESULT_SCHEMA_VERSION = 1;
 
 export type DrillStatus = 'passed' | 'failed' | 'cancelled' | 'error';
-export type StepStatus = 'passed' | 'failed' | 'timed-out' | 'cancelled' | 'skipped' | 'not-run';
+/** `not-applicable`: the target declares the step does not apply there; it counts as done. */
+export type StepStatus = 'passed' | 'failed' | 'timed-out' | 'cancelled' | 'skipped' | 'not-run' | 'not-applicable';
 export type Verdict = 'met' | 'missed' | 'not-reached' | 'no-objective';
 
 export interface StepError {

@@ -19,6 +19,7 @@ export function createRealTarget(kind: Exclude<TargetKind, 'sim'>, options: { ku
   const session: TargetSession = {
     kind,
     clock: systemClock(),
+    facts: {},
     kubeconfigPath: options.kubeconfig,
     talosconfigPath: undefined,
     shellFor: () => shell,

@@ -12,6 +12,8 @@ import type { TargetKind } from '../drill/schema.ts';
 export interface TargetSession {
   readonly kind: TargetKind;
   readonly clock: Clock;
+  /** Values drills may use as ${target.<name>} (e.g. the local target's Git URL). */
+  readonly facts: Readonly<Record<string, string>>;
   /** The shell a step runs commands through (the simulated target answers per step). */
   shellFor(stepId: string): Shell;
   /** HTTP as a given step sees it. */

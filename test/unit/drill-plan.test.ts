@@ -1,6 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { DrillErrors, formatError } from '../../src/util/errors.ts';
+import { parseDrill } from '../../src/drill/load.ts';
+import { buildPlan } from '../../src/drill/plan.ts';
 import { drillYaml, planFrom, testRegistry } from '../helpers/drill-fixtures.ts';
 
 function planErrors(yaml: string): string[] {
@@ -99,3 +101,39 @@ test('the shipped drills are valid', async () => {
   const order = plan.steps.filter((step) => step.kind === 'flux.wait').map((step) => step.id);
   assert.deepEqual(order, ['flux-bootstrap', 'flux-controllers', 'flux-configs', 'flux-apps']);
 });
+
+test('a target can replace a step\'s kind and inputs, or declare it not applicable', () => {
+  const yaml = drillYaml(`targets:
+  local:
+    steps:
+      a: { kind: test.work, with: { ms: 5 } }
+      b: { notApplicable: "no Talos on this target" }
+phases:
+  - name: p1
+    steps:
+      - { id: a, kind: command, with: { run: [terraform, apply] } }
+      - { id: b, kind: talos.health }
+`);
+  const { buildPlan } = { buildPlan: (target: 'local' | 'sim') => planFor(yaml, target) };
+  const local = buildPlan('local');
+  assert.deepEqual([local.steps[0]!.kind, local.steps[0]!.spec.with], ['test.work', { ms: 5 }]);
+  assert.equal(local.steps[1]!.notApplicable, 'no Talos on this target');
+  const sim = buildPlan('sim');
+  assert.deepEqual([sim.steps[0]!.kind, sim.steps[1]!.notApplicable], ['command', undefined]);
+  const errors = planErrorsFor(drillYaml(`targets:\n  sim:\n    steps:\n      nope: { notApplicable: x }\nphases:\n  - name: p\n    steps:\n${work('a')}`), 'sim');
+  assert.ok(errors.some((error) => error.includes('EUNKNOWNREF targets.sim.steps names unknown step "nope"')), errors.join('\n'));
+});
+
+function planFor(yaml: string, target: 'local' | 'sim') {
+  return buildPlan(parseDrill(yaml, '/drills/test.yaml'), testRegistry, { target });
+}
+
+function planErrorsFor(yaml: string, target: 'local' | 'sim'): string[] {
+  try {
+    planFor(yaml, target);
+  } catch (error) {
+    assert.ok(error instanceof DrillErrors, String(error));
+    return error.errors.map((item) => formatError(item));
+  }
+  assert.fail('expected the plan to be rejected');
+}

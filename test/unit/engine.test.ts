@@ -15,6 +15,7 @@ function session(): TargetSession {
   return {
     kind: 'sim',
     clock,
+    facts: {},
     kubeconfigPath: undefined,
     talosconfigPath: undefined,
     shellFor: () => ({ run: async () => assert.fail('no shell in engine tests'), which: async () => undefined }),
@@ -198,4 +199,33 @@ phases:
   const result = buildResult(plan, outcome, { runId: 'r1', toolVersion: 't', timeScale: SCALE, logFiles: new Map() }, new Masker());
   assert.equal(result.rpo[0]!.verdict, 'not-reached');
   assert.equal(result.reason, 'objective missed: RPO data not measured (no step recorded a sample)');
+});
+
+test('a step the target declares not applicable counts as done for dependents and milestones', async () => {
+  const plan = planFrom(
+    drillYaml(`target: local
+targets:
+  local:
+    steps:
+      b: { notApplicable: "no GitLab in the sample repository" }
+objectives:
+  rto: { done: 1h }
+milestones:
+  done: { after: [b, c] }
+phases:
+  - name: p
+    steps:
+      - { id: a, kind: test.work, with: { ms: 1000 } }
+      - { id: b, kind: test.work, with: { fail: true } }
+      - { id: c, kind: test.work }
+`),
+    testRegistry,
+  );
+  const target = session();
+  const outcome = await runEngine({ plan, registry: testRegistry, session: target, clock: target.clock, runId: 'r', workDir: '/tmp', env: {}, masker: new Masker(), cancelSignal: new AbortController().signal, onEvent: () => undefined });
+  assert.deepEqual(status(outcome), { a: 'passed', b: 'not-applicable', c: 'passed' });
+  assert.equal(outcome.records.get('b')!.reason, 'not applicable on target local: no GitLab in the sample repository');
+  const result = buildResult(plan, outcome, { runId: 'r', toolVersion: 't', timeScale: SCALE, logFiles: new Map() }, new Masker());
+  assert.equal(result.milestones[0]!.verdict, 'met');
+  assert.equal(result.exitCode, 0);
 });

@@ -28,6 +28,7 @@ export function createSimTarget(options: SimTargetOptions, faults: Map<string, F
   const session: SimTargetSession = {
     kind: 'sim',
     clock,
+    facts: {},
     world,
     kubeconfigPath: undefined,
     talosconfigPath: undefined,
