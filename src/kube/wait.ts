@@ -70,7 +70,8 @@ export async function waitForObjects<T>(cluster: Cluster, query: ObjectQuery, ch
     };
     armIdleTimer();
     try {
-      await cluster.watch(
+      let watchError: unknown;
+      const watching = cluster.watch(
         query.apiVersion,
         query.kind,
         withoutUndefined({ namespace: query.namespace, labelSelector: query.labelSelector, name: query.name, resourceVersion }),
@@ -87,7 +88,12 @@ export async function waitForObjects<T>(cluster: Cluster, query: ObjectQuery, ch
           }
         },
         watchSignal,
-      );
+      ).catch((error: unknown) => {
+        watchError = error ?? new Error('watch failed');
+      });
+      // Do not depend on the watch honouring the abort promptly.
+      await Promise.race([watching, untilAborted(watchSignal)]);
+      if (watchError !== undefined) throw watchError;
     } catch (error) {
       signal.throwIfAborted();
       if (!(error instanceof WatchExpiredError) && result === undefined && !watchController.signal.aborted) {
@@ -100,6 +106,13 @@ export async function waitForObjects<T>(cluster: Cluster, query: ObjectQuery, ch
     if (result !== undefined) return result;
     // The watch ended (server timeout, idle restart, 410): list again and carry on.
   }
+}
+
+function untilAborted(signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    if (signal.aborted) resolve();
+    else signal.addEventListener('abort', () => resolve(), { once: true });
+  });
 }
 
 function withoutUndefined<T extends Record<string, unknown>>(value: T): { [K in keyof T]: Exclude<T[K], undefined> } {

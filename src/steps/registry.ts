@@ -1,10 +1,13 @@
 /** Every step kind, by name. Adding a kind means adding it here; nothing else picks kinds. */
 import type { StepRegistry } from '../drill/plan.ts';
 import { command } from './command.ts';
+import { dataCheck } from './data/canary.ts';
 import { fluxWait } from './flux/wait.ts';
 import { gitHead } from './git/head.ts';
 import { httpCheck } from './http/check.ts';
+import { kubernetesDelete } from './kubernetes/delete.ts';
 import { kubernetesWait } from './kubernetes/wait.ts';
+import { resticRestore } from './restic/restore.ts';
 import { script } from './script/run.ts';
 import { talosHealth } from './talos/health.ts';
 import { terraformApply } from './terraform/apply.ts';
@@ -12,6 +15,6 @@ import { terraformDestroy } from './terraform/destroy.ts';
 import type { StepKind } from './types.ts';
 import { veleroRestore } from './velero/restore.ts';
 
-const kinds: StepKind[] = [gitHead, terraformApply, terraformDestroy, command, talosHealth, kubernetesWait, fluxWait, veleroRestore, httpCheck, script] as StepKind[];
+const kinds: StepKind[] = [gitHead, terraformApply, terraformDestroy, command, talosHealth, kubernetesWait, kubernetesDelete, fluxWait, veleroRestore, httpCheck, script, resticRestore, dataCheck] as StepKind[];
 
 export const stepRegistry: StepRegistry = new Map(kinds.map((kind) => [kind.kind, kind]));

@@ -1,0 +1,43 @@
+/**
+ * k8s.delete: delete objects (by name or label selector) and wait until they are gone — the
+ * scratch namespaces a namespace-restore drill created, in `finally`. Missing objects are fine.
+ */
+import { z } from 'zod';
+import { waitForObjects } from '../../kube/wait.ts';
+import { defineStep } from '../types.ts';
+
+const inputs = z
+  .strictObject({
+    apiVersion: z.string().default('v1'),
+    kind: z.string().default('Namespace'),
+    namespace: z.string().optional(),
+    names: z.array(z.string()).default([]),
+    labelSelector: z.string().optional().meta({ description: 'Delete every object with these labels, e.g. dr-drill.io/run=${run.id}.' }),
+    wait: z.boolean().default(true).meta({ description: 'Wait until the objects are gone (namespaces finalize).' }),
+  })
+  .refine((value) => value.names.length > 0 || value.labelSelector, { error: 'give names: or labelSelector:' });
+
+export const kubernetesDelete = defineStep({
+  kind: 'k8s.delete',
+  summary: 'delete objects by name or label (scratch namespaces) and wait until they are gone',
+  inputs,
+  async run(context, input) {
+    const cluster = await context.cluster();
+    const namespace = input.namespace ? { namespace: input.namespace } : {};
+    const selected = input.labelSelector ? (await cluster.list(input.apiVersion, input.kind, { ...namespace, labelSelector: input.labelSelector })).items.map((item) => item.metadata.name) : [];
+    const names = [...new Set([...input.names, ...selected])];
+    for (const name of names) {
+      await cluster.delete({ apiVersion: input.apiVersion, kind: input.kind, name, ...namespace });
+      context.log.info(`deleted ${input.kind} ${input.namespace ? `${input.namespace}/` : ''}${name}`);
+    }
+    if (input.wait && names.length > 0) {
+      await waitForObjects(
+        cluster,
+        { apiVersion: input.apiVersion, kind: input.kind, ...namespace },
+        (view) => ([...view.values()].some((object) => names.includes(object.metadata.name)) ? undefined : true),
+        { signal: context.signal, clock: context.clock, log: context.log },
+      );
+    }
+    return { deleted: names };
+  },
+});
