@@ -4,6 +4,7 @@
  */
 import { z } from 'zod';
 import { isDuration } from '../util/duration.ts';
+import { preflightSchema, productionSchema } from './safety-schema.ts';
 
 export const DRILL_API_VERSION = 'dr-drill.io/v1';
 export const SCENARIOS = ['cold-start', 'namespace-restore', 'node-loss', 'gitops-drift', 'secret-rotation'] as const;
@@ -93,6 +94,10 @@ export const simTargetSchema = z.strictObject({
     .record(z.string(), duration)
     .default({})
     .meta({ description: 'How long simulated work takes, by step id or simulated component (e.g. terraform-apply: 14m, flux/apps: 20m).' }),
+  cluster: z
+    .enum(['provisioned-by-drill', 'existing'])
+    .default('provisioned-by-drill')
+    .meta({ description: 'provisioned-by-drill: a provisioning step creates the simulated cluster (cold start); existing: it is there from the start (namespace restore on an existing cluster).' }),
   backupAge: duration.default('5h').meta({ description: 'Age at T0 of the newest simulated backup.' }),
   configAge: duration.default('20m').meta({ description: 'Age at T0 of the newest simulated Git commit.' }),
   ...targetCommon,
@@ -131,6 +136,8 @@ export const drillSchema = z
       .meta({ description: 'Environment variables whose values are secret: masked in every log, report and artifact.' }),
     phases: z.array(phaseSchema).min(1, { error: 'a drill needs at least one phase' }),
     finally: z.array(stepSchema).default([]).meta({ description: 'Steps that always run at the end (teardown), also after failure, timeout or cancellation.' }),
+    production: productionSchema.optional().meta({ description: 'What production owns (contexts, workspaces, VM IDs, VIPs, LB ranges, branches, issuers); preflight refuses a drill that reuses any of it.' }),
+    preflight: preflightSchema.optional().meta({ description: 'Checks before anything is provisioned: tools, credentials, the SOPS age key, Git remotes, isolation from production.' }),
   })
   .meta({ title: 'dr-drill drill file', description: 'A disaster-recovery drill: scenario, objectives, target, phases and finally steps.' });
 

@@ -158,3 +158,15 @@ test('a missed RTO objective fails the drill with its own exit code; a hung step
   assert.match(missed.reason, /^objective missed: RTO control-plane \d+m \d\ds > 10m 00s$/);
   assert.match(await readFile(path.join(out, 'junit.xml'), 'utf8'), /<failure message="RTO control-plane missed: \d+m \d\ds > 10m 00s" type="EOBJECTIVE"\/>/);
 });
+
+test('the namespace-restore drill restores into scratch namespaces and removes them afterwards (sim)', async () => {
+  const out = await tempDir();
+  const run = await runCli(['run', 'drills/namespace-restore.yaml', '--target', 'sim', '--out', out, ...FAST]);
+  assert.equal(run.code, 0, run.stdout + run.stderr);
+  const result = await readResult(out);
+  const restore = result.steps.find((step) => step.id === 'velero-restore')!;
+  assert.equal(restore.outputs.phase, 'Completed');
+  assert.equal(restore.outputs.volumes, 2);
+  assert.match(run.stdout, new RegExp(`deleted Namespace paperless-drill-${result.run.id}`));
+  assert.equal(result.steps.find((step) => step.id === 'remove-scratch-namespaces')!.status, 'passed');
+});

@@ -187,7 +187,13 @@ async function runRestore(world: SimWorld, ref: ObjectRef): Promise<void> {
   await world.work('velero/restore', fault === 'hang' ? 'hang' : fault === 'slow' ? 'slow' : undefined);
   for (const app of apps) {
     const target = mapping[app.namespace] ?? app.namespace;
-    if (!world.store.get({ apiVersion: 'v1', kind: 'Namespace', name: target })) world.store.create({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: target } });
+    if (!world.store.get({ apiVersion: 'v1', kind: 'Namespace', name: target })) world.store.create({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: target, labels: { 'velero.io/restore-name': ref.name } } });
+    if (target === app.namespace) continue;
+    // Restored into a scratch namespace: the backed-up objects appear there, as Velero creates them.
+    for (const object of layerContent('apps').filter((candidate) => candidate.metadata.namespace === app.namespace)) {
+      const copy: KubeObject = { ...structuredClone(object), metadata: { ...object.metadata, namespace: target, labels: { ...object.metadata.labels, 'velero.io/restore-name': ref.name, 'velero.io/backup-name': backup.metadata.name } } };
+      if (!world.store.get(refOf(copy))) world.store.create(copy);
+    }
   }
   if (fault === 'fail') {
     await Promise.allSettled(volumeWork);

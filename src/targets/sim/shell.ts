@@ -5,6 +5,7 @@ import type { CommandOptions, CommandResult, Shell } from '../../engine/shell.ts
 import { echo, falseTool, task, trueTool } from './tools/basic.ts';
 import { git } from './tools/git.ts';
 import { kubectl } from './tools/kubectl.ts';
+import { restic } from './tools/restic.ts';
 import { talosctl } from './tools/talosctl.ts';
 import { terraform } from './tools/terraform.ts';
 import type { SimTool } from './tools/types.ts';
@@ -16,6 +17,7 @@ export const SIM_TOOLS: Record<string, SimTool> = {
   talosctl,
   git,
   kubectl,
+  restic,
   task,
   echo,
   true: trueTool,

@@ -10,6 +10,7 @@ import type { TargetSession } from '../types.ts';
 import type { Cluster } from '../../engine/cluster.ts';
 import { simHttp } from './http.ts';
 import { simShell } from './shell.ts';
+import { provisionCluster } from './provision.ts';
 import { SimWorld, type Fault } from './world.ts';
 
 export interface SimTargetSession extends TargetSession {
@@ -65,8 +66,15 @@ export function createSimTarget(options: SimTargetOptions, faults: Map<string, F
       world.stop();
     },
   };
+  if (options.cluster === 'existing') {
+    provisionCluster(world, 'existing');
+    session.kubeconfigPath = EXISTING_CLUSTER_KUBECONFIG;
+  }
   return session;
 }
+
+/** The simulated existing cluster has no kubeconfig file; this names it in logs. */
+export const EXISTING_CLUSTER_KUBECONFIG = '(simulated existing cluster)';
 
 function hungCluster(): Cluster {
   const never = () => new Promise<never>(() => undefined);

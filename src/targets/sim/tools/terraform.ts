@@ -3,8 +3,7 @@
  * CLI's messages. Apply provisions the simulated Talos cluster (Proxmox VMs, Talos bootstrap,
  * Flux bootstrap, as runbook 000's Terraform does); destroy removes it.
  */
-import { fluxBootstrap, nodes, veleroContent } from '../cluster-content.ts';
-import { startControllers } from '../controllers.ts';
+import { provisionCluster } from '../provision.ts';
 import type { SimWorld } from '../world.ts';
 import { flag, type SimTool, type ToolInvocation } from './types.ts';
 
@@ -151,11 +150,7 @@ async function apply(call: ToolInvocation, workspace: string): Promise<number> {
     const id = resource.startsWith('proxmox') ? ` [id=${9100 + index}]` : '';
     call.out(`${resource}: Creation complete after ${Math.round(perResource / 1000)}s${id}`);
   }
-  if (!world.provisioned.has(workspace)) {
-    world.provisioned.add(workspace);
-    for (const object of [...nodes(workspace), ...fluxBootstrap(world), ...veleroContent(world)]) world.store.upsert(object);
-    startControllers(world);
-  }
+  provisionCluster(world, workspace);
   call.out('');
   call.out(`Apply complete! Resources: ${RESOURCES.length} added, 0 changed, 0 destroyed.`);
   call.out('');
