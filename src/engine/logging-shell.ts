@@ -15,12 +15,14 @@ export function loggingShell(inner: Shell, log: Logger, baseEnv: () => Record<st
         ...options,
         env: { ...baseEnv(), ...options.env },
         onLine: (line, stream) => {
-          log.debug(`${stream === 'stderr' ? '! ' : '> '}${line}`);
+          if (!options.quiet) log.debug(`${stream === 'stderr' ? '! ' : '> '}${line}`);
           options.onLine?.(line, stream);
         },
       });
+      if (options.quiet) log.debug(`(${result.stdout.length} bytes of output not logged: it may hold secrets)`);
       if (result.exitCode !== 0 && !options.allowFailure) {
-        const tail = (result.stderr.trim() || result.stdout.trim()).split('\n').slice(-TAIL_LINES).join('\n');
+        const output = options.quiet ? result.stderr.trim() : result.stderr.trim() || result.stdout.trim();
+        const tail = output.split('\n').slice(-TAIL_LINES).join('\n');
         throw new DrillError('ECOMMAND', `${command} exited with code ${result.exitCode}`, {
           details: `command: ${rendered}\n${tail}`,
         });

@@ -11,6 +11,11 @@ export interface CommandOptions {
   onLine?: (line: string, stream: 'stdout' | 'stderr') => void;
   /** Resolve with the failed result instead of throwing when the exit code is not zero. */
   allowFailure?: boolean;
+  /**
+   * The output may hold secrets the caller cannot register before reading it (e.g.
+   * `terraform output -json`): the step log gets the command and a byte count, never the lines.
+   */
+  quiet?: boolean;
 }
 
 export interface CommandResult {

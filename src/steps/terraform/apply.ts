@@ -31,7 +31,7 @@ export const terraformApply = defineStep({
     const terraform = await prepareTerraform(context, input);
     await initAndSelectWorkspace(terraform, input.backendConfig, input.workspace, true);
     await terraform.run(['apply', '-auto-approve', '-input=false', '-no-color', ...(input.parallelism ? [`-parallelism=${input.parallelism}`] : []), ...variableArgs(input.varFiles, input.vars)]);
-    const printed = await terraform.run(['output', '-json', '-no-color']);
+    const printed = await terraform.run(['output', '-json', '-no-color'], { quiet: true });
     let outputs: Record<string, TerraformOutput>;
     try {
       outputs = JSON.parse(printed.stdout) as Record<string, TerraformOutput>;

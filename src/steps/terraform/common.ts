@@ -20,7 +20,7 @@ export const terraformInputs = {
 export interface TerraformRun {
   binary: string;
   dir: string;
-  run(args: string[], options?: { allowFailure?: boolean }): ReturnType<StepContext['shell']['run']>;
+  run(args: string[], options?: { allowFailure?: boolean; quiet?: boolean }): ReturnType<StepContext['shell']['run']>;
 }
 
 export async function prepareTerraform(context: StepContext, inputs: { dir: string; binary?: 'terraform' | 'tofu' | undefined; workspace: string; productionWorkspaces: string[] }): Promise<TerraformRun> {
