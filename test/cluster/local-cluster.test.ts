@@ -9,7 +9,7 @@ import { getKustomizationStatus, type KustomizationStatus } from '../../src/clus
 import { isListening } from '../../src/cluster/local/ports.ts';
 import { isPidAlive } from '../../src/cluster/local/kwok-cluster.ts';
 import { waitFor } from '../../src/cluster/local/wait.ts';
-import { gitRepositoryHead, listeningSockets, startTestCluster, type TestCluster } from '../helpers/local-cluster.ts';
+import { gitRepositoryHead, listeningSockets, portListeners, startTestCluster, type TestCluster } from '../helpers/local-cluster.ts';
 
 const LAYERS = ['infrastructure-controllers', 'infrastructure-configs', 'apps'] as const;
 
@@ -125,9 +125,16 @@ describe('local cluster (kwok + real Flux)', { timeout: 600_000 }, () => {
     await owned.stop();
     await owned.stop(); // idempotent
     assert.deepEqual(pids.filter(isPidAlive), [], 'no process left');
-    const open: number[] = [];
-    for (const l of listeners) if (await isListening(l.port)) open.push(l.port);
-    assert.deepEqual(open, [], 'no port left listening');
+    // A port may be taken again at once by another cluster on this machine; only
+    // a listener that is ours (this process, or a command line naming our dir) is a leftover.
+    const ours: string[] = [];
+    for (const l of listeners) {
+      if (!(await isListening(l.port))) continue;
+      for (const o of portListeners(l.port)) {
+        if (o.pid === process.pid || o.cmdline.includes(owned.dir)) ours.push(`${l.port} (pid ${o.pid}: ${o.cmdline.slice(0, 80)})`);
+      }
+    }
+    assert.deepEqual(ours, [], 'no port of ours left listening');
     assert.equal(existsSync(owned.dir), false, `temp dir ${owned.dir} removed`);
   });
 });

@@ -63,12 +63,38 @@ export interface Listener {
   /** True when bound to 127.0.0.1 or ::1 (not a wildcard or external address). */
   loopback: boolean;
   address: string;
+  inode?: string;
+}
+
+function allPids(): number[] {
+  return readdirSync('/proc')
+    .filter((d) => /^\d+$/.test(d))
+    .map(Number);
+}
+
+/**
+ * Processes that listen on `port` now, with their command lines. Lets a test tell
+ * a leftover of its own cluster from another cluster that reused a freed port.
+ */
+export function portListeners(port: number): Array<{ pid: number; cmdline: string }> {
+  const out: Array<{ pid: number; cmdline: string }> = [];
+  for (const pid of allPids()) {
+    const mine = listeningSockets([pid]).some((l) => l.port === port);
+    if (!mine) continue;
+    let cmdline = '';
+    try {
+      cmdline = readFileSync(`/proc/${pid}/cmdline`, 'utf8').replaceAll('\0', ' ');
+    } catch {
+      // exited meanwhile
+    }
+    out.push({ pid, cmdline });
+  }
+  return out;
 }
 
 const LOOPBACK_HEX = new Set(['0100007F', '00000000000000000000000001000000', '0000000000000000FFFF00000100007F']);
 
-/** TCP sockets in LISTEN state owned by any of the given processes (from /proc). */
-export function listeningSockets(pids: number[]): Listener[] {
+function socketInodes(pids: number[]): Set<string> {
   const inodes = new Set<string>();
   for (const pid of pids) {
     let fds: string[] = [];
@@ -86,6 +112,12 @@ export function listeningSockets(pids: number[]): Listener[] {
       }
     }
   }
+  return inodes;
+}
+
+/** TCP sockets in LISTEN state owned by any of the given processes (from /proc). */
+export function listeningSockets(pids: number[]): Listener[] {
+  const inodes = socketInodes(pids);
   const out: Listener[] = [];
   for (const table of ['/proc/net/tcp', '/proc/net/tcp6']) {
     let lines: string[] = [];
@@ -100,7 +132,7 @@ export function listeningSockets(pids: number[]): Listener[] {
       const inode = cols[9];
       if (state === '0A' && inode !== undefined && inodes.has(inode) && local !== undefined) {
         const [addr = '', port = '0'] = local.split(':');
-        out.push({ port: Number.parseInt(port, 16), loopback: LOOPBACK_HEX.has(addr), address: addr });
+        out.push({ port: Number.parseInt(port, 16), loopback: LOOPBACK_HEX.has(addr), address: addr, inode });
       }
     }
   }

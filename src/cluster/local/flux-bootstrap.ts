@@ -90,6 +90,11 @@ export async function bootstrapFlux(kc: KubeConfig, opts: BootstrapOptions): Pro
 
 export interface KustomizationStatus {
   name: string;
+  /**
+   * Ready=True for the current generation with lastAppliedRevision set. Flux's
+   * patch helper writes status conditions and the other status fields in two
+   * requests, so Ready=True alone can briefly be seen before the revision.
+   */
   ready: boolean;
   reason: string;
   message: string;
@@ -100,12 +105,16 @@ export interface KustomizationStatus {
 export async function getKustomizationStatus(kc: KubeConfig, name: string, namespace = FLUX_NAMESPACE): Promise<KustomizationStatus> {
   const api = kc.makeApiClient(CustomObjectsApi);
   const obj = (await api.getNamespacedCustomObject({ group: KUSTOMIZE_GROUP, version: FLUX_API_VERSION, namespace, plural: 'kustomizations', name })) as {
-    status?: { lastAppliedRevision?: string };
+    metadata?: { generation?: number };
+    status?: { lastAppliedRevision?: string; observedGeneration?: number };
   };
   const ready = findCondition(obj, 'Ready');
   return {
     name,
-    ready: ready?.status === 'True',
+    ready:
+      ready?.status === 'True' &&
+      (obj.status?.lastAppliedRevision ?? '') !== '' &&
+      obj.status?.observedGeneration === obj.metadata?.generation,
     reason: ready?.reason ?? '',
     message: ready?.message ?? '',
     lastAppliedRevision: obj.status?.lastAppliedRevision ?? '',

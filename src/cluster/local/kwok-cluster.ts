@@ -73,18 +73,35 @@ function readPids(clusterDir: string): number[] {
     .filter((n) => Number.isInteger(n) && n > 0);
 }
 
+/**
+ * True while the process (any of its threads) can still hold resources. A
+ * zombie thread-group leader counts as gone only once no other thread is left:
+ * during exit_group the leader turns Z first while sibling threads still hold
+ * the shared fd table, i.e. the listening sockets.
+ */
 export function isPidAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
   } catch {
     return false;
   }
-  // A zombie still answers kill(0); treat it as gone.
   try {
-    return !/^\S+ \(.*\) Z/.test(readFileSync(`/proc/${pid}/stat`, 'utf8'));
+    const zombie = /^\S+ \(.*\) Z/.test(readFileSync(`/proc/${pid}/stat`, 'utf8'));
+    if (!zombie) return true;
+    return readdirSync(`/proc/${pid}/task`).length > 1;
   } catch {
-    return false;
+    return false; // /proc entry gone: reaped
   }
+}
+
+async function waitGone(pids: number[], timeoutMs: number): Promise<number[]> {
+  const deadline = performance.now() + timeoutMs;
+  let alive = pids.filter(isPidAlive);
+  while (alive.length > 0 && performance.now() < deadline) {
+    await new Promise((r) => setTimeout(r, 50));
+    alive = alive.filter(isPidAlive);
+  }
+  return alive;
 }
 
 function killAll(pids: number[]): void {
@@ -118,8 +135,10 @@ export async function createKwokCluster(opts: KwokClusterOptions): Promise<KwokC
     const known = [...new Set([...pids, ...readPids(clusterDir)])];
     await runCommand(kwokctl, ['--name', opts.name, 'delete', 'cluster', '--kubeconfig', kubeconfigPath], { env, timeoutMs: 60_000 });
     // kwokctl sends SIGTERM; anything still alive after a grace period gets SIGKILL.
-    for (let i = 0; i < 50 && known.some(isPidAlive); i++) await new Promise((r) => setTimeout(r, 100));
+    await waitGone(known, 5000);
     killAll(known.filter(isPidAlive));
+    const survivors = await waitGone(known, 5000);
+    if (survivors.length > 0) throw new Error(`ELOCALTEARDOWN processes of cluster ${opts.name} survived SIGKILL: ${survivors.join(', ')}`);
   };
 
   try {

@@ -30,6 +30,7 @@ export interface LocalClusterOptions {
   log?: (line: string) => void;
   /** Register stop() for process exit and SIGINT/SIGTERM/SIGHUP (default true). */
   registerExitHandlers?: boolean;
+  /** Environment used to locate the binaries (DR_DRILL_CACHE); default process.env. */
   env?: NodeJS.ProcessEnv;
 }
 
