@@ -18,6 +18,7 @@ import type { DrillResult } from './result/model.ts';
 import { writeReports } from './report/write.ts';
 import { stepRegistry } from './steps/registry.ts';
 import { createTarget } from './targets/create.ts';
+import { runPreflight } from './preflight/index.ts';
 import type { Fault } from './targets/sim/world.ts';
 import { detectCi } from './ci/detect.ts';
 import { DrillError } from './util/errors.ts';
@@ -38,6 +39,8 @@ export interface RunDrillOptions {
   keepWorkDir?: boolean;
   runId?: string;
   masker?: Masker;
+  /** Leave out the preflight checks (tools, credentials, age key, Git remotes, isolation from production). */
+  skipPreflight?: boolean;
 }
 
 export interface RunDrillOutcome {
@@ -59,6 +62,8 @@ export async function runDrill(options: RunDrillOptions): Promise<RunDrillOutcom
   validateFaults(plan, options.faults);
 
   const runId = options.runId ?? `${new Date().toISOString().slice(0, 10).replace(/-/g, '')}-${randomBytes(3).toString('hex')}`;
+  // Before anything is provisioned (before T0): one list of what is missing, or no run at all.
+  if (!options.skipPreflight) await runPreflight(plan, { env, runId, ...(options.cancelSignal ? { signal: options.cancelSignal } : {}) });
   const workDir = await mkdtemp(path.join(os.tmpdir(), `dr-drill-${runId}-`));
   const logDir = path.join(options.outDir, 'logs');
   mkdirSync(logDir, { recursive: true });

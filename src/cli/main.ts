@@ -33,7 +33,7 @@ export interface CliIo {
 const USAGE = `dr-drill ${VERSION}: disaster-recovery drills for GitOps Kubernetes clusters
 
 Usage:
-  dr-drill run <drill.yaml> [--target T] [--out DIR] [--fault STEP=fail|hang|slow]... [--time-scale N] [--verbose] [--keep-workdir]
+  dr-drill run <drill.yaml> [--target T] [--out DIR] [--fault STEP=fail|hang|slow]... [--time-scale N] [--verbose] [--keep-workdir] [--skip-preflight]
   dr-drill plan <drill.yaml> [--target T]        what would run, in order, with timeouts; touches nothing
   dr-drill validate <drill.yaml>...              check drill files; errors as file:line:column
   dr-drill report <result.json> [--out DIR]      re-render the reports from a result
@@ -112,6 +112,7 @@ async function runCommand(args: string[], io: CliIo): Promise<number> {
     'time-scale': { type: 'string' },
     verbose: { type: 'boolean', default: false },
     'keep-workdir': { type: 'boolean', default: false },
+    'skip-preflight': { type: 'boolean', default: false },
   });
   const file = oneDrill(positionals, 'run');
   const faults = parseFaults(values.fault as string[]);
@@ -129,6 +130,7 @@ async function runCommand(args: string[], io: CliIo): Promise<number> {
     env: io.env,
     onEvent: print,
     keepWorkDir: values['keep-workdir'] as boolean,
+    skipPreflight: values['skip-preflight'] as boolean,
     ...(target ? { target } : {}),
     ...(timeScale ? { timeScale } : {}),
     ...(io.cancelSignal ? { cancelSignal: io.cancelSignal } : {}),
