@@ -32,10 +32,12 @@ export const fluxWait = defineStep({
     const readyAt = new Map<string, number>();
     const lastState = new Map<string, string>();
     const stepStart = context.clock.monotonic();
-    const isReady = (object: KubeObject) => {
-      const ready = conditionOf(object, 'Ready');
-      return ready?.status === 'True' && (ready.observedGeneration === undefined || ready.observedGeneration === object.metadata.generation || object.status?.observedGeneration === object.metadata.generation);
-    };
+    // Flux patches conditions and the rest of the status separately, so Ready=True can be seen
+    // before lastAppliedRevision and observedGeneration catch up: wait for all three.
+    const isReady = (object: KubeObject) =>
+      conditionOf(object, 'Ready')?.status === 'True' &&
+      (object.metadata.generation === undefined || object.status?.observedGeneration === object.metadata.generation) &&
+      Boolean(object.status?.lastAppliedRevision);
     const done = await waitForObjects<{ failed: KubeObject } | { ready: KubeObject[] }>(
       cluster,
       { ...KUSTOMIZATION, namespace: input.namespace },
@@ -118,9 +120,14 @@ function recordConfigurationRpo(context: Parameters<typeof fluxWait.run>[0], hea
     const sha = shaOf(revision);
     if (sha === head) continue;
     const known = commits[sha];
-    const fallback = Object.values(commits).map((time) => Date.parse(time)).sort((a, b) => a - b)[0];
-    const time = known ? Date.parse(known) : (fallback ?? context.t0);
-    const note = known ? undefined : `revision ${sha} is older than the fetched history`;
+    const oldestKnown = Object.values(commits).map((time) => Date.parse(time)).sort((a, b) => a - b)[0];
+    if (!known && oldestKnown === undefined) {
+      // Without commit times the age cannot be bounded; no sample leaves the objective unmeasured (a miss).
+      context.log.warn(`${name} applied ${revision || 'no revision'}, not the branch HEAD at T0 ${head.slice(0, 12)}, and no commit times were given (gitCommits): configuration RPO not measured`);
+      return;
+    }
+    const time = known ? Date.parse(known) : oldestKnown!;
+    const note = known ? undefined : `revision ${sha} is older than the fetched history; its age is at least this`;
     if (!oldest || time < oldest.time) oldest = { time, name, sha, ...(note ? { note } : {}) };
   }
   if (!oldest) {

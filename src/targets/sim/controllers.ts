@@ -167,7 +167,15 @@ async function runRestore(world: SimWorld, ref: ObjectRef): Promise<void> {
       apiVersion: 'velero.io/v1',
       kind: 'PodVolumeRestore',
       metadata: { name: `${ref.name}-${app.pvc}`.slice(0, 63), namespace: ref.namespace ?? 'velero', labels: { 'velero.io/restore-name': ref.name, 'velero.io/restore-uid': restore.metadata.uid ?? '' } },
-      spec: { pod: { kind: 'Pod', namespace: mapping[app.namespace] ?? app.namespace, name: `${app.deployment}-0` }, volume: 'data', backupStorageLocation: 'default', uploaderType: 'kopia', snapshotID: app.pvc.slice(0, 8) },
+      spec: {
+        pod: { kind: 'Pod', namespace: mapping[app.namespace] ?? app.namespace, name: `${app.deployment}-0` },
+        volume: 'data',
+        backupStorageLocation: 'default',
+        uploaderType: 'kopia',
+        snapshotID: app.pvc.slice(0, 8),
+        sourceNamespace: app.namespace,
+        repoIdentifier: `s3:https://s3.sim.dr-drill.invalid/velero/homelab/kopia/${app.namespace}`,
+      },
       status: { phase: 'New' },
     };
     return world.store.create(volumeRestore);

@@ -1,0 +1,148 @@
+/**
+ * restic.restore: restore a snapshot (the newest for a host, tags and paths, or a named one) from a
+ * restic repository to a directory (runbook 002: "PVCs per Velero/Restic wiederherstellen"), and
+ * record the data RPO from the snapshot's time. restic stamps a snapshot with the time the backup
+ * started, so data written during the backup may be that old: the sample is conservative.
+ * Optionally verifies the restored files (`restore --verify`) and the repository (`restic check`).
+ */
+import { lstat, readdir } from 'node:fs/promises';
+import path from 'node:path';
+import { z } from 'zod';
+import { DrillError } from '../../util/errors.ts';
+import { defineStep } from '../types.ts';
+import { jsonLines, openRepository, parseResticTime, resticError, resticRepositoryInputs, type ResticSnapshot } from './common.ts';
+
+const inputs = z.strictObject({
+  ...resticRepositoryInputs,
+  snapshot: z.string().min(1).default('latest').meta({ description: 'A snapshot id (or unique prefix), or "latest": the newest matching host, tags and paths.' }),
+  host: z.string().optional().meta({ description: 'Only snapshots of this host (--host).' }),
+  tags: z.array(z.string()).default([]).meta({ description: 'Only snapshots with all of these tags (--tag a,b).' }),
+  paths: z.array(z.string()).default([]).meta({ description: 'Only snapshots of these backed-up paths (--path).' }),
+  target: z.string().optional().meta({ description: 'Directory to restore into (relative to the drill file); default: restic-<step id> in the run directory.' }),
+  include: z.array(z.string()).default([]).meta({ description: 'Restore only these paths or patterns (--include).' }),
+  verify: z.boolean().default(false).meta({ description: 'Verify restored file contents (restore --verify) and then the repository (restic check).' }),
+  readDataSubset: z.string().optional().meta({ description: 'With verify: also read this part of the pack data in restic check (--read-data-subset, e.g. 5% or 1/10).' }),
+  allowEmpty: z.boolean().default(false).meta({ description: 'Pass even when no file was restored (normally a wrong include or an empty snapshot fails the step).' }),
+});
+
+export const resticRestore = defineStep({
+  kind: 'restic.restore',
+  summary: 'restic restore of the newest (or a named) snapshot to a directory; records data RPO from the snapshot time; optional restic check',
+  inputs,
+  async run(context, input) {
+    const repo = openRepository(context, input);
+    const snapshot = await chooseSnapshot(repo, input);
+    const snapshotTime = parseResticTime(snapshot.time);
+    const shortId = snapshot.short_id ?? snapshot.id.slice(0, 8);
+    context.recordRpo({
+      source: `restic snapshot ${shortId} of ${(snapshot.paths ?? []).join(', ') || '?'}${snapshot.hostname ? ` on ${snapshot.hostname}` : ''}`,
+      dataTime: snapshotTime,
+      detail: `snapshot time ${snapshot.time} is when the backup started; judged from it`,
+    });
+    context.log.info(`restoring restic snapshot ${shortId} (${snapshot.time}) from ${repo.repository}`);
+
+    const target = input.target ? path.resolve(context.drillDir, input.target) : path.join(context.workDir, `restic-${context.stepId}`);
+    const restored = await repo.run([
+      'restore',
+      snapshot.id,
+      '--target',
+      target,
+      ...input.include.flatMap((include) => ['--include', include]),
+      ...(input.verify ? ['--verify'] : []),
+      '--json',
+    ]);
+    const messages = jsonLines(restored.stdout);
+    const errors = messages.filter((message) => message.message_type === 'error');
+    if (errors.length > 0) {
+      throw new DrillError('ESTEPFAILED', `restic restore of ${shortId} reported ${errors.length} error(s)`, {
+        details: errors
+          .slice(0, 10)
+          .map((error) => `${String(error.item ?? '')}: ${String((error.error as { message?: string } | undefined)?.message ?? JSON.stringify(error.error))}`)
+          .join('\n'),
+      });
+    }
+    const summary = messages.findLast((message) => message.message_type === 'summary');
+    // restic before 0.17 prints no JSON for restore: count what landed in the target instead.
+    const counted = summary ? undefined : await countFiles(target);
+    const filesRestored = summary ? Number(summary.files_restored ?? summary.total_files ?? 0) : counted!.files;
+    const bytesRestored = summary ? Number(summary.bytes_restored ?? summary.total_bytes ?? 0) : counted!.bytes;
+    context.log.info(`restored ${filesRestored} file(s), ${bytesRestored} byte(s) to ${target}`);
+    if (filesRestored === 0 && !input.allowEmpty) {
+      throw new DrillError('ESTEPFAILED', `restic restore of ${shortId} restored no files`, {
+        details: input.include.length > 0 ? `no file of the snapshot matches include: ${input.include.join(', ')}; list its files with: restic ls ${shortId}` : 'the snapshot is empty; set allowEmpty: true if that is expected',
+      });
+    }
+
+    let checked = false;
+    if (input.verify) {
+      const check = await repo.run(['check', ...(input.readDataSubset ? [`--read-data-subset=${input.readDataSubset}`] : [])], { allowFailure: true });
+      if (check.exitCode !== 0) {
+        const failure = resticError(repo.repository, 'check', check.exitCode, `${check.stdout}\n${check.stderr}`);
+        throw new DrillError('ESTEPFAILED', `restic check found problems in ${repo.repository}`, { details: failure.details ?? failure.message });
+      }
+      checked = true;
+    }
+    return {
+      snapshot: snapshot.id,
+      shortId,
+      snapshotTime: snapshotTime.toISOString(),
+      host: snapshot.hostname,
+      paths: snapshot.paths ?? [],
+      target,
+      filesRestored,
+      bytesRestored,
+      checked,
+    };
+  },
+});
+
+async function chooseSnapshot(
+  repo: ReturnType<typeof openRepository>,
+  input: { snapshot: string; host?: string | undefined; tags: string[]; paths: string[] },
+): Promise<ResticSnapshot> {
+  const filters = [...(input.host ? ['--host', input.host] : []), ...(input.tags.length > 0 ? ['--tag', input.tags.join(',')] : []), ...input.paths.flatMap((p) => ['--path', p])];
+  const named = input.snapshot !== 'latest';
+  const listed = await repo.run(['snapshots', '--json', ...filters, ...(named ? [input.snapshot] : ['--latest', '1'])]);
+  let snapshots: ResticSnapshot[];
+  try {
+    snapshots = JSON.parse(listed.stdout.trim() || '[]') as ResticSnapshot[];
+  } catch (error) {
+    throw new DrillError('ECOMMAND', 'restic snapshots --json did not print JSON', { cause: error, details: listed.stdout.slice(0, 500) });
+  }
+  const filter = [input.host && `host ${input.host}`, input.tags.length > 0 && `tags ${input.tags.join(',')}`, input.paths.length > 0 && `paths ${input.paths.join(', ')}`].filter(Boolean).join(', ');
+  if (named) {
+    const match = snapshots.find((snapshot) => snapshot.id.startsWith(input.snapshot) || snapshot.short_id === input.snapshot);
+    if (!match) throw new DrillError('ESTEPFAILED', `restic snapshot ${input.snapshot} not found in ${repo.repository}${filter ? ` (${filter})` : ''}`, { details: `list snapshots with: restic -r ${repo.repository} snapshots` });
+    return match;
+  }
+  const newest = snapshots.sort((a, b) => parseResticTime(b.time).getTime() - parseResticTime(a.time).getTime())[0];
+  if (!newest) {
+    throw new DrillError('ESTEPFAILED', `no restic snapshot in ${repo.repository}${filter ? ` for ${filter}` : ''}`, {
+      details: `list snapshots with: restic -r ${repo.repository} snapshots${filter ? '; check host:, tags: and paths:' : ''}`,
+    });
+  }
+  return newest;
+}
+
+async function countFiles(directory: string): Promise<{ files: number; bytes: number }> {
+  let files = 0;
+  let bytes = 0;
+  const walk = async (dir: string): Promise<void> => {
+    let entries;
+    try {
+      entries = await readdir(dir, { withFileTypes: true });
+    } catch {
+      return;
+    }
+    for (const entry of entries) {
+      const full = path.join(dir, entry.name);
+      if (entry.isDirectory()) await walk(full);
+      else if (entry.isFile()) {
+        files++;
+        bytes += (await lstat(full)).size;
+      }
+    }
+  };
+  await walk(directory);
+  return { files, bytes };
+}
