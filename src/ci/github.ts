@@ -51,14 +51,14 @@ export function githubAnnotations(result: DrillResult): Annotation[] {
     if (step.status !== 'failed' && step.status !== 'timed-out') continue;
     const what = step.status === 'timed-out' ? 'timed out' : 'failed';
     annotations.push({
-      title: `dr-drill: ${step.finally ? 'teardown step' : 'step'} ${step.id} ${what}`,
+      title: `dr-drill ${step.finally ? 'teardown step' : 'step'} ${step.id} ${what}`,
       message: `${step.error?.code ?? 'ESTEPFAILED'} ${step.error?.message ?? what}${step.logFile ? ` (log: ${step.logFile} in the drill artifacts)` : ''}`,
     });
   }
   for (const milestone of result.milestones) {
     if (milestone.verdict !== 'missed' && milestone.verdict !== 'not-reached') continue;
     annotations.push({
-      title: `dr-drill: RTO ${milestone.name} ${milestone.verdict === 'missed' ? 'missed' : 'not reached'}`,
+      title: `dr-drill RTO ${milestone.name} ${milestone.verdict === 'missed' ? 'missed' : 'not reached'}`,
       message:
         milestone.verdict === 'missed'
           ? `achieved ${formatDuration(milestone.rtoMs!)}, objective ${formatDuration(milestone.objectiveMs!)}`
@@ -68,11 +68,11 @@ export function githubAnnotations(result: DrillResult): Annotation[] {
   for (const rpo of result.rpo) {
     if (rpo.verdict !== 'missed' && rpo.verdict !== 'not-reached') continue;
     annotations.push({
-      title: `dr-drill: RPO ${rpo.dataClass} ${rpo.verdict === 'missed' ? 'missed' : 'not measured'}`,
+      title: `dr-drill RPO ${rpo.dataClass} ${rpo.verdict === 'missed' ? 'missed' : 'not measured'}`,
       message: rpo.verdict === 'missed' ? `achieved ${formatDuration(rpo.achievedMs!)}, objective ${formatDuration(rpo.objectiveMs!)}` : 'no step recorded a sample',
     });
   }
-  for (const error of result.errors) annotations.push({ title: `dr-drill: ${error.code}`, message: error.message });
+  for (const error of result.errors) annotations.push({ title: `dr-drill ${error.code}`, message: error.message });
   return annotations;
 }
 

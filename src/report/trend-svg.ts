@@ -102,6 +102,10 @@ export function renderTrendSvg(series: TrendSeries): string {
     out.push(`<line x1="${lx}" y1="${ly + 16}" x2="${lx + 24}" y2="${ly + 16}" stroke="${color}" stroke-width="1.5" stroke-dasharray="6 4"/>`);
     out.push(`<text x="${lx + 30}" y="${ly + 20}" fill="#555555">objective</text>`);
   });
+  if (runs.some((run) => run.milestones.some((m) => !m.reached))) {
+    const ly = MARGIN.top + 8 + series.milestones.length * 40;
+    out.push(`<text x="${MARGIN.left + plotW + 18}" y="${ly + 4}" fill="#555555">× not reached (top)</text>`);
+  }
   out.push('</g>');
   out.push('</svg>');
   return `${out.join('\n')}\n`;

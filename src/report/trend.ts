@@ -53,7 +53,7 @@ export function renderTrendMarkdown(series: TrendSeries, options: TrendOptions =
 
   if (series.milestones.length > 0) {
     lines.push('### Achieved RTO per milestone', '');
-    lines.push(tableHeader(['Run', 'Status', 'Target', ...series.milestones.map((name) => `${name}${objectiveSuffix(newestObjective(runs, (r) => r.milestones.find((m) => m.name === name)?.objectiveMs))}`)]));
+    lines.push(tableHeader(['Run', 'Status', 'Target', ...series.milestones.map((name) => `${name}${objectiveSuffix(newestObjective(runs, (r) => r.milestones.find((m) => m.name === name)?.objectiveMs))}`)], 3));
     runs.forEach((run, index) => {
       const previous = runs[index - 1];
       const cells = series.milestones.map((name) => {
@@ -127,9 +127,9 @@ function valueCell(value: number | undefined, before: number | undefined, verdic
   return `${icon}${formatDuration(value)}${delta}`;
 }
 
-/** `+1m 02s`, `−3.0s`, `±0`: a positive RTO delta is slower. */
+/** `+1m 02s`, `−3.0s`, `±0` (under a second is noise): a positive RTO delta is slower. */
 export function signed(deltaMs: number): string {
-  if (Math.round(deltaMs) === 0) return '±0';
+  if (Math.abs(deltaMs) < 1000) return '±0';
   return deltaMs > 0 ? `+${formatDuration(deltaMs)}` : `−${formatDuration(-deltaMs)}`;
 }
 
@@ -146,8 +146,9 @@ function targetCell(result: DrillResult): string {
   return result.run.timeScale !== 1 ? `${result.run.target} (×${result.run.timeScale})` : result.run.target;
 }
 
-function tableHeader(cells: string[]): string {
-  return `${row(cells)}\n|${cells.map((_, index) => (index === 0 ? ' --- ' : ' ---: ')).join('|')}|`;
+/** The first `textColumns` columns are left-aligned text, the rest right-aligned durations. */
+function tableHeader(cells: string[], textColumns = 1): string {
+  return `${row(cells)}\n|${cells.map((_, index) => (index < textColumns ? ' --- ' : ' ---: ')).join('|')}|`;
 }
 
 function row(cells: string[]): string {

@@ -1,0 +1,65 @@
+#!/usr/bin/env node
+/**
+ * Pipeline entry point for a drill: `node scripts/ci-drill.ts run drills/cold-start.yaml --target sim --out reports`.
+ * Same arguments and exit code as `dr-drill run`; afterwards, from the result it wrote:
+ *   - GitHub Actions (GITHUB_ACTIONS=true): job summary, step outputs, error annotations;
+ *   - GitLab CI: nothing more, the dotenv, metrics and JUnit reports are already in --out.
+ * A failure to publish is reported and never changes the drill's exit code.
+ */
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import { main } from '../src/cli/main.ts';
+import { writeGithubJob } from '../src/ci/github.ts';
+import { readResult } from '../src/result/io.ts';
+import { REPORT_FILES } from '../src/report/write.ts';
+import { Masker } from '../src/util/mask.ts';
+
+export function outDirOf(argv: string[]): string {
+  for (let index = 0; index < argv.length; index++) {
+    const arg = argv[index]!;
+    if (arg === '--out') return argv[index + 1] ?? 'reports';
+    if (arg.startsWith('--out=')) return arg.slice('--out='.length);
+  }
+  return 'reports';
+}
+
+async function cli(argv: string[]): Promise<number> {
+  const cancel = new AbortController();
+  const force = new AbortController();
+  const onSignal = (signal: NodeJS.Signals) => {
+    if (!cancel.signal.aborted) {
+      process.stderr.write(`\n${signal} received: cancelling the drill; teardown runs (send ${signal} again to stop teardown)\n`);
+      cancel.abort(new Error(`${signal} received`));
+    } else force.abort(new Error(`${signal} received twice`));
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  const code = await main(argv, {
+    stdout: (text) => process.stdout.write(`${text}\n`),
+    stderr: (text) => process.stderr.write(`${text}\n`),
+    env: process.env,
+    cancelSignal: cancel.signal,
+    forceSignal: force.signal,
+    isTty: false,
+  });
+  const outDir = outDirOf(argv);
+  const resultFile = path.join(outDir, REPORT_FILES.result);
+  if (argv[0] !== 'run' || !existsSync(resultFile)) return code;
+  const masker = new Masker();
+  masker.addFromEnvironment(process.env);
+  try {
+    const result = await readResult(resultFile);
+    if (process.env.GITHUB_ACTIONS === 'true') {
+      await writeGithubJob(result, { masker, reportDir: outDir });
+      process.stdout.write(`github: job summary, outputs and ${result.steps.filter((s) => s.status === 'failed' || s.status === 'timed-out').length} failed-step annotation(s) written\n`);
+    }
+  } catch (error) {
+    process.stderr.write(`${masker.mask(`warning: publishing the drill result to CI failed: ${(error as Error).message}`)}\n`);
+  }
+  return code;
+}
+
+if (import.meta.main) {
+  process.exitCode = await cli(process.argv.slice(2));
+  process.exit();
+}
