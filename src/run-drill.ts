@@ -65,6 +65,11 @@ export async function runDrill(options: RunDrillOptions): Promise<RunDrillOutcom
   // Before anything is provisioned (before T0): one list of what is missing, or no run at all.
   if (!options.skipPreflight) await runPreflight(plan, { env, runId, ...(options.cancelSignal ? { signal: options.cancelSignal } : {}) });
   const workDir = await mkdtemp(path.join(os.tmpdir(), `dr-drill-${runId}-`));
+  // The target stages what survives the disaster (the local target's Git server and backups) before T0.
+  const session = await createTarget(plan, { faults: options.faults ?? new Map(), ...(options.timeScale ? { timeScale: options.timeScale } : {}), env }).catch(async (error: unknown) => {
+    await rm(workDir, { recursive: true, force: true });
+    throw error;
+  });
   const logDir = path.join(options.outDir, 'logs');
   mkdirSync(logDir, { recursive: true });
   const logFiles = new Map<string, string>();
@@ -74,7 +79,6 @@ export async function runDrill(options: RunDrillOptions): Promise<RunDrillOutcom
     appendFileSync(path.join(options.outDir, relative), `${masker.mask(line)}\n`);
   };
 
-  const session = createTarget(plan, { faults: options.faults ?? new Map(), ...(options.timeScale ? { timeScale: options.timeScale } : {}), env });
   const ci = detectCi(env);
   let outcome: EngineOutcome;
   const errors = [];

@@ -5,6 +5,8 @@ import { parseArgs, type ParseArgsOptionsConfig } from 'node:util';
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { drillJsonSchema, TARGET_KINDS, type TargetKind } from '../drill/schema.ts';
+import { loadDrillFile } from '../drill/load.ts';
+import { buildPlan } from '../drill/plan.ts';
 import { loadPlan, runDrill } from '../run-drill.ts';
 import { EXIT } from '../result/exit-codes.ts';
 import { readResult } from '../result/io.ts';
@@ -173,8 +175,12 @@ async function validateCommand(args: string[], io: CliIo): Promise<number> {
   let failed = false;
   for (const file of positionals) {
     try {
-      const plan = await loadPlan(file);
-      io.stdout(`${file}: valid (${plan.steps.length} steps in ${plan.phases.length} phases, ${plan.finallySteps.length} finally)`);
+      // The default target and every target the drill configures: an override is only checked when planned.
+      const loaded = await loadDrillFile(file);
+      const targets = [...new Set([loaded.spec.target, ...(Object.keys(loaded.spec.targets) as TargetKind[])])];
+      const plans = targets.map((target) => buildPlan(loaded, stepRegistry, { target }));
+      const plan = plans[0]!;
+      io.stdout(`${file}: valid for ${targets.join(', ')} (${plan.steps.length} steps in ${plan.phases.length} phases, ${plan.finallySteps.length} finally)`);
     } catch (error) {
       failed = true;
       io.stderr(formatError(error));

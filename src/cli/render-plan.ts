@@ -9,7 +9,8 @@ export function renderPlan(plan: Plan): string {
     for (const id of phase.stepIds) {
       const step = plan.steps.find((candidate) => candidate.id === id)!;
       const retries = step.retries > 0 ? `, ${step.retries} retr${step.retries === 1 ? 'y' : 'ies'} from ${formatDuration(step.retryDelayMs)}` : '';
-      lines.push(`  ${step.id.padEnd(24)} ${step.kind.padEnd(18)} timeout ${formatDuration(step.timeoutMs)}${retries}${step.rpoClass ? `, RPO ${step.rpoClass}` : ''}`);
+      if (step.notApplicable) lines.push(`  ${step.id.padEnd(24)} ${'-'.padEnd(18)} not applicable on ${plan.target}: ${step.notApplicable}`);
+      else lines.push(`  ${step.id.padEnd(24)} ${step.kind.padEnd(18)} timeout ${formatDuration(step.timeoutMs)}${retries}${step.rpoClass ? `, RPO ${step.rpoClass}` : ''}`);
     }
   }
   if (plan.finallySteps.length > 0) {

@@ -101,7 +101,9 @@ export function buildPlan(loaded: LoadedDrill, registry: StepRegistry, options: 
   const overrides = spec.targets[target]?.steps ?? {};
   const planStep = (original: StepSpec, at: (string | number)[], phase: string, isFinally: boolean, dependsOn: string[]): PlannedStep => {
     const override = overrides[original.id];
-    const stepSpec: StepSpec = override ? { ...original, kind: override.kind ?? original.kind, with: override.with ?? original.with, timeout: override.timeout ?? original.timeout } : original;
+    const stepSpec: StepSpec = override
+      ? { ...original, kind: override.kind ?? original.kind, with: override.with ?? original.with, timeout: override.timeout ?? original.timeout, rpo: override.rpo ?? original.rpo }
+      : original;
     const inputsAt = override?.with ? ['targets', target, 'steps', original.id, 'with'] : [...at, 'with'];
     if (stepLocations.has(stepSpec.id)) {
       fail('EDRILLSCHEMA', `duplicate step id "${stepSpec.id}"`, [...at, 'id'], `step ids must be unique in the drill; "${stepSpec.id}" is also at ${formatFieldPath(stepLocations.get(stepSpec.id)!)}`);

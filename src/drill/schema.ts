@@ -72,6 +72,7 @@ export const stepOverrideSchema = z
     kind: z.string().optional().meta({ description: 'Use this step kind on this target instead.' }),
     with: z.record(z.string(), z.unknown()).optional().meta({ description: 'Inputs on this target (replace the step\'s inputs).' }),
     timeout: duration.optional(),
+    rpo: name.optional().meta({ description: 'Data class the RPO samples of this step count towards on this target (e.g. when another kind measures the data here).' }),
     notApplicable: z
       .string()
       .min(1)
@@ -105,9 +106,23 @@ export const simTargetSchema = z.strictObject({
 
 const realTargetBase = targetCommon;
 
+export const localTargetSchema = z.strictObject({
+  gitops: z
+    .string()
+    .optional()
+    .meta({
+      description:
+        'GitOps tree the local target serves as "production\'s" Git repository (relative to the drill file; ${env.X} allowed). Default: the built-in sample (infrastructure-controllers, infrastructure-configs, apps with paperless and mediabox). Its clusters/drill/ holds the Flux Kustomizations.',
+    }),
+  backupAge: duration
+    .default('5h')
+    .meta({ description: 'Before T0 the target backs up the sample app data with restic; the snapshot is dated this long before the backup was made (restic backup --time).' }),
+  ...realTargetBase,
+});
+
 export const targetsSchema = z.strictObject({
   sim: simTargetSchema.optional(),
-  local: z.strictObject({ ...realTargetBase }).optional(),
+  local: localTargetSchema.optional(),
   kubeconfig: z
     .strictObject({
       ...realTargetBase,
@@ -145,6 +160,7 @@ export type DrillFile = z.output<typeof drillSchema>;
 export type StepSpec = z.output<typeof stepSchema>;
 export type PhaseSpec = z.output<typeof phaseSchema>;
 export type SimTargetOptions = z.output<typeof simTargetSchema>;
+export type LocalTargetOptions = z.output<typeof localTargetSchema>;
 export type StepOverride = z.output<typeof stepOverrideSchema>;
 
 /**

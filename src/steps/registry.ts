@@ -13,9 +13,10 @@ import { talosHealth } from './talos/health.ts';
 import { terraformApply } from './terraform/apply.ts';
 import { terraformDestroy } from './terraform/destroy.ts';
 import type { StepKind } from './types.ts';
+import { localDown, localUp } from './local/cluster.ts';
 import { veleroLocation } from './velero/location.ts';
 import { veleroRestore } from './velero/restore.ts';
 
-const kinds: StepKind[] = [gitHead, terraformApply, terraformDestroy, command, talosHealth, kubernetesWait, kubernetesDelete, fluxWait, veleroRestore, httpCheck, script, resticRestore, dataCheck, veleroLocation] as StepKind[];
+const kinds: StepKind[] = [gitHead, terraformApply, terraformDestroy, command, talosHealth, kubernetesWait, kubernetesDelete, fluxWait, veleroRestore, httpCheck, script, resticRestore, dataCheck, veleroLocation, localUp, localDown] as StepKind[];
 
 export const stepRegistry: StepRegistry = new Map(kinds.map((kind) => [kind.kind, kind]));

@@ -29,4 +29,13 @@ export interface TargetSession {
   declareDisaster(t0: number): void;
   /** Stop whatever the target started for the run (simulated world, local cluster). */
   close(): Promise<void>;
+  /** Only on the `local` target: the disposable cluster that the local.up and local.down steps create and remove. */
+  readonly localCluster?: LocalClusterControl;
+}
+
+export interface LocalClusterControl {
+  /** Start the control plane, the fake node and Flux, and bootstrap Flux from the target's Git server. */
+  up(log: (line: string) => void): Promise<{ kubeconfigPath: string; name: string; timings: Record<string, number> }>;
+  /** Stop everything up() started and prove nothing is left (processes, directory). */
+  down(log: (line: string) => void): Promise<{ name: string } | undefined>;
 }

@@ -1,4 +1,5 @@
 /** Helpers for tests: plans from YAML text, step kinds for engine tests, temp dirs. */
+import { mkdtempSync, rmSync } from 'node:fs';
 import { mkdtemp } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -8,8 +9,23 @@ import { buildPlan, type Plan, type StepRegistry } from '../../src/drill/plan.ts
 import { defineStep, type StepKind } from '../../src/steps/types.ts';
 import { stepRegistry } from '../../src/steps/registry.ts';
 
+/** Temp dirs of this test process, removed when it exits (DR_DRILL_KEEP_TEST_DIRS=1 keeps them to debug). */
+const created: string[] = [];
+process.once('exit', () => {
+  if (process.env.DR_DRILL_KEEP_TEST_DIRS === '1') return;
+  for (const dir of created) rmSync(dir, { recursive: true, force: true });
+});
+
 export async function tempDir(prefix = 'dr-drill-test-'): Promise<string> {
-  return mkdtemp(path.join(os.tmpdir(), prefix));
+  const dir = await mkdtemp(path.join(os.tmpdir(), prefix));
+  created.push(dir);
+  return dir;
+}
+
+export function tempDirSync(prefix = 'dr-drill-test-'): string {
+  const dir = mkdtempSync(path.join(os.tmpdir(), prefix));
+  created.push(dir);
+  return dir;
 }
 
 export function planFrom(yaml: string, registry: StepRegistry = stepRegistry, file = '/drills/test.yaml'): Plan {

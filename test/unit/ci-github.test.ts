@@ -1,12 +1,12 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { mkdtemp, readFile, readdir, writeFile } from 'node:fs/promises';
-import os from 'node:os';
+import { readFile, readdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { githubAnnotations, githubOutputs } from '../../src/ci/github.ts';
 import { readResult } from '../../src/result/io.ts';
+import { tempDir } from '../helpers/drill-fixtures.ts';
 
 const run = promisify(execFile);
 const NODE = process.execPath;
@@ -21,7 +21,7 @@ function parseOutputFile(text: string): Record<string, string> {
 }
 
 async function ciDrill(extraArgs: string[]) {
-  const dir = await mkdtemp(path.join(os.tmpdir(), 'dr-drill-gh-'));
+  const dir = await tempDir('dr-drill-gh-');
   const summary = path.join(dir, 'summary.md');
   const output = path.join(dir, 'output.txt');
   await writeFile(summary, '');

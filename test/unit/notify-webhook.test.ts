@@ -2,13 +2,12 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { mkdtemp } from 'node:fs/promises';
-import os from 'node:os';
 import path from 'node:path';
 import { main } from '../../src/cli/main.ts';
 import { notificationText, postWebhook, webhookFormat } from '../../src/notify/webhook.ts';
 import { readResult } from '../../src/result/io.ts';
 import { cli as notifyCli } from '../../scripts/ci-notify.ts';
+import { tempDir } from '../helpers/drill-fixtures.ts';
 
 /** A webhook endpoint that answers with the given statuses in turn, then 200. */
 async function endpoint(statuses: { status: number; headers?: Record<string, string> }[]) {
@@ -30,7 +29,7 @@ async function endpoint(statuses: { status: number; headers?: Record<string, str
 
 const noWait = { sleep: async () => undefined };
 const resultFile = (async () => {
-  const out = await mkdtemp(path.join(os.tmpdir(), 'dr-drill-notify-'));
+  const out = await tempDir('dr-drill-notify-');
   await main(['run', 'drills/cold-start.yaml', '--target', 'sim', '--time-scale', '3000', '--out', out], { stdout: () => undefined, stderr: () => undefined, env: {} });
   return path.join(out, 'result.json');
 })();

@@ -11,12 +11,13 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync, spawn } from 'node:child_process';
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { parse } from 'yaml';
+import { tempDirSync } from '../helpers/drill-fixtures.ts';
 
 const GCL = [process.env.GITLAB_CI_LOCAL, 'node_modules/gitlab-ci-local/dist/index.js'].find((candidate) => candidate && existsSync(candidate));
 const insidePipeline = process.env.GITLAB_CI !== undefined;
@@ -30,7 +31,7 @@ const git = (cwd: string, ...args: string[]) => execFileSync('git', args, { cwd,
 
 /** A copy of the project's files (tracked and new, not ignored) in a fresh repository. */
 function projectCopy(): string {
-  const dir = mkdtempSync(path.join(os.tmpdir(), 'dr-drill-gcl-'));
+  const dir = tempDirSync('dr-drill-gcl-');
   const files = execFileSync('git', ['ls-files', '-z', '--cached', '--others', '--exclude-standard'], { encoding: 'utf8' }).split('\0').filter((file) => file && existsSync(file));
   for (const file of files) {
     mkdirSync(path.dirname(path.join(dir, file)), { recursive: true });
@@ -86,7 +87,7 @@ test('.gitlab-ci.yml keeps the drill apart and its reports always', () => {
 });
 
 test('the CI/CD component interpolates its spec:inputs into a drill job', { skip: skipReason }, async () => {
-  const dir = mkdtempSync(path.join(os.tmpdir(), 'dr-drill-component-'));
+  const dir = tempDirSync('dr-drill-component-');
   mkdirSync(path.join(dir, 'templates'));
   cpSync('templates/drill.yml', path.join(dir, 'templates', 'drill.yml'));
   writeFileSync(
@@ -111,7 +112,7 @@ test('the CI/CD component interpolates its spec:inputs into a drill job', { skip
 const runJobs = !skipReason && process.env.DR_DRILL_GCL_RUN === '1';
 
 test('gitlab-ci-local runs the scheduled drill on sim, then the trend job creates and updates one merge request note', { skip: runJobs ? false : 'set DR_DRILL_GCL_RUN=1 to run the jobs (~50 s; .ci/run does)' }, async () => {
-  const remote = path.join(mkdtempSync(path.join(os.tmpdir(), 'dr-drill-gcl-remote-')), 'history.git');
+  const remote = path.join(tempDirSync('dr-drill-gcl-remote-'), 'history.git');
   git(os.tmpdir(), 'init', '-q', '--bare', remote);
   const drill = await gcl(copy, ['drill', '--force-shell-executor'], { CI_PIPELINE_SOURCE: 'schedule', DR_DRILL_HISTORY_REMOTE: remote });
   assert.equal(drill.code, 0, drill.output);

@@ -1,18 +1,18 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync, spawnSync } from 'node:child_process';
-import { mkdtemp, readFile } from 'node:fs/promises';
-import os from 'node:os';
+import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { main } from '../../src/cli/main.ts';
 import { readResult } from '../../src/result/io.ts';
 import { labelValue, renderOpenMetrics } from '../../src/report/openmetrics.ts';
+import { tempDir } from '../helpers/drill-fixtures.ts';
 
 const PYTHON = '/usr/bin/python3';
 const hasParser = spawnSync(PYTHON, ['-c', 'import prometheus_client.openmetrics.parser'], { stdio: 'ignore' }).status === 0;
 
 async function drill(args: string[]) {
-  const out = await mkdtemp(path.join(os.tmpdir(), 'dr-drill-om-'));
+  const out = await tempDir('dr-drill-om-');
   await main(['run', 'drills/cold-start.yaml', '--target', 'sim', '--time-scale', '3000', '--out', out, ...args], { stdout: () => undefined, stderr: () => undefined, env: {} });
   return { out, result: await readResult(path.join(out, 'result.json')), text: await readFile(path.join(out, 'metrics.txt'), 'utf8') };
 }

@@ -77,7 +77,7 @@ test('restic.restore restores a real snapshot made with restic and records the R
   const snapshotMs = new Date(snapshot.time.replace(/(\.\d{3})\d+/, '$1')).getTime();
   assert.deepEqual(
     { ...record.outputs },
-    { snapshot: snapshot.id, shortId: snapshot.short_id, snapshotTime: new Date(snapshotMs).toISOString(), host: 'paperless', paths: [source], target, filesRestored: 2, bytesRestored: 80, checked: true },
+    { snapshot: snapshot.id, shortId: snapshot.short_id, snapshotTime: new Date(snapshotMs).toISOString(), host: 'paperless', paths: [source], target, restoredPaths: [path.join(target, source)], restoredPath: path.join(target, source), filesRestored: 2, bytesRestored: 80, checked: true },
   );
   const [sample, canary] = outcome.rpoSamples;
   assert.deepEqual(sample, {

@@ -1,18 +1,18 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { mkdtemp, readFile, readdir } from 'node:fs/promises';
-import os from 'node:os';
+import { readFile, readdir } from 'node:fs/promises';
 import path from 'node:path';
 import { main } from '../../src/cli/main.ts';
 import { readHistory } from '../../src/history/read.ts';
 import { Masker } from '../../src/util/mask.ts';
 import { fetchHistory, historyRemote, publishResult } from '../../scripts/ci-history.ts';
+import { tempDir } from '../helpers/drill-fixtures.ts';
 
 const git = (cwd: string, ...args: string[]) => execFileSync('git', args, { cwd, encoding: 'utf8', env: { ...process.env, GIT_AUTHOR_NAME: 't', GIT_AUTHOR_EMAIL: 't@t', GIT_COMMITTER_NAME: 't', GIT_COMMITTER_EMAIL: 't@t' } }).trim();
 
 async function setup() {
-  const root = await mkdtemp(path.join(os.tmpdir(), 'dr-drill-history-'));
+  const root = await tempDir('dr-drill-history-');
   const remote = path.join(root, 'remote.git');
   git(root, 'init', '-q', '--bare', remote);
   const clone = path.join(root, 'clone');

@@ -1,8 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { mkdtemp, readFile, writeFile, mkdir } from 'node:fs/promises';
-import os from 'node:os';
+import { readFile, writeFile, mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { main } from '../../src/cli/main.ts';
 import { readHistory } from '../../src/history/read.ts';
@@ -10,12 +9,13 @@ import { readResult } from '../../src/result/io.ts';
 import type { DrillResult } from '../../src/result/model.ts';
 import { renderTrendMarkdown, signed, trendSeries } from '../../src/report/trend.ts';
 import { renderTrendSvg } from '../../src/report/trend-svg.ts';
+import { tempDir } from '../helpers/drill-fixtures.ts';
 
 const quiet = { stdout: () => undefined, stderr: () => undefined, env: {} };
 
 /** Five real sim runs (one with a slow restore that misses critical-apps), as the CLI writes them. */
 async function history(): Promise<{ dir: string; results: DrillResult[] }> {
-  const dir = await mkdtemp(path.join(os.tmpdir(), 'dr-drill-trend-'));
+  const dir = await tempDir('dr-drill-trend-');
   const faults = [[], [], ['--fault', 'velero-restore=slow'], [], []];
   const codes = await Promise.all(
     faults.map((fault, index) => main(['run', 'drills/cold-start.yaml', '--target', 'sim', '--time-scale', '3000', '--out', path.join(dir, `run-${index}`), ...fault], quiet)),
@@ -132,7 +132,7 @@ test('dr-drill trend rejects a bad --last and a missing history directory with t
 });
 
 test('an empty history renders a trend that says so', async () => {
-  const empty = await mkdtemp(path.join(os.tmpdir(), 'dr-drill-empty-'));
+  const empty = await tempDir('dr-drill-empty-');
   const out = path.join(empty, 'out');
   assert.equal(await main(['trend', '--history', empty, '--out', out], quiet), 0);
   assert.equal(await readFile(path.join(out, 'trend.md'), 'utf8'), '## 📈 RTO/RPO trend\n\nNo results in the history yet.\n');

@@ -32,6 +32,11 @@ export interface LocalClusterOptions {
   registerExitHandlers?: boolean;
   /** Environment used to locate the binaries (DR_DRILL_CACHE); default process.env. */
   env?: NodeJS.ProcessEnv;
+  /**
+   * Bootstrap Flux from this repository instead of starting a Git server with the sample tree
+   * (the local drill target serves "production's" Git before the disaster and keeps it after).
+   */
+  gitSource?: { url: string; repo: SampleRepo };
 }
 
 export interface LocalGitOps {
@@ -134,10 +139,16 @@ export async function startLocalCluster(opts: LocalClusterOptions = {}): Promise
     let gitops: LocalGitOps | undefined;
     if (opts.flux !== false) {
       t = performance.now();
-      const repo = await buildSampleRepo(ws.path('git'), ws.path('git-work'));
-      git = await startGitServer({ projectRoot: ws.path('git') });
-      const url = `${git.baseUrl}/${repo.name}`;
-      mark('gitServer', t);
+      let repo: SampleRepo;
+      let url: string;
+      if (opts.gitSource) {
+        ({ repo, url } = opts.gitSource);
+      } else {
+        repo = await buildSampleRepo(ws.path('git'), ws.path('git-work'));
+        git = await startGitServer({ projectRoot: ws.path('git') });
+        url = `${git.baseUrl}/${repo.name}`;
+        mark('gitServer', t);
+      }
       t = performance.now();
       flux = await startFluxControllers({ kubeconfigPath: kwok.kubeconfigPath, binaries, dir: ws.path('flux') });
       mark('fluxControllers', t);

@@ -10,8 +10,13 @@ import { formatDuration } from '../../util/duration.ts';
 import { DrillError } from '../../util/errors.ts';
 import { defineStep } from '../types.ts';
 
-/** Ready=False reasons after which Flux will not succeed without a change (a new commit or a fix). */
-const FAILURE_REASONS = new Set(['BuildFailed', 'HealthCheckFailed', 'ReconciliationFailed', 'ArtifactFailed', 'PruneFailed', 'ValidationFailed', 'InvalidPath', 'DependencyNotFound']);
+/**
+ * Ready=False reasons after which Flux will not succeed without a change (a new commit or a fix).
+ * Not ArtifactFailed: kustomize-controller reports it while the source has no artifact yet
+ * ("Source artifact not found, retrying in 5s") and recovers by itself; a source that never
+ * becomes ready ends in the step's timeout, whose message carries that reason.
+ */
+const FAILURE_REASONS = new Set(['BuildFailed', 'HealthCheckFailed', 'ReconciliationFailed', 'PruneFailed', 'ValidationFailed', 'InvalidPath', 'DependencyNotFound']);
 
 const inputs = z.strictObject({
   namespace: z.string().default('flux-system'),

@@ -89,6 +89,9 @@ export const resticRestore = defineStep({
       host: snapshot.hostname,
       paths: snapshot.paths ?? [],
       target,
+      // restic restores a backed-up /a/b to <target>/a/b: where each backed-up path landed.
+      restoredPaths: (snapshot.paths ?? []).map((backedUp) => path.join(target, backedUp)),
+      restoredPath: snapshot.paths?.[0] === undefined ? target : path.join(target, snapshot.paths[0]),
       filesRestored,
       bytesRestored,
       checked,

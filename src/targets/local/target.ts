@@ -1,0 +1,169 @@
+/**
+ * The `local` target: a real, node-less Kubernetes cluster on this machine (kwok control plane
+ * with real etcd and kube-apiserver, one fake node, real Flux source- and kustomize-controller),
+ * built from Go modules by `npm run build:test-infra`.
+ *
+ * What survives the disaster exists before T0 and outlives the cluster, as in runbooks 000/002:
+ * "production's" Git repository (the GitOps tree, served over smart HTTP on 127.0.0.1) and a
+ * restic repository holding a backup of the sample apps' data. The cluster itself is created by
+ * the `local.up` step and removed by `local.down`; the drill's Flux, Kubernetes, restic and data
+ * steps then run unchanged against the real API server, Git server and restic.
+ */
+import { existsSync, mkdirSync } from 'node:fs';
+import path from 'node:path';
+import { systemClock } from '../../engine/clock.ts';
+import type { Cluster } from '../../engine/cluster.ts';
+import { expand } from '../../drill/expressions.ts';
+import type { Plan } from '../../drill/plan.ts';
+import { localTargetSchema } from '../../drill/schema.ts';
+import { leftovers, startLocalCluster, type LocalCluster } from '../../cluster/local/index.ts';
+import { startGitServer, type GitServer } from '../../cluster/local/git-server.ts';
+import { LB_IP_PREFIX } from '../../cluster/local/lb-status.ts';
+import { buildSampleRepo, SAMPLE_FIXTURE_DIR } from '../../cluster/local/sample-repo.ts';
+import { createWorkspace } from '../../cluster/local/workspace.ts';
+import { requireInfraBinaries, loadInfraVersions } from '../../cluster/local/infra-versions.ts';
+import { kubeCluster, loadKubeConfig } from '../../kube/client.ts';
+import { parseDuration } from '../../util/duration.ts';
+import { DrillError, errorMessage } from '../../util/errors.ts';
+import { realHttp } from '../real-http.ts';
+import { realShell } from '../real-shell.ts';
+import type { LocalClusterControl, TargetSession } from '../types.ts';
+import { stageBackup } from './backup.ts';
+
+/** The first address the local load-balancer stand-in hands out: the sample's ingress Service gets it. */
+export const LOCAL_INGRESS_IP = `${LB_IP_PREFIX}10`;
+
+export async function createLocalTarget(plan: Plan, env: Record<string, string | undefined>): Promise<TargetSession> {
+  const options = localTargetSchema.parse(plan.drill.targets.local ?? {});
+  const gitopsDir = resolveGitopsDir(plan, options.gitops, env);
+  try {
+    requireInfraBinaries(loadInfraVersions(), { ...process.env, ...env });
+  } catch (error) {
+    throw new DrillError('EPREFLIGHT', 'the local target needs the local control plane binaries', { details: `${errorMessage(error)}\nbuild them once with: npm run build:test-infra` });
+  }
+
+  const ws = createWorkspace('dr-drill-local-target-');
+  let git: GitServer | undefined;
+  let cluster: LocalCluster | undefined;
+  let starting: Promise<LocalCluster> | undefined;
+  // Bumped by every teardown, so a start that finishes after a teardown began knows it lost.
+  let generation = 0;
+  // The cluster logs to the step that is working on it: local.up while starting, local.down while stopping.
+  let stepLog: (line: string) => void = () => undefined;
+  const stopCluster = async (log: (line: string) => void): Promise<{ name: string } | undefined> => {
+    generation++;
+    stepLog = log;
+    const pending = starting;
+    starting = undefined;
+    // A timed-out or cancelled local.up may still be starting: let it finish, then remove it.
+    const started = cluster ?? (await pending?.catch(() => undefined));
+    cluster = undefined;
+    if (!started) return undefined;
+    await started.stop();
+    const left = leftovers(started);
+    if (left.pids.length > 0 || left.dirExists) {
+      throw new DrillError('ESTEPFAILED', `local cluster ${started.name} left things behind`, {
+        details: `${left.pids.length > 0 ? `processes still running: ${left.pids.join(', ')}` : ''}${left.dirExists ? ` directory ${started.dir} still exists` : ''}`.trim(),
+      });
+    }
+    log(`local cluster ${started.name} removed: no process or directory left`);
+    return { name: started.name };
+  };
+
+  try {
+    const repo = await buildSampleRepo(ws.path('git'), ws.path('git-work'), gitopsDir);
+    git = await startGitServer({ projectRoot: ws.path('git') });
+    const gitUrl = `${git.baseUrl}/${repo.name}`;
+    const backupDir = ws.path('backups');
+    mkdirSync(backupDir, { recursive: true });
+    const backup = await stageBackup(backupDir, { ageMs: parseDuration(options.backupAge) });
+
+    const control: LocalClusterControl = {
+      async up(log) {
+        // A retry after a timed-out or failed attempt: remove whatever that attempt started first.
+        if (cluster || starting) await stopCluster(log);
+        const mine = ++generation;
+        stepLog = log;
+        const attempt = startLocalCluster({ gitSource: { url: gitUrl, repo }, registerExitHandlers: false, log: (line) => stepLog(line), env: { ...process.env, ...env } });
+        starting = attempt;
+        const started = await attempt.catch((error: unknown) => {
+          if (generation === mine) starting = undefined;
+          throw error;
+        });
+        // local.down ran while this attempt was starting: the teardown owns the cluster now.
+        if (generation !== mine) throw new DrillError('ESTEPFAILED', 'the local cluster was removed while it was starting');
+        starting = undefined;
+        cluster = started;
+        session.kubeconfigPath = started.kubeconfigPath;
+        return { kubeconfigPath: started.kubeconfigPath, name: started.name, timings: started.timings };
+      },
+      down: (log) => stopCluster(log),
+    };
+
+    const shell = realShell();
+    const http = realHttp();
+    let cached: { path: string; cluster: Cluster } | undefined;
+    const session: TargetSession = {
+      kind: 'local',
+      clock: systemClock(),
+      facts: {
+        gitUrl,
+        gitBranch: repo.branch,
+        ingressIp: LOCAL_INGRESS_IP,
+        resticRepository: backup.repository,
+        resticPasswordFile: backup.passwordFile,
+        backupHost: backup.host,
+        backupDataDir: backup.dataDir,
+      },
+      kubeconfigPath: undefined,
+      talosconfigPath: undefined,
+      localCluster: control,
+      shellFor: () => shell,
+      httpFor: () => http,
+      commandEnv: () => ({ ...(session.kubeconfigPath ? { KUBECONFIG: session.kubeconfigPath } : {}) }),
+      async clusterFor() {
+        const kubeconfig = session.kubeconfigPath;
+        if (!kubeconfig) {
+          throw new DrillError('ECLUSTER', 'no kubeconfig for the drill cluster yet', { details: 'on the local target a local.up step must run before steps that use the cluster' });
+        }
+        if (cached?.path !== kubeconfig) cached = { path: kubeconfig, cluster: kubeCluster(loadKubeConfig(kubeconfig)) };
+        return cached.cluster;
+      },
+      declareDisaster: () => undefined,
+      async close() {
+        cached = undefined;
+        const errors: string[] = [];
+        await stopCluster(() => undefined).catch((error: unknown) => errors.push(errorMessage(error)));
+        await git?.stop().catch((error: unknown) => errors.push(`git server: ${errorMessage(error)}`));
+        ws.remove();
+        if (errors.length > 0) throw new DrillError('ESTEPFAILED', 'the local target did not stop cleanly', { details: errors.join('\n') });
+      },
+    };
+    return session;
+  } catch (error) {
+    await git?.stop().catch(() => undefined);
+    ws.remove();
+    throw error;
+  }
+}
+
+function resolveGitopsDir(plan: Plan, gitops: string | undefined, env: Record<string, string | undefined>): string {
+  if (gitops === undefined) return SAMPLE_FIXTURE_DIR;
+  const expanded = expand(gitops, {
+    env,
+    vars: {},
+    steps: {},
+    run: { id: '', dir: '' },
+    drill: { dir: plan.drillDir, name: plan.drill.name },
+    target: { kind: 'local' },
+  });
+  if (typeof expanded !== 'string' || expanded === '') return SAMPLE_FIXTURE_DIR;
+  const dir = path.resolve(plan.drillDir, expanded);
+  if (!existsSync(path.join(dir, 'clusters', 'drill'))) {
+    throw new DrillError('EPREFLIGHT', `targets.local.gitops: ${dir} has no clusters/drill directory`, {
+      location: { file: plan.file, field: 'targets.local.gitops' },
+      details: 'point gitops: at a GitOps tree whose clusters/drill/ holds the Flux Kustomizations (see src/cluster/local/gitops-sample), or remove it to use the built-in sample',
+    });
+  }
+  return dir;
+}

@@ -1,0 +1,123 @@
+// `dr-drill run drills/cold-start.yaml --target local`, as users run it: a real kwok control plane
+// with real Flux from the target's Git server, a real restic restore of data the target backed
+// up before T0, and a teardown that leaves nothing behind. Then the same drill against a GitOps
+// tree whose infrastructure-configs layer does not build: red, with Flux's reason.
+import assert from 'node:assert/strict';
+import { cpSync, existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { test } from 'node:test';
+import { SAMPLE_FIXTURE_DIR } from '../../src/cluster/local/sample-repo.ts';
+import type { DrillResult } from '../../src/result/model.ts';
+import { runCli } from '../helpers/cli.ts';
+import { tempDir } from '../helpers/drill-fixtures.ts';
+
+const HOUR = 3_600_000;
+
+interface Snapshot {
+  tmp: Set<string>;
+  pids: Set<string>;
+}
+
+function snapshot(): Snapshot {
+  return { tmp: new Set(readdirSync(os.tmpdir())), pids: new Set(readdirSync('/proc').filter((entry) => /^\d+$/.test(entry))) };
+}
+
+/** Directories the run left in the temp dir, and processes it started that still run. */
+function leftoversSince(before: Snapshot): { dirs: string[]; processes: string[] } {
+  const dirs = readdirSync(os.tmpdir()).filter((name) => name.startsWith('dr-drill-') && !name.startsWith('dr-drill-test-') && !before.tmp.has(name));
+  const processes: string[] = [];
+  for (const pid of readdirSync('/proc').filter((entry) => /^\d+$/.test(entry) && !before.pids.has(entry))) {
+    try {
+      const cmdline = readFileSync(`/proc/${pid}/cmdline`, 'utf8').replaceAll('\0', ' ');
+      if (/kwok|kube-apiserver|kube-controller-manager|kube-scheduler|etcd|source-controller|kustomize-controller|http-backend|restic/.test(cmdline)) processes.push(`${pid}: ${cmdline.slice(0, 160)}`);
+    } catch {
+      // exited meanwhile
+    }
+  }
+  return { dirs, processes };
+}
+
+async function runLocal(env: Record<string, string> = {}): Promise<{ code: number | null; result: DrillResult; output: string; out: string }> {
+  const out = path.join(await tempDir(), 'reports');
+  const run = await runCli(['run', 'drills/cold-start.yaml', '--target', 'local', '--out', out], { env });
+  const output = run.stdout + run.stderr;
+  assert.ok(existsSync(path.join(out, 'result.json')), output);
+  return { code: run.code, result: JSON.parse(readFileSync(path.join(out, 'result.json'), 'utf8')) as DrillResult, output, out };
+}
+
+test('the cold-start drill runs green on the local target: real Flux, a real restic restore, nothing left behind', { timeout: 600_000 }, async () => {
+  const before = snapshot();
+  const { code, result, output } = await runLocal();
+  assert.equal(code, 0, output);
+  assert.equal(result.status, 'passed', result.reason);
+  assert.equal(result.run.target, 'local');
+  const step = (id: string) => result.steps.find((candidate) => candidate.id === id)!;
+  for (const id of ['git-head', 'terraform-apply', 'talos-health', 'flux-bootstrap', 'flux-controllers', 'ingress-ip', 'flux-configs', 'cluster-issuer', 'flux-apps', 'velero-restore', 'paperless-check', 'jellyfin-check', 'terraform-destroy']) {
+    assert.equal(step(id).status, 'passed', `${id}: ${JSON.stringify(step(id).error)}`);
+  }
+  assert.equal(step('gitlab-db-restore').status, 'not-applicable');
+  assert.equal(step('terraform-apply').kind, 'local.up');
+  assert.equal(step('velero-restore').kind, 'restic.restore');
+  assert.deepEqual(step('ingress-ip').outputs, { value: '192.0.2.10' });
+
+  // Configuration RPO: Flux applied the branch HEAD that git.head saw at T0.
+  const config = result.rpo.find((rpo) => rpo.dataClass === 'cluster-config')!;
+  assert.equal(config.verdict, 'met');
+  assert.equal(config.achievedMs, 0);
+  assert.deepEqual(step('flux-apps').outputs.revisions, { apps: `main@sha1:${String(step('git-head').outputs.revision)}` });
+  // Data RPO: the restic snapshot (dated 5h before the backup) and the newest canary record it holds.
+  const data = result.rpo.find((rpo) => rpo.dataClass === 'data')!;
+  assert.equal(data.verdict, 'met');
+  assert.deepEqual(data.samples.map((sample) => sample.stepId).sort(), ['paperless-check', 'velero-restore']);
+  for (const sample of data.samples) {
+    assert.ok(sample.ageMs >= 5 * HOUR && sample.ageMs < 5 * HOUR + 5 * 60_000, `${sample.stepId}: ${sample.ageMs}`);
+  }
+  assert.equal(step('velero-restore').outputs.filesRestored, 4);
+  assert.equal(step('velero-restore').outputs.checked, true);
+
+  for (const milestone of result.milestones) assert.equal(milestone.verdict, 'met', milestone.name);
+  assert.deepEqual(leftoversSince(before), { dirs: [], processes: [] });
+});
+
+test('a Kustomization that does not build turns the local drill red with Flux\'s reason; teardown still runs', { timeout: 600_000 }, async () => {
+  const gitops = path.join(await tempDir(), 'gitops');
+  cpSync(SAMPLE_FIXTURE_DIR, gitops, { recursive: true });
+  // A resource that is not there: kustomize-controller fails the build of infrastructure-configs.
+  writeFileSync(path.join(gitops, 'infrastructure', 'configs', 'kustomization.yaml'), 'apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nresources:\n  - cluster-settings.yaml\n  - cluster-issuer.yaml\n  - missing-issuer.yaml\n');
+  const before = snapshot();
+  const { code, result, output } = await runLocal({ DRILL_LOCAL_GITOPS: gitops });
+  assert.equal(code, 1, output);
+  assert.equal(result.status, 'failed');
+  const configs = result.steps.find((step) => step.id === 'flux-configs')!;
+  assert.equal(configs.status, 'failed');
+  assert.match(configs.error!.message, /infrastructure-configs/);
+  assert.match(`${configs.error!.message}\n${configs.error!.details ?? ''}`, /BuildFailed/);
+  assert.match(`${configs.error!.message}\n${configs.error!.details ?? ''}`, /missing-issuer\.yaml/);
+  assert.equal(result.steps.find((step) => step.id === 'flux-controllers')!.status, 'passed');
+  assert.equal(result.steps.find((step) => step.id === 'velero-restore')!.status, 'skipped');
+  assert.equal(result.steps.find((step) => step.id === 'terraform-destroy')!.status, 'passed');
+  assert.deepEqual(leftoversSince(before), { dirs: [], processes: [] });
+});
+
+test('SIGTERM during the Flux layers cancels the local drill: teardown runs, a partial result is written, nothing is left', { timeout: 600_000 }, async () => {
+  const before = snapshot();
+  const out = path.join(await tempDir(), 'reports');
+  let sent = false;
+  const run = await runCli(['run', 'drills/cold-start.yaml', '--target', 'local', '--out', out], {
+    onStdout: (text, child) => {
+      if (!sent && text.includes('▶ flux-controllers')) {
+        sent = true;
+        child.kill('SIGTERM');
+      }
+    },
+  });
+  assert.ok(sent, run.stdout);
+  assert.equal(run.code, 130, run.stdout + run.stderr);
+  const result = JSON.parse(readFileSync(path.join(out, 'result.json'), 'utf8')) as DrillResult;
+  assert.equal(result.status, 'cancelled');
+  assert.equal(result.steps.find((step) => step.id === 'terraform-apply')!.status, 'passed');
+  assert.equal(result.steps.find((step) => step.id === 'terraform-destroy')!.status, 'passed');
+  assert.notEqual(result.steps.find((step) => step.id === 'flux-apps')!.status, 'passed');
+  assert.deepEqual(leftoversSince(before), { dirs: [], processes: [] });
+});
