@@ -141,9 +141,8 @@ export async function runEngine(options: EngineOptions): Promise<EngineOutcome> 
       remaining.clear();
     }
   }
-  options.cancelSignal.removeEventListener('abort', onCancel);
-
-  // Finally steps: always, one after another, each with its own timeout.
+  // Finally steps: always, one after another, each with its own timeout. A cancellation that
+  // arrives now is recorded (the job was cancelled) but lets teardown finish; only forceSignal stops it.
   if (plan.finallySteps.length > 0) {
     emit({ kind: 'finally.started', atMs: since(), steps: plan.finallySteps.length });
     const finallySignal = options.forceSignal ?? new AbortController().signal;
@@ -160,6 +159,7 @@ export async function runEngine(options: EngineOptions): Promise<EngineOutcome> 
       await runStep(context, record, finallySignal);
     }
   }
+  options.cancelSignal.removeEventListener('abort', onCancel);
 
   return { t0, endMs: since(), records, rpoSamples, cancelled: cancelReason !== undefined, cancelReason };
 }
@@ -214,11 +214,13 @@ async function runStep(context: RunContext, record: StepRecord, outerSignal: Abo
 
     let status: StepStatus;
     let error: StepError | undefined;
+    let work: Promise<StepOutputs | void> | undefined;
     try {
       if (!kind) throw new DrillError('EUNKNOWNKIND', `unknown step kind "${step.kind}"`);
       const inputs = resolveInputs(context, step, kind.inputs);
       const stepContext = createStepContext(context, record, attempt, controller.signal);
-      const outputs = await abortable(kind.run(stepContext, inputs), controller.signal);
+      work = kind.run(stepContext, inputs);
+      const outputs = await abortable(work, controller.signal);
       record.outputs = outputs ?? {};
       context.scope.steps[step.id] = { outputs: record.outputs };
       status = 'passed';
@@ -227,8 +229,15 @@ async function runStep(context: RunContext, record: StepRecord, outerSignal: Abo
       if (reason instanceof StepTimeoutError) {
         status = 'timed-out';
         error = toStepError(reason, options.masker);
-        const cause = caught === reason ? undefined : errorMessage(caught);
-        if (cause && cause !== errorMessage(reason)) error.details = `${error.details ?? ''}\nlast error: ${options.masker.mask(cause)}`.trim();
+        // What the step knew when it was stopped ("Kustomizations not Ready: apps (Ready=False
+        // HealthCheckFailed ...)") is the reason a person needs: give it a moment to say so.
+        const late = caught === reason && work ? await settledError(work, STOPPED_STEP_GRACE_MS, options.clock) : caught;
+        const cause = late === undefined || late === reason ? undefined : errorMessage(late);
+        if (cause && cause !== errorMessage(reason)) {
+          const masked = options.masker.mask(cause);
+          error.message = `${error.message}: ${masked.split('\n')[0]}`;
+          error.details = `${error.details ?? ''}\nlast error: ${masked}`.trim();
+        }
       } else if (outerSignal.aborted) {
         status = 'cancelled';
         error = { code: 'ECANCELLED', message: `cancelled: ${describeReason(outerSignal.reason)}` };
@@ -327,6 +336,26 @@ function createStepContext(context: RunContext, record: StepRecord, attempt: num
 }
 
 /** Settles when the work settles or the signal aborts, whichever is first. */
+/** How long a stopped step may take to reject with its own account of what it was waiting for. */
+const STOPPED_STEP_GRACE_MS = 2000;
+
+/** The error `work` rejects with within `ms` of drill time, or undefined. */
+async function settledError(work: Promise<unknown>, ms: number, clock: Clock): Promise<unknown> {
+  const stop = new AbortController();
+  const outcome = await Promise.race([
+    work.then(
+      () => undefined,
+      (error: unknown) => error,
+    ),
+    clock.sleep(ms, stop.signal).then(
+      () => undefined,
+      () => undefined,
+    ),
+  ]);
+  stop.abort();
+  return outcome;
+}
+
 function abortable<T>(work: Promise<T>, signal: AbortSignal): Promise<T> {
   if (signal.aborted) return Promise.reject(signal.reason);
   return new Promise<T>((resolve, reject) => {

@@ -49,10 +49,16 @@ export const workStep = defineStep({
     ignoreAbort: z.boolean().default(false),
     rpoAgeMs: z.number().optional(),
     output: z.string().optional(),
+    /** When stopped, reject with this account of what it was waiting for (as flux.wait does). */
+    abortMessage: z.string().optional(),
   }),
   async run(context, input) {
     if (input.ignoreAbort) await new Promise((resolve) => setTimeout(resolve, input.ms / context.clock.scale));
-    else await context.clock.sleep(input.ms, context.signal);
+    else {
+      await context.clock.sleep(input.ms, context.signal).catch((error: unknown) => {
+        throw input.abortMessage === undefined ? error : new Error(input.abortMessage);
+      });
+    }
     if (input.fail || context.attempt <= input.failTimes) throw new Error(input.message);
     if (input.rpoAgeMs !== undefined) context.recordRpo({ source: `sample from ${context.stepId}`, dataTime: new Date(context.t0 - input.rpoAgeMs) });
     context.log.info(`done ${context.stepId}`);

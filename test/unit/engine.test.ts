@@ -87,6 +87,18 @@ test('a timeout aborts the attempt and says so; retries back off and can succeed
   assert.equal(events.filter((event) => event.kind === 'step.retrying').length, 0);
 });
 
+test('a timed-out step\'s own account of what it was waiting for becomes the reason', async () => {
+  const { outcome } = await run(`phases:
+  - name: p
+    steps:
+      - { id: apps, kind: test.work, timeout: 1m, with: { ms: 600000, abortMessage: "Kustomizations not Ready: apps (Ready=False HealthCheckFailed: timeout waiting for Deployment/paperless)\\nsecond line" } }
+`);
+  const error = outcome.records.get('apps')!.error!;
+  assert.equal(error.code, 'ESTEPTIMEOUT');
+  assert.equal(error.message, 'timed out after 1m 00s: Kustomizations not Ready: apps (Ready=False HealthCheckFailed: timeout waiting for Deployment/paperless)');
+  assert.match(error.details!, /\nlast error: Kustomizations not Ready: apps .*\nsecond line$/);
+});
+
 test('retries with doubling backoff until the step passes', async () => {
   const { outcome, events } = await run(`phases:
   - name: p
@@ -132,6 +144,25 @@ finally:
   assert.equal(outcome.cancelled, true);
   assert.equal(outcome.cancelReason, 'SIGTERM received');
   assert.equal(outcome.records.get('after')!.reason, 'not run: the drill was cancelled (SIGTERM received)');
+});
+
+test('a cancellation that arrives during teardown is recorded, and teardown still finishes', async () => {
+  // Scale 1000: the main step takes 5 ms, teardown 400 ms of real time; the signal comes in teardown.
+  const { outcome, plan } = await run(
+    `phases:
+  - name: p
+    steps:
+      - { id: quick, kind: test.work, with: { ms: 5000 } }
+finally:
+  - { id: teardown, kind: test.work, with: { ms: 400000 } }
+`,
+    { cancelAfterMs: 200 },
+  );
+  assert.deepEqual(status(outcome), { quick: 'passed', teardown: 'passed' });
+  assert.equal(outcome.cancelled, true);
+  const result = buildResult(plan, outcome, { runId: 'r1', toolVersion: 't', timeScale: SCALE, logFiles: new Map() }, new Masker());
+  assert.equal(result.status, 'cancelled');
+  assert.equal(result.exitCode, 130);
 });
 
 test('a step that ignores its abort signal is still abandoned at its timeout', async () => {
