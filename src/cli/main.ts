@@ -80,11 +80,19 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
         throw new DrillError('EUSAGE', `unknown command "${command}"`, { details: USAGE });
     }
   } catch (error) {
-    io.stderr(formatError(error));
+    const masker = environmentMasker(io.env);
+    io.stderr(masker.mask(formatError(error)));
     if (error instanceof DrillError || error instanceof DrillErrors) return error instanceof DrillError && error.code === 'EINTERNAL' ? EXIT.internalError : EXIT.invalidInput;
-    io.stderr((error as Error)?.stack ?? '');
+    io.stderr(masker.mask((error as Error)?.stack ?? ''));
     return EXIT.internalError;
   }
+}
+
+/** Errors outside a run (bad input, preflight) may quote the environment: mask what looks secret. */
+function environmentMasker(env: Record<string, string | undefined>): Masker {
+  const masker = new Masker();
+  masker.addFromEnvironment(env);
+  return masker;
 }
 
 function parse(args: string[], options: ParseArgsOptionsConfig) {
@@ -183,7 +191,7 @@ async function validateCommand(args: string[], io: CliIo): Promise<number> {
       io.stdout(`${file}: valid for ${targets.join(', ')} (${plan.steps.length} steps in ${plan.phases.length} phases, ${plan.finallySteps.length} finally)`);
     } catch (error) {
       failed = true;
-      io.stderr(formatError(error));
+      io.stderr(environmentMasker(io.env).mask(formatError(error)));
     }
   }
   return failed ? EXIT.invalidInput : EXIT.passed;
@@ -197,7 +205,9 @@ async function reportCommand(args: string[], io: CliIo): Promise<number> {
   const masker = new Masker();
   masker.addFromEnvironment(io.env);
   const outDir = (values.out as string | undefined) ?? path.dirname(file);
-  const files = await writeReports(result, outDir, masker);
+  // The step logs stay next to the result: JUnit attachments point there, relative to the working directory as GitLab reads them.
+  const logsDir = path.relative(process.cwd(), path.resolve(path.dirname(file))).split(path.sep).join('/');
+  const files = await writeReports(result, outDir, masker, { reportDirForAttachments: logsDir });
   io.stdout(`reports: ${files.join(', ')}`);
   return EXIT.passed;
 }

@@ -4,8 +4,9 @@
  * TALOSCONFIG and SOPS_AGE_KEY_FILE point at the drill's own files.
  */
 import path from 'node:path';
-import { access } from 'node:fs/promises';
+import { access, chmod, readFile } from 'node:fs/promises';
 import { z } from 'zod';
+import { credentialsIn } from '../util/credentials.ts';
 import { DrillError } from '../util/errors.ts';
 import { defineStep } from './types.ts';
 
@@ -39,6 +40,9 @@ export const command = defineStep({
       } catch {
         throw new DrillError('ESTEPFAILED', `${program} did not write the ${name} at ${file}`, { details: `check where the command writes it and set ${name}: accordingly` });
       }
+      // It holds cluster credentials: mask them from now on, and keep the file private.
+      for (const credential of credentialsIn(await readFile(file, 'utf8'))) context.addSecret(credential);
+      await chmod(file, 0o600);
       if (name === 'kubeconfig') context.target.kubeconfigPath = file;
       else context.target.talosconfigPath = file;
     }

@@ -170,3 +170,26 @@ test('the namespace-restore drill restores into scratch namespaces and removes t
   assert.match(run.stdout, new RegExp(`deleted Namespace paperless-drill-${result.run.id}`));
   assert.equal(result.steps.find((step) => step.id === 'remove-scratch-namespaces')!.status, 'passed');
 });
+
+test('an error before any run is masked too: a secret-named variable quoted by the error never reaches the terminal', async () => {
+  const planted = 'planted-Token-93bd1e';
+  const run = await runCli(['validate', `drills/${planted}.yaml`], { env: { DRILL_API_TOKEN: planted } });
+  assert.equal(run.code, 3);
+  assert.match(run.stderr, /EDRILLREAD .*drills\/\*\*\*\.yaml/);
+  assert.ok(!run.stdout.includes(planted) && !run.stderr.includes(planted), run.stderr);
+});
+
+test('dr-drill report renders the same reports again from result.json alone', async () => {
+  const out = await tempDir();
+  const run = await runCli(['run', 'drills/cold-start.yaml', '--target', 'sim', '--out', out, '--fault', 'velero-restore=fail', ...FAST]);
+  assert.equal(run.code, 1);
+  const again = await tempDir();
+  const rendered = await runCli(['report', path.join(out, 'result.json'), '--out', again]);
+  assert.equal(rendered.code, 0, rendered.stderr);
+  for (const name of ['summary.md', 'junit.xml', 'metrics.txt']) {
+    assert.equal(await readFile(path.join(again, name), 'utf8'), await readFile(path.join(out, name), 'utf8'), name);
+  }
+  const broken = await runCli(['report', path.join(out, 'summary.md')]);
+  assert.equal(broken.code, 3);
+  assert.match(broken.stderr, /ERESULT/);
+});

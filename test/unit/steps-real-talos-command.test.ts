@@ -53,7 +53,7 @@ test('command runs task bootstrap:talos with the drill\'s KUBECONFIG, TALOSCONFI
   const store = new ObjectStore(systemClock());
   for (const node of nodes('drill')) store.upsert(node);
   session.clusterFor = async () => store.asCluster();
-  const { outcome } = await runPlan(plan, { session, env, workDir: dir });
+  const { outcome, masker } = await runPlan(plan, { session, env, workDir: dir });
   assert.deepEqual(
     [...outcome.records.values()].map((record) => [record.step.id, record.status, record.error?.message]),
     [
@@ -73,6 +73,11 @@ test('command runs task bootstrap:talos with the drill\'s KUBECONFIG, TALOSCONFI
     },
   ]);
   assert.equal((await stat(kubeconfig)).mode & 0o777, 0o600);
+  assert.equal((await stat(talosconfig)).mode & 0o777, 0o600);
+  // The credentials in them are masked from then on, wherever they turn up.
+  const keys = [Buffer.from('fake client key of the drill cluster').toString('base64'), Buffer.from('fake talos key of the drill cluster').toString('base64')];
+  assert.deepEqual(keys.map((key) => masker.mask(`key=${key}`)), ['key=***', 'key=***']);
+  assert.equal(masker.mask('apiVersion: v1'), 'apiVersion: v1', 'the structure is not masked');
   assert.equal(session.kubeconfigPath, kubeconfig);
   assert.equal(session.talosconfigPath, talosconfig);
   assert.deepEqual(outcome.records.get('talos-health')!.outputs, { nodes: 5 });

@@ -132,6 +132,33 @@ test('a failed apply reports terraform\'s error and the destroy still runs', asy
   assert.deepEqual((await recorded(log)).map((call) => call.args[1]), ['init', 'workspace', 'apply', 'init', 'workspace', 'destroy', 'workspace', 'workspace']);
 });
 
+const destroyOnly = () =>
+  drillYaml(`phases:
+  - name: p
+    steps:
+      - { id: noop, kind: command, with: { run: ["true"] } }
+finally:
+  - id: terraform-destroy
+    kind: terraform.destroy
+    with: { dir: infrastructure/environments/drill, workspace: drill-gone, backendConfig: [backend.config] }
+`);
+
+test('a drill workspace that does not exist means nothing to destroy; a backend that cannot be read fails the teardown', async () => {
+  const { dir, env } = await setup();
+  const plan = planFrom(destroyOnly(), undefined, path.join(dir, 'cold-start.yaml'));
+  const gone = await runPlan(plan, { session: realSession(), env, workDir: dir });
+  const clean = gone.outcome.records.get('terraform-destroy')!;
+  assert.equal(clean.status, 'passed', JSON.stringify(clean.error));
+  assert.deepEqual(clean.outputs, { destroyed: false, workspace: 'drill-gone' });
+
+  const denied = await runPlan(plan, { session: realSession(), env: { ...env, DRILL_FAKE_FAIL: 'terraform workspace' }, workDir: dir });
+  const record = denied.outcome.records.get('terraform-destroy')!;
+  assert.equal(record.status, 'failed');
+  assert.equal(record.error!.code, 'ECOMMAND');
+  assert.equal(record.error!.message, 'terraform workspace select drill-gone failed: cannot tell whether the drill cluster exists');
+  assert.match(record.error!.details!, /AccessDenied: Access Denied\n╵\ncheck the backend configuration and credentials, then destroy workspace drill-gone by hand if it exists$/);
+});
+
 test(
   'sensitive Terraform outputs never reach the step log',
   async () => {

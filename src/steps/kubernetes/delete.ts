@@ -3,7 +3,9 @@
  * scratch namespaces a namespace-restore drill created, in `finally`. Missing objects are fine.
  */
 import { z } from 'zod';
+import type { Cluster } from '../../engine/cluster.ts';
 import { waitForObjects } from '../../kube/wait.ts';
+import { DrillError } from '../../util/errors.ts';
 import { defineStep } from '../types.ts';
 
 const inputs = z
@@ -14,6 +16,10 @@ const inputs = z
     names: z.array(z.string()).default([]),
     labelSelector: z.string().optional().meta({ description: 'Delete every object with these labels, e.g. dr-drill.io/run=${run.id}.' }),
     wait: z.boolean().default(true).meta({ description: 'Wait until the objects are gone (namespaces finalize).' }),
+    allowUnowned: z
+      .boolean()
+      .default(false)
+      .meta({ description: 'On the kubeconfig target (an existing cluster) only objects this run created may be deleted: their name holds the run id, or they carry dr-drill.io/run=<run id>. Set true to lift that guard.' }),
   })
   .refine((value) => value.names.length > 0 || value.labelSelector, { error: 'give names: or labelSelector:' });
 
@@ -26,6 +32,7 @@ export const kubernetesDelete = defineStep({
     const namespace = input.namespace ? { namespace: input.namespace } : {};
     const selected = input.labelSelector ? (await cluster.list(input.apiVersion, input.kind, { ...namespace, labelSelector: input.labelSelector })).items.map((item) => item.metadata.name) : [];
     const names = [...new Set([...input.names, ...selected])];
+    if (context.target.kind === 'kubeconfig' && !input.allowUnowned) await refuseUnowned(cluster, input, names, context.runId);
     for (const name of names) {
       await cluster.delete({ apiVersion: input.apiVersion, kind: input.kind, name, ...namespace });
       context.log.info(`deleted ${input.kind} ${input.namespace ? `${input.namespace}/` : ''}${name}`);
@@ -41,3 +48,18 @@ export const kubernetesDelete = defineStep({
     return { deleted: names };
   },
 });
+
+/** An existing cluster is not the drill's to clean up: touch only what this run created. */
+async function refuseUnowned(cluster: Cluster, input: { apiVersion: string; kind: string; namespace?: string | undefined }, names: string[], runId: string): Promise<void> {
+  const unowned: string[] = [];
+  for (const name of names) {
+    if (name.includes(runId)) continue;
+    const object = await cluster.get({ apiVersion: input.apiVersion, kind: input.kind, name, ...(input.namespace ? { namespace: input.namespace } : {}) });
+    if (object && object.metadata.labels?.['dr-drill.io/run'] !== runId) unowned.push(name);
+  }
+  if (unowned.length > 0) {
+    throw new DrillError('EPRODTARGET', `refusing to delete ${input.kind} ${unowned.join(', ')}: not created by this drill run`, {
+      details: `on an existing cluster k8s.delete removes only objects whose name holds the run id (e.g. paperless-drill-\${run.id}) or that carry the label dr-drill.io/run=${runId}; set allowUnowned: true if deleting them is intended`,
+    });
+  }
+}

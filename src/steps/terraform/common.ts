@@ -50,7 +50,13 @@ export async function prepareTerraform(context: StepContext, inputs: { dir: stri
 export async function initAndSelectWorkspace(terraform: TerraformRun, backendConfig: string[], workspace: string, create: boolean): Promise<boolean> {
   await terraform.run(['init', '-input=false', '-no-color', '-reconfigure', ...backendConfig.map((value) => `-backend-config=${value}`)]);
   const selected = await terraform.run(['workspace', 'select', ...(create ? ['-or-create'] : []), '-no-color', workspace], { allowFailure: !create });
-  return selected.exitCode === 0;
+  if (selected.exitCode === 0) return true;
+  // Only a workspace that is not there means "nothing was provisioned"; any other failure (the
+  // backend cannot be read) must not pass for a clean teardown while the VMs keep running.
+  if (/Workspace "[^"]*" doesn't exist/.test(selected.stderr + selected.stdout)) return false;
+  throw new DrillError('ECOMMAND', `${terraform.binary} workspace select ${workspace} failed: cannot tell whether the drill cluster exists`, {
+    details: `${(selected.stderr.trim() || selected.stdout.trim()).split('\n').slice(-10).join('\n')}\ncheck the backend configuration and credentials, then destroy workspace ${workspace} by hand if it exists`,
+  });
 }
 
 export function variableArgs(varFiles: string[], vars: Record<string, string>): string[] {

@@ -26,6 +26,13 @@ const inputs = z.strictObject({
   waitForVolumes: z.boolean().default(true).meta({ description: 'Also wait for every PodVolumeRestore of the restore.' }),
   requireReadOnlyLocation: z.boolean().default(true).meta({ description: 'Refuse to restore through a backup storage location the drill could write to.' }),
   failOnWarnings: z.boolean().default(false),
+  allowExistingNamespaces: z
+    .boolean()
+    .optional()
+    .meta({
+      description:
+        'Restore into namespaces that already exist. Default: refused on the kubeconfig target (an existing cluster: restore into scratch namespaces with namespaceMapping), allowed on clusters the drill provisioned (where Flux creates the app namespaces first).',
+    }),
 });
 
 type Inputs = z.output<typeof inputs>;
@@ -44,6 +51,8 @@ export const veleroRestore = defineStep({
       dataTime: backupStart ?? new Date(0).toISOString(),
       detail: `backup ran ${backupStart ?? '?'} .. ${backup.status?.completionTimestamp ?? '?'}; judged from its start`,
     });
+
+    await refuseExistingNamespaces(cluster, input, context.target.kind);
 
     const name = (input.restoreName ?? `${context.stepId}-${context.runId}`).toLowerCase().slice(0, 63).replace(/-+$/, '');
     const restore: KubeObject = {
@@ -157,4 +166,19 @@ async function waitForVolumeRestores(cluster: Cluster, input: Inputs, restoreNam
     },
     { signal: context.signal, clock: context.clock, log: context.log },
   );
+}
+
+/** On an existing cluster a restore must never land in live namespaces: only in scratch ones it creates. */
+async function refuseExistingNamespaces(cluster: Cluster, input: Inputs, targetKind: string): Promise<void> {
+  if (input.allowExistingNamespaces ?? targetKind !== 'kubeconfig') return;
+  const destinations = input.includedNamespaces.map((namespace) => input.namespaceMapping[namespace] ?? namespace);
+  const existing: string[] = [];
+  for (const namespace of destinations) {
+    if (await cluster.get({ apiVersion: 'v1', kind: 'Namespace', name: namespace })) existing.push(namespace);
+  }
+  if (existing.length > 0) {
+    throw new DrillError('EPRODTARGET', `refusing to restore into existing namespace(s) ${existing.join(', ')} on an existing cluster`, {
+      details: 'map each restored namespace to a scratch namespace the drill owns, e.g. namespaceMapping: { paperless: paperless-drill-${run.id} }; set allowExistingNamespaces: true only if overwriting them is intended',
+    });
+  }
 }
