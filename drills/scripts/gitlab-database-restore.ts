@@ -1,7 +1,7 @@
 /**
  * GitLab database restore (runbook 000, "GitLab Database Restore"), as a dr-drill script step:
  * find the newest backup in the bucket, stop the writers, run `backup-utility --restore`, start
- * the writers again and wait for them. Records the data RPO from the backup's timestamp.
+ * the writers again with the replicas they had (also when the restore fails) and wait for them. Records the data RPO from the backup's timestamp.
  *
  * Inputs (with.args): namespace (default gitlab), bucket (s3://...), backupId (optional: the
  * newest in the bucket otherwise), toolbox (default gitlab-toolbox), writers (deployments to
@@ -33,9 +33,19 @@ export default async function restoreGitlabDatabase({ args, $, log, recordRpo }:
   log.info(`restoring GitLab backup ${backupId}`);
   recordRpo({ source: `gitlab backup ${backupId}`, dataTime: new Date(epoch * 1000) });
 
-  for (const writer of writers) await $`kubectl -n ${namespace} scale deployment/${writer} --replicas=0`;
-  await $`kubectl -n ${namespace} exec ${toolbox} -- backup-utility --restore -t ${backupId}`;
-  for (const writer of writers) await $`kubectl -n ${namespace} scale deployment/${writer} --replicas=1`;
+  // Remember how many replicas each writer ran, and give them back even when the restore fails:
+  // a drill must not leave GitLab scaled to zero.
+  const replicas = new Map<string, number>();
+  for (const writer of writers) {
+    const current = await $`kubectl -n ${namespace} get deployment/${writer} -o jsonpath={.spec.replicas}`;
+    replicas.set(writer, Number(current.stdout.trim() || '1'));
+  }
+  try {
+    for (const writer of writers) await $`kubectl -n ${namespace} scale deployment/${writer} --replicas=0`;
+    await $`kubectl -n ${namespace} exec ${toolbox} -- backup-utility --restore -t ${backupId}`;
+  } finally {
+    for (const writer of writers) await $`kubectl -n ${namespace} scale deployment/${writer} --replicas=${String(replicas.get(writer) ?? 1)}`;
+  }
   for (const writer of writers) await $`kubectl -n ${namespace} rollout status deployment/${writer} --timeout=15m`;
-  return { backupId };
+  return { backupId, writers: Object.fromEntries(replicas) };
 }

@@ -2,21 +2,22 @@
 // flux.wait, k8s.wait, k8s.delete, and velero.restore with this test playing Velero's controller.
 // Each runs through `dr-drill run` on the kubeconfig target, the path users run.
 import assert from 'node:assert/strict';
-import { readFile, writeFile } from 'node:fs/promises';
+import { execFileSync } from 'node:child_process';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { CoreV1Api, CustomObjectsApi, type KubeConfig } from '@kubernetes/client-node';
+import { BatchV1Api, CoreV1Api, CustomObjectsApi, type KubeConfig } from '@kubernetes/client-node';
 import type { DrillResult } from '../../src/result/model.ts';
 import { runCli } from '../helpers/cli.ts';
 import { tempDir } from '../helpers/drill-fixtures.ts';
 import { gitRepositoryHead, startTestCluster, type TestCluster } from '../helpers/local-cluster.ts';
 import { playVelero, seedVelero } from '../helpers/velero-player.ts';
 
-async function runDrillFile(yaml: string, cluster: TestCluster, extraArgs: string[] = []): Promise<{ code: number | null; result: DrillResult; stdout: string }> {
+async function runDrillFile(yaml: string, cluster: TestCluster, extraArgs: string[] = [], env: Record<string, string> = {}): Promise<{ code: number | null; result: DrillResult; stdout: string }> {
   const dir = await tempDir();
   await writeFile(path.join(dir, 'drill.yaml'), yaml);
   const out = path.join(dir, 'reports');
-  const run = await runCli(['run', path.join(dir, 'drill.yaml'), '--target', 'kubeconfig', '--out', out, ...extraArgs], { env: { KUBECONFIG: cluster.kubeconfigPath } });
+  const run = await runCli(['run', path.join(dir, 'drill.yaml'), '--target', 'kubeconfig', '--out', out, ...extraArgs], { env: { KUBECONFIG: cluster.kubeconfigPath, ...env } });
   const result = JSON.parse(await readFile(path.join(out, 'result.json'), 'utf8')) as DrillResult;
   return { code: run.code, result, stdout: run.stdout + run.stderr };
 }
@@ -126,6 +127,24 @@ phases:
     }
   });
 
+  test('on an existing cluster velero.restore refuses live namespaces and k8s.delete refuses what the run did not create', async () => {
+    await seedVelero(kc, { backupAgeMs: 3 * 3_600_000 });
+    // paperless and mediabox are live: the sample apps layer created them.
+    const { code, result } = await runDrillFile(
+      header('into-live', `phases:\n  - name: p\n    steps:\n      - { id: restore, kind: velero.restore, timeout: 2m, with: { schedule: daily, includedNamespaces: [paperless] } }\nfinally:\n  - { id: cleanup, kind: k8s.delete, timeout: 1m, with: { kind: Namespace, names: [mediabox] } }\n`),
+      cluster,
+    );
+    assert.equal(code, 1);
+    const restore = result.steps.find((step) => step.id === 'restore')!;
+    assert.deepEqual([restore.error!.code, restore.error!.message], ['EPRODTARGET', 'refusing to restore into existing namespace(s) paperless on an existing cluster']);
+    const cleanup = result.steps.find((step) => step.id === 'cleanup')!;
+    assert.deepEqual([cleanup.error!.code, cleanup.error!.message], ['EPRODTARGET', 'refusing to delete Namespace mediabox: not created by this drill run']);
+    const core = kc.makeApiClient(CoreV1Api);
+    assert.equal((await core.readNamespace({ name: 'mediabox' })).status?.phase, 'Active');
+    const restores = (await kc.makeApiClient(CustomObjectsApi).listNamespacedCustomObject({ group: 'velero.io', version: 'v1', namespace: 'velero', plural: 'restores', labelSelector: `dr-drill.io/run=${result.run.id}` })) as { items: unknown[] };
+    assert.equal(restores.items.length, 0, 'no Restore was created');
+  });
+
   test('velero.restore refuses a backup location the drill could write to', async () => {
     await kc.makeApiClient(CustomObjectsApi).patchNamespacedCustomObject({
       group: 'velero.io', version: 'v1', namespace: 'velero', plural: 'backupstoragelocations', name: 'default',
@@ -135,5 +154,58 @@ phases:
     assert.equal(code, 1);
     assert.equal(result.steps[0]!.error!.code, 'EPRODTARGET');
     assert.equal(result.steps[0]!.error!.message, 'backup storage location velero/default is ReadWrite: a drill must not be able to write production backups');
+  });
+
+  test('velero.location makes the location ReadOnly for the drill and puts ReadWrite back in finally (real API server)', async () => {
+    // The test before left the location ReadWrite, as production's usually is.
+    const api = kc.makeApiClient(CustomObjectsApi);
+    const read = async () => (await api.getNamespacedCustomObject({ group: 'velero.io', version: 'v1', namespace: 'velero', plural: 'backupstoragelocations', name: 'default' })) as { metadata: { annotations?: Record<string, string> }; spec: { accessMode?: string } };
+    assert.equal((await read()).spec.accessMode, 'ReadWrite');
+    const { code, result, stdout } = await runDrillFile(
+      header('bsl', `phases:\n  - name: p\n    steps:\n      - { id: read-only, kind: velero.location, with: { accessMode: ReadOnly } }\n      - { id: seen, kind: k8s.wait, timeout: 1m, with: { apiVersion: velero.io/v1, kind: BackupStorageLocation, namespace: velero, name: default, jsonPath: .spec.accessMode, equals: ReadOnly } }\nfinally:\n  - { id: put-back, kind: velero.location, with: { restore: true } }\n`),
+      cluster,
+    );
+    assert.equal(code, 0, stdout);
+    assert.deepEqual(result.steps.find((step) => step.id === 'read-only')!.outputs, { accessMode: 'ReadOnly', previousAccessMode: 'ReadWrite', changed: true });
+    assert.deepEqual(result.steps.find((step) => step.id === 'put-back')!.outputs, { accessMode: 'ReadWrite', changed: true });
+    const after = await read();
+    assert.equal(after.spec.accessMode, 'ReadWrite');
+    assert.equal(after.metadata.annotations?.['dr-drill.io/previous-access-mode'], undefined);
+  });
+
+  test('restic.restore into a PVC runs a Job on the cluster with the password in a Secret, and removes the Secret', async () => {
+    // A real snapshot made here; the Job reaches the same repository through an in-cluster URL.
+    const dir = await tempDir('dr-drill-pvc-');
+    const password = 'pvc-restore-Password-51c0';
+    const env = { ...process.env, RESTIC_PASSWORD: password, RESTIC_CACHE_DIR: path.join(dir, 'cache') };
+    await mkdir(path.join(dir, 'data', 'paperless'), { recursive: true });
+    await writeFile(path.join(dir, 'data', 'paperless', 'canary.log'), `${new Date(Date.now() - 3_600_000).toISOString()} canary\n`);
+    execFileSync('restic', ['-r', path.join(dir, 'repo'), 'init'], { env, stdio: 'ignore' });
+    execFileSync('restic', ['-r', path.join(dir, 'repo'), 'backup', '--host', 'paperless', path.join(dir, 'data')], { env, stdio: 'ignore' });
+    const core = kc.makeApiClient(CoreV1Api);
+    await core.createNamespace({ body: { metadata: { name: 'pvc-restore' } } });
+    await core.createPersistentVolume({ body: { metadata: { name: 'pvc-restore-data' }, spec: { capacity: { storage: '1Gi' }, accessModes: ['ReadWriteOnce'], hostPath: { path: '/data/pvc-restore' }, claimRef: { namespace: 'pvc-restore', name: 'paperless-data' }, storageClassName: '' } } });
+    await core.createNamespacedPersistentVolumeClaim({ namespace: 'pvc-restore', body: { metadata: { name: 'paperless-data' }, spec: { accessModes: ['ReadWriteOnce'], resources: { requests: { storage: '1Gi' } }, storageClassName: '', volumeName: 'pvc-restore-data' } } });
+    const { code, result, stdout } = await runDrillFile(
+      header('pvc-restore', `objectives:\n  rpo: { data: 24h }\nphases:\n  - name: p\n    steps:\n      - id: restore\n        kind: restic.restore\n        timeout: 3m\n        rpo: data\n        with:\n          repository: ${path.join(dir, 'repo')}\n          password: \${env.PVC_RESTIC_PASSWORD}\n          host: paperless\n          pvc: { name: paperless-data, namespace: pvc-restore, repository: "rest:http://restic.backup.svc:8000/paperless", subfolder: ${path.join(dir, 'data')} }\n`),
+      cluster,
+      [],
+      { PVC_RESTIC_PASSWORD: password, RESTIC_CACHE_DIR: path.join(dir, 'cache') },
+    );
+    assert.equal(code, 0, stdout);
+    const step = result.steps[0]!;
+    assert.equal(step.outputs.pvc, 'pvc-restore/paperless-data');
+    const job = await kc.makeApiClient(BatchV1Api).readNamespacedJob({ namespace: 'pvc-restore', name: String(step.outputs.job) });
+    const container = job.spec!.template.spec!.containers[0]!;
+    assert.deepEqual(container.args, ['-r', 'rest:http://restic.backup.svc:8000/paperless', 'restore', `${String(step.outputs.snapshot)}:${path.join(dir, 'data')}`, '--target', '/restore']);
+    const plain = (value: unknown) => JSON.parse(JSON.stringify(value)) as unknown;
+    assert.deepEqual(plain(container.envFrom), [{ secretRef: { name: String(step.outputs.job) } }]);
+    assert.deepEqual(plain(job.spec!.template.spec!.volumes), [{ name: 'data', persistentVolumeClaim: { claimName: 'paperless-data' } }]);
+    assert.equal(job.status?.conditions?.find((condition) => condition.type === 'Complete')?.status, 'True');
+    assert.ok(!JSON.stringify(job).includes(password), 'the password is not in the Job');
+    const secrets = (await core.listNamespacedSecret({ namespace: 'pvc-restore', labelSelector: `dr-drill.io/run=${result.run.id}` })).items;
+    assert.deepEqual(secrets.map((secret) => secret.metadata?.name), [], 'the Secret is gone');
+    assert.equal(result.rpo[0]!.verdict, 'met');
+    assert.ok(!stdout.includes(password));
   });
 });

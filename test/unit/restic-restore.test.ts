@@ -192,3 +192,27 @@ test('on the sim target a restic fault fails the step the way restic does', asyn
     await sim.close();
   }
 });
+
+test('a PVC restore refuses a repository the cluster cannot reach, before touching the cluster', async () => {
+  const { dir, repo } = await realRepository();
+  const plan = planFrom(
+    drillYaml(`phases:
+  - name: restore
+    steps:
+      - id: restore-pvc
+        kind: restic.restore
+        with:
+          repository: ${repo}
+          password: \${env.PAPERLESS_RESTIC_PASSWORD}
+          pvc: { name: paperless-data, namespace: paperless }
+`),
+    undefined,
+    path.join(dir, 'drill.yaml'),
+  );
+  const env = { PATH: process.env.PATH, HOME: process.env.HOME, RESTIC_CACHE_DIR: path.join(dir, 'cache'), PAPERLESS_RESTIC_PASSWORD: PASSWORD };
+  const { outcome, events } = await runPlan(plan, { session: realSession(), env, workDir: dir });
+  const record = outcome.records.get('restore-pvc')!;
+  assert.equal(record.status, 'failed');
+  assert.deepEqual([record.error!.code, record.error!.message], ['EINPUT', `the cluster cannot reach the restic repository ${repo}`]);
+  assert.ok(!JSON.stringify(events).includes(PASSWORD));
+});

@@ -10,13 +10,18 @@ import { formatDuration } from '../../util/duration.ts';
 import { DrillError } from '../../util/errors.ts';
 import { defineStep } from '../types.ts';
 
-/**
- * Ready=False reasons after which Flux will not succeed without a change (a new commit or a fix).
- * Not ArtifactFailed: kustomize-controller reports it while the source has no artifact yet
- * ("Source artifact not found, retrying in 5s") and recovers by itself; a source that never
- * becomes ready ends in the step's timeout, whose message carries that reason.
- */
+/** Ready=False reasons after which Flux will not succeed without a change (a new commit or a fix). */
 const FAILURE_REASONS = new Set(['BuildFailed', 'HealthCheckFailed', 'ReconciliationFailed', 'PruneFailed', 'ValidationFailed', 'InvalidPath', 'DependencyNotFound']);
+
+/**
+ * kustomize-controller uses ArtifactFailed both while it waits for the source ("Source artifact
+ * not found, retrying in 5s", "Source 'GitRepository/x' not found", a failed download) and
+ * recovers by itself, and for a path the revision does not have, which only a new commit fixes.
+ */
+export function isFluxFailure(reason: string, message: string): boolean {
+  if (reason === 'ArtifactFailed') return /kustomization path not found/.test(message);
+  return FAILURE_REASONS.has(reason);
+}
 
 const inputs = z.strictObject({
   namespace: z.string().default('flux-system'),
@@ -64,7 +69,7 @@ export const fluxWait = defineStep({
             continue;
           }
           allReady = false;
-          if (input.failFast && ready?.status === 'False' && FAILURE_REASONS.has(ready.reason ?? '')) {
+          if (input.failFast && ready?.status === 'False' && isFluxFailure(ready.reason ?? '', ready.message ?? '')) {
             return { failed: item };
           }
         }

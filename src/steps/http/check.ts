@@ -1,4 +1,5 @@
 /** http.check: an app answers (status, body) through the drill cluster's ingress; retried until it does. */
+import path from 'node:path';
 import { z } from 'zod';
 import { parseDuration } from '../../util/duration.ts';
 import { errorMessage } from '../../util/errors.ts';
@@ -13,7 +14,7 @@ const inputs = z.strictObject({
   bodyContains: z.string().optional(),
   bodyMatches: z.string().optional().meta({ description: 'Regular expression the body must match.' }),
   insecureSkipVerify: z.boolean().default(false).meta({ description: 'Accept any certificate (staging issuers).' }),
-  caFile: z.string().optional(),
+  caFile: z.string().optional().meta({ description: 'PEM file of the CA that signed the app\'s certificate (relative to the drill file), e.g. the staging issuer\'s root.' }),
   interval: duration.default('15s').meta({ description: 'Wait between tries; the step timeout bounds the whole check.' }),
   requestTimeout: duration.default('30s'),
 });
@@ -35,7 +36,7 @@ export const httpCheck = defineStep({
           method: input.method,
           headers: input.headers,
           insecureSkipVerify: input.insecureSkipVerify,
-          ...(input.caFile ? { caFile: input.caFile } : {}),
+          ...(input.caFile ? { caFile: path.resolve(context.drillDir, input.caFile) } : {}),
           timeoutMs: parseDuration(input.requestTimeout),
           signal: context.signal,
         });

@@ -4,12 +4,14 @@
  * record the data RPO from the snapshot's time. restic stamps a snapshot with the time the backup
  * started, so data written during the backup may be that old: the sample is conservative.
  * Optionally verifies the restored files (`restore --verify`) and the repository (`restic check`).
+ * With `pvc:` it restores into a PersistentVolumeClaim of the drill cluster through a Job instead.
  */
-import { lstat, readdir } from 'node:fs/promises';
+import { lstat, readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { z } from 'zod';
 import { DrillError } from '../../util/errors.ts';
-import { defineStep } from '../types.ts';
+import { defineStep, type StepContext } from '../types.ts';
+import { pvcInputs, restoreIntoPvc } from './pvc-job.ts';
 import { jsonLines, openRepository, parseResticTime, resticError, resticRepositoryInputs, type ResticSnapshot } from './common.ts';
 
 const inputs = z.strictObject({
@@ -23,6 +25,7 @@ const inputs = z.strictObject({
   verify: z.boolean().default(false).meta({ description: 'Verify restored file contents (restore --verify) and then the repository (restic check).' }),
   readDataSubset: z.string().optional().meta({ description: 'With verify: also read this part of the pack data in restic check (--read-data-subset, e.g. 5% or 1/10).' }),
   allowEmpty: z.boolean().default(false).meta({ description: 'Pass even when no file was restored (normally a wrong include or an empty snapshot fails the step).' }),
+  pvc: pvcInputs.optional(),
 });
 
 export const resticRestore = defineStep({
@@ -40,6 +43,13 @@ export const resticRestore = defineStep({
       detail: `snapshot time ${snapshot.time} is when the backup started; judged from it`,
     });
     context.log.info(`restoring restic snapshot ${shortId} (${snapshot.time}) from ${repo.repository}`);
+
+    if (input.pvc) {
+      const secretEnv = { ...input.env, RESTIC_PASSWORD: await repositoryPassword(context, input) };
+      const job = await restoreIntoPvc(context, { pvc: input.pvc, repository: input.repository, snapshotId: snapshot.id, include: input.include, secretEnv });
+      const checked = input.verify ? await checkRepository(repo, input.readDataSubset) : false;
+      return { snapshot: snapshot.id, shortId, snapshotTime: snapshotTime.toISOString(), host: snapshot.hostname, paths: snapshot.paths ?? [], pvc: `${input.pvc.namespace}/${input.pvc.name}`, job: job.job, checked };
+    }
 
     const target = input.target ? path.resolve(context.drillDir, input.target) : path.join(context.workDir, `restic-${context.stepId}`);
     const restored = await repo.run([
@@ -73,15 +83,7 @@ export const resticRestore = defineStep({
       });
     }
 
-    let checked = false;
-    if (input.verify) {
-      const check = await repo.run(['check', ...(input.readDataSubset ? [`--read-data-subset=${input.readDataSubset}`] : [])], { allowFailure: true });
-      if (check.exitCode !== 0) {
-        const failure = resticError(repo.repository, 'check', check.exitCode, `${check.stdout}\n${check.stderr}`);
-        throw new DrillError('ESTEPFAILED', `restic check found problems in ${repo.repository}`, { details: failure.details ?? failure.message });
-      }
-      checked = true;
-    }
+    const checked = input.verify ? await checkRepository(repo, input.readDataSubset) : false;
     return {
       snapshot: snapshot.id,
       shortId,
@@ -148,4 +150,21 @@ async function countFiles(directory: string): Promise<{ files: number; bytes: nu
   };
   await walk(directory);
   return { files, bytes };
+}
+
+async function checkRepository(repo: ReturnType<typeof openRepository>, readDataSubset: string | undefined): Promise<true> {
+  const check = await repo.run(['check', ...(readDataSubset ? [`--read-data-subset=${readDataSubset}`] : [])], { allowFailure: true });
+  if (check.exitCode !== 0) {
+    const failure = resticError(repo.repository, 'check', check.exitCode, `${check.stdout}\n${check.stderr}`);
+    throw new DrillError('ESTEPFAILED', `restic check found problems in ${repo.repository}`, { details: failure.details ?? failure.message });
+  }
+  return true;
+}
+
+/** The password the Job needs, from where the step found it; registered as a secret. */
+async function repositoryPassword(context: StepContext, input: { password?: string | undefined; passwordFile?: string | undefined }): Promise<string> {
+  const password = input.password ?? (input.passwordFile ? (await readFile(path.resolve(context.drillDir, input.passwordFile), 'utf8')).trim() : context.env.RESTIC_PASSWORD);
+  if (!password) throw new DrillError('EINPUT', 'a PVC restore needs the repository password for its Job', { details: 'give password: or passwordFile:, or export RESTIC_PASSWORD' });
+  context.addSecret(password);
+  return password;
 }

@@ -1,8 +1,10 @@
 /**
- * Simulated kubectl for app restore scripts: scale, rollout status, and exec into GitLab's
- * toolbox to run `backup-utility --restore` (runbook 000's GitLab database restore).
+ * Simulated kubectl for app restore scripts: get a deployment with -o jsonpath, scale, rollout
+ * status, and exec into GitLab's toolbox to run `backup-utility --restore` (runbook 000's GitLab
+ * database restore).
  */
 import { conditionOf } from '../../../engine/cluster.ts';
+import { evaluateJsonPath } from '../../../kube/jsonpath.ts';
 import { flag, positionals, type SimTool, type ToolInvocation } from './types.ts';
 
 const VALUE_FLAGS = ['-n', '--namespace', '--kubeconfig', '--context', '--replicas', '--timeout', '-c', '--container', '-o', '--output'];
@@ -17,6 +19,8 @@ export const kubectl: SimTool = async (call) => {
     return 1;
   }
   switch (command) {
+    case 'get':
+      return get(call, namespace, rest[0]);
     case 'scale':
       return scale(call, namespace, rest[0]);
     case 'rollout':
@@ -24,7 +28,7 @@ export const kubectl: SimTool = async (call) => {
     case 'exec':
       return exec(call, namespace, rest[0], dashDash === -1 ? [] : call.args.slice(dashDash + 1));
     default:
-      call.err(`error: the simulated kubectl knows scale, rollout status and exec, not "${command ?? ''}"`);
+      call.err(`error: the simulated kubectl knows get, scale, rollout status and exec, not "${command ?? ''}"`);
       return 1;
   }
 };
@@ -32,6 +36,25 @@ export const kubectl: SimTool = async (call) => {
 function deploymentRef(namespace: string, resource: string | undefined) {
   const name = resource?.replace(/^(deployment|deploy|deployments)(\.apps)?\//, '') ?? '';
   return { apiVersion: 'apps/v1', kind: 'Deployment', name, namespace };
+}
+
+/** `kubectl get deployment/NAME -o jsonpath={...}`: the value as kubectl prints it. */
+function get(call: ToolInvocation, namespace: string, resource: string | undefined): number {
+  const ref = deploymentRef(namespace, resource);
+  const output = flag(call.args, '-o', '--output') ?? '';
+  const deployment = call.world.store.get(ref);
+  if (!deployment) {
+    call.err(`Error from server (NotFound): deployments.apps "${ref.name}" not found`);
+    return 1;
+  }
+  const template = /^jsonpath=\{(.+)\}$/.exec(output)?.[1];
+  if (!template) {
+    call.err(`error: the simulated kubectl prints deployments only with -o jsonpath={...}, not "${output}"`);
+    return 1;
+  }
+  const value = evaluateJsonPath(deployment, `.${template.replace(/^\./, '')}`);
+  call.out(value === undefined ? '' : String(value));
+  return 0;
 }
 
 function scale(call: ToolInvocation, namespace: string, resource: string | undefined): number {
