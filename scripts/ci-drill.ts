@@ -9,6 +9,7 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { main } from '../src/cli/main.ts';
+import { cancellationOnSignals } from '../src/cli/signals.ts';
 import { writeGithubJob } from '../src/ci/github.ts';
 import { readResult } from '../src/result/io.ts';
 import { REPORT_FILES } from '../src/report/write.ts';
@@ -24,22 +25,11 @@ export function outDirOf(argv: string[]): string {
 }
 
 async function cli(argv: string[]): Promise<number> {
-  const cancel = new AbortController();
-  const force = new AbortController();
-  const onSignal = (signal: NodeJS.Signals) => {
-    if (!cancel.signal.aborted) {
-      process.stderr.write(`\n${signal} received: cancelling the drill; teardown runs (send ${signal} again to stop teardown)\n`);
-      cancel.abort(new Error(`${signal} received`));
-    } else force.abort(new Error(`${signal} received twice`));
-  };
-  process.on('SIGINT', onSignal);
-  process.on('SIGTERM', onSignal);
   const code = await main(argv, {
     stdout: (text) => process.stdout.write(`${text}\n`),
     stderr: (text) => process.stderr.write(`${text}\n`),
     env: process.env,
-    cancelSignal: cancel.signal,
-    forceSignal: force.signal,
+    ...cancellationOnSignals(),
     isTty: false,
   });
   const outDir = outDirOf(argv);
