@@ -104,7 +104,9 @@ export async function runDrill(options: RunDrillOptions): Promise<RunDrillOutcom
     errors.push(toStepError(error instanceof DrillError ? error : new DrillError('EINTERNAL', `dr-drill crashed: ${(error as Error)?.stack ?? String(error)}`), masker));
     outcome = crashedOutcome(plan, session.clock.now());
   } finally {
-    await session.close().catch(() => undefined);
+    // What the target started outside any step (the local target's Git server, a cluster a
+    // cancelled step left starting) is stopped here; a failure to stop is reported, never dropped.
+    await session.close().catch((error: unknown) => errors.push(toStepError(error, masker)));
     if (!options.keepWorkDir) await rm(workDir, { recursive: true, force: true });
   }
 

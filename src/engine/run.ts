@@ -45,7 +45,11 @@ export interface StepRecord {
   attempts: AttemptResult[];
   error?: StepError;
   outputs: StepOutputs;
+  /** What the step logged as warnings (masked), for the reports; the first few only. */
+  warnings?: string[];
 }
+
+const MAX_WARNINGS = 20;
 
 export interface RecordedRpoSample {
   stepId: string;
@@ -300,6 +304,10 @@ function createStepContext(context: RunContext, record: StepRecord, attempt: num
   const { options, since, emit } = context;
   const stepId = record.step.id;
   const log = (level: LogLevel) => (message: string) => {
+    if (level === 'warn') {
+      record.warnings ??= [];
+      if (record.warnings.length < MAX_WARNINGS) record.warnings.push(options.masker.mask(message));
+    }
     for (const line of options.masker.mask(message).split('\n')) {
       emit({ kind: 'step.log', atMs: since(), stepId, level, message: line });
       options.onLogLine?.(stepId, `[${formatDuration(since())}] ${level.toUpperCase().padEnd(5)} ${line}`);

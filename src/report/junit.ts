@@ -62,15 +62,16 @@ function addStep(testCase: TestCase, step: StepResult, result: DrillResult, opti
     .time(seconds(step.durationMs));
   const attempts = step.attempts.length > 1 ? ` after ${step.attempts.length} attempts` : '';
   const attachment = step.logFile ? `\n[[ATTACHMENT|${options.reportDir ? path.posix.join(options.reportDir, step.logFile) : step.logFile}]]` : '';
+  const warnings = step.warnings?.length ? `\nwarnings:\n${step.warnings.map((warning) => `- ${warning}`).join('\n')}` : '';
   switch (step.status) {
     case 'passed':
-      if (step.logFile) testCase.standardOutput(`passed in ${formatDuration(step.durationMs ?? 0)}${attempts}${attachment}`);
+      if (step.logFile || warnings) testCase.standardOutput(`passed in ${formatDuration(step.durationMs ?? 0)}${attempts}${warnings}${attachment}`);
       break;
     case 'failed':
     case 'timed-out':
       testCase
         .failure(`${step.finally ? 'teardown ' : ''}${step.status === 'timed-out' ? 'timed out' : 'failed'}${attempts}: ${step.error?.message ?? ''}`, step.error?.code ?? 'ESTEPFAILED')
-        .standardOutput(`${step.error?.code ?? ''} ${step.error?.message ?? ''}\n${step.error?.details ?? ''}${attachment}`.trim());
+        .standardOutput(`${step.error?.code ?? ''} ${step.error?.message ?? ''}\n${step.error?.details ?? ''}${warnings}${attachment}`.trim());
       break;
     case 'cancelled':
       testCase.error(step.error?.message ?? 'cancelled', 'ECANCELLED').standardOutput(`${step.error?.message ?? 'cancelled'}${attachment}`);

@@ -51,6 +51,12 @@ export function renderMarkdown(result: DrillResult, options: { slowest?: number 
     for (const step of notApplicable) lines.push(`- ➖ **${step.id}**: ${escapeCell(step.reason ?? '')}`);
     lines.push('');
   }
+  const warned = result.steps.filter((step) => step.warnings?.length);
+  if (warned.length > 0) {
+    lines.push('### Warnings', '');
+    for (const step of warned) for (const warning of step.warnings!) lines.push(`- ⚠️ **${step.id}**: ${escapeCell(warning)}`);
+    lines.push('');
+  }
 
   const slowest = result.steps
     .filter((step) => step.durationMs !== undefined)

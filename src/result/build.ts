@@ -72,6 +72,7 @@ function stepResult(record: StepRecord, logFile: string | undefined): StepResult
   if (record.endMs !== undefined) result.endMs = record.endMs;
   if (record.startMs !== undefined && record.endMs !== undefined) result.durationMs = record.endMs - record.startMs;
   if (record.error) result.error = record.error;
+  if (record.warnings?.length) result.warnings = record.warnings;
   if (logFile) result.logFile = logFile;
   return result;
 }

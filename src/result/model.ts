@@ -43,6 +43,8 @@ export interface StepResult {
   error?: StepError;
   /** Step outputs, masked. */
   outputs: Record<string, unknown>;
+  /** What the step warned about (Velero restore warnings, skipped failed backups, ...), masked. */
+  warnings?: string[];
   /** Path of the step's log, relative to the report directory. */
   logFile?: string;
   dependsOn: string[];

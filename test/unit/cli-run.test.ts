@@ -169,6 +169,13 @@ test('the namespace-restore drill restores into scratch namespaces and removes t
   assert.equal(restore.outputs.volumes, 2);
   assert.match(run.stdout, new RegExp(`deleted Namespace paperless-drill-${result.run.id}`));
   assert.equal(result.steps.find((step) => step.id === 'remove-scratch-namespaces')!.status, 'passed');
+  // What the restore warned about reaches the result, JUnit and the summary, though the step passed.
+  assert.equal(restore.warnings?.length, 1);
+  assert.match(restore.warnings![0]!, /^skipping newer backup daily-\d+: phase PartiallyFailed$/);
+  const junit = await readFile(path.join(out, 'junit.xml'), 'utf8');
+  assert.match(junit, /passed in [^<]*\nwarnings:\n- skipping newer backup daily-\d+: phase PartiallyFailed/);
+  assert.match(await readFile(path.join(out, 'summary.md'), 'utf8'), /### Warnings\n\n- ⚠️ \*\*velero-restore\*\*: skipping newer backup/);
+  validateJunit(path.join(out, 'junit.xml'));
 });
 
 test('an error before any run is masked too: a secret-named variable quoted by the error never reaches the terminal', async () => {
