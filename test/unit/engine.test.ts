@@ -214,7 +214,7 @@ phases:
   assert.deepEqual(ready.criticalPath, ['a', 'c']);
   // Reached when c (the later of b and c) ended; the scaled clock makes the exact time load-dependent.
   assert.equal(ready.rtoMs, outcome.records.get('c')!.endMs);
-  assert.ok(ready.rtoMs! >= 360_000, String(ready.rtoMs));
+  assert.ok(outcome.records.get('c')!.endMs! > outcome.records.get('b')!.endMs!, 'c, the longer branch, ends last');
   assert.equal(result.milestones.find((milestone) => milestone.name === 'late')!.verdict, 'missed');
   assert.equal(result.rpo[0]!.verdict, 'missed');
   assert.equal(result.rpo[0]!.achievedMs, 7_200_000);
