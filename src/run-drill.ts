@@ -9,7 +9,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { loadDrillFile } from './drill/load.ts';
-import { buildPlan, type Plan } from './drill/plan.ts';
+import { buildPlan, teardownPlan, type Plan } from './drill/plan.ts';
 import type { TargetKind } from './drill/schema.ts';
 import type { DrillEvent } from './engine/events.ts';
 import { runEngine, toStepError, type EngineOutcome, type StepRecord } from './engine/run.ts';
@@ -41,6 +41,8 @@ export interface RunDrillOptions {
   masker?: Masker;
   /** Leave out the preflight checks (tools, credentials, age key, Git remotes, isolation from production). */
   skipPreflight?: boolean;
+  /** Run only the `finally` steps, for a run (runId) whose own teardown was cut short. */
+  teardownOnly?: boolean;
 }
 
 export interface RunDrillOutcome {
@@ -56,7 +58,8 @@ export async function loadPlan(file: string, target?: TargetKind): Promise<Plan>
 
 export async function runDrill(options: RunDrillOptions): Promise<RunDrillOutcome> {
   const env = options.env ?? process.env;
-  const plan = await loadPlan(options.file, options.target);
+  const loaded = await loadPlan(options.file, options.target);
+  const plan = options.teardownOnly ? teardownPlan(loaded) : loaded;
   const masker = options.masker ?? new Masker();
   masker.addFromEnvironment(env, plan.secretEnv);
   validateFaults(plan, options.faults);

@@ -6,7 +6,7 @@ import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { drillJsonSchema, TARGET_KINDS, type TargetKind } from '../drill/schema.ts';
 import { loadDrillFile } from '../drill/load.ts';
-import { buildPlan } from '../drill/plan.ts';
+import { buildPlan, RUN_ID_PATTERN } from '../drill/plan.ts';
 import { loadPlan, runDrill } from '../run-drill.ts';
 import { EXIT } from '../result/exit-codes.ts';
 import { readResult } from '../result/io.ts';
@@ -35,7 +35,9 @@ export interface CliIo {
 const USAGE = `dr-drill ${VERSION}: disaster-recovery drills for GitOps Kubernetes clusters
 
 Usage:
-  dr-drill run <drill.yaml> [--target T] [--out DIR] [--fault STEP=fail|hang|slow]... [--time-scale N] [--verbose] [--keep-workdir] [--skip-preflight]
+  dr-drill run <drill.yaml> [--target T] [--out DIR] [--run-id ID] [--fault STEP=fail|hang|slow]... [--time-scale N] [--verbose] [--keep-workdir] [--skip-preflight]
+  dr-drill teardown <drill.yaml> --run-id ID [--target T] [--out DIR]
+                                                 only the drill's finally steps, for a run whose teardown was cut short
   dr-drill plan <drill.yaml> [--target T]        what would run, in order, with timeouts; touches nothing
   dr-drill validate <drill.yaml>...              check drill files; errors as file:line:column
   dr-drill report <result.json> [--out DIR]      re-render the reports from a result
@@ -53,6 +55,8 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
     switch (command) {
       case 'run':
         return await runCommand(rest, io);
+      case 'teardown':
+        return await runCommand(rest, io, 'teardown');
       case 'plan':
         return await planCommand(rest, io);
       case 'validate':
@@ -114,17 +118,20 @@ function oneDrill(positionals: string[], command: string): string {
   return positionals[0]!;
 }
 
-async function runCommand(args: string[], io: CliIo): Promise<number> {
+/** `run` replays the drill; `teardown` runs only its `finally` steps for an earlier run id. */
+async function runCommand(args: string[], io: CliIo, mode: 'run' | 'teardown' = 'run'): Promise<number> {
   const { values, positionals } = parse(args, {
     target: { type: 'string' },
-    out: { type: 'string', default: 'reports' },
+    out: { type: 'string', default: mode === 'run' ? 'reports' : 'reports/teardown' },
     fault: { type: 'string', multiple: true, default: [] },
     'time-scale': { type: 'string' },
     verbose: { type: 'boolean', default: false },
     'keep-workdir': { type: 'boolean', default: false },
     'skip-preflight': { type: 'boolean', default: false },
+    'run-id': { type: 'string' },
   });
-  const file = oneDrill(positionals, 'run');
+  const file = oneDrill(positionals, mode);
+  const runId = runIdOption(values['run-id'] as string | undefined, io.env, mode);
   const faults = parseFaults(values.fault as string[]);
   const timeScale = values['time-scale'] === undefined ? undefined : Number(values['time-scale']);
   if (timeScale !== undefined && !(timeScale > 0)) throw new DrillError('EUSAGE', `--time-scale must be a positive number, got "${String(values['time-scale'])}"`);
@@ -141,6 +148,8 @@ async function runCommand(args: string[], io: CliIo): Promise<number> {
     onEvent: print,
     keepWorkDir: values['keep-workdir'] as boolean,
     skipPreflight: values['skip-preflight'] as boolean,
+    teardownOnly: mode === 'teardown',
+    ...(runId ? { runId } : {}),
     ...(target ? { target } : {}),
     ...(timeScale ? { timeScale } : {}),
     ...(io.cancelSignal ? { cancelSignal: io.cancelSignal } : {}),
@@ -155,6 +164,19 @@ async function runCommand(args: string[], io: CliIo): Promise<number> {
   }
   io.stdout(`reports: ${files.map((written) => path.relative(process.cwd(), written) || written).join(', ')}`);
   return result.exitCode;
+}
+
+/** --run-id, else DR_DRILL_RUN_ID (CI sets it so a teardown job can name the same run); teardown needs one. */
+function runIdOption(flag: string | undefined, env: Record<string, string | undefined>, mode: 'run' | 'teardown'): string | undefined {
+  const runId = flag ?? (env.DR_DRILL_RUN_ID || undefined);
+  if (runId === undefined) {
+    if (mode === 'teardown') throw new DrillError('EUSAGE', 'teardown needs the run id of the drill to tear down', { details: 'pass --run-id ID (or DR_DRILL_RUN_ID), the id the run printed and wrote to result.json (run.id)' });
+    return undefined;
+  }
+  if (!RUN_ID_PATTERN.test(runId)) {
+    throw new DrillError('EUSAGE', `run id "${runId}" is not usable in workspace and object names`, { details: 'use lowercase letters, digits and dashes, at most 40 characters, e.g. gh-12345-1' });
+  }
+  return runId;
 }
 
 function parseFaults(specs: string[]): Map<string, Fault> {

@@ -215,6 +215,17 @@ export function buildPlan(loaded: LoadedDrill, registry: StepRegistry, options: 
 }
 
 /**
+ * Only the teardown: the `finally` steps of a run that could not finish its own (a CI job killed
+ * after its grace period). Nothing else runs and nothing is measured.
+ */
+export function teardownPlan(plan: Plan): Plan {
+  return { ...plan, phases: [], steps: [], milestones: [], rpoObjectives: [] };
+}
+
+/** Run ids name Terraform workspaces (drill-<id>) and Kubernetes objects: DNS-label characters only. */
+export const RUN_ID_PATTERN = /^[a-z0-9]([-a-z0-9]{0,38}[a-z0-9])?$/;
+
+/**
  * Validate inputs as far as they are known before the run: problems at fields whose value holds
  * a `${steps...}` or `${run...}` expression are left to the run, where the value exists.
  */

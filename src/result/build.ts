@@ -139,5 +139,6 @@ function decideVerdict(
       ),
   ];
   if (missed.length > 0) return { status: 'failed', exitCode: EXIT.objectiveMissed, reason: `objective missed: ${missed.join('; ')}` };
+  if (steps.every((step) => step.finally)) return { status: 'passed', exitCode: EXIT.passed, reason: 'teardown only: every finally step passed' };
   return { status: 'passed', exitCode: EXIT.passed, reason: 'every step passed and every objective was met' };
 }

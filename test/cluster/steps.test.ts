@@ -112,7 +112,7 @@ phases:
       assert.equal(restore.outputs.volumes, 2);
       assert.match(stdout, /Restore velero-restore-\S+ has 2 warning\(s\); see: velero restore describe/);
       assert.match(stdout, /skipping newer backup daily-newest-failed: phase PartiallyFailed/);
-      assert.deepEqual(restore.warnings?.map((warning) => warning.replace(/velero-restore-\S+/, 'RESTORE')), ['skipping newer backup daily-newest-failed: phase PartiallyFailed', 'Restore RESTORE has 2 warning(s); see: velero restore describe RESTORE --details']);
+      assert.deepEqual(restore.warnings?.map((warning) => warning.replace(/velero-restore-\S+/g, 'RESTORE')), ['skipping newer backup daily-newest-failed: phase PartiallyFailed', 'Restore RESTORE has 2 warning(s); see: velero restore describe RESTORE --details']);
       const seen = player.restores()[0]!;
       assert.deepEqual(seen.spec.includedNamespaces, ['paperless', 'mediabox']);
       assert.deepEqual(seen.spec.namespaceMapping, { paperless: `paperless-drill-${result.run.id}`, mediabox: `mediabox-drill-${result.run.id}` });

@@ -200,3 +200,20 @@ test('dr-drill report renders the same reports again from result.json alone', as
   assert.equal(broken.code, 3);
   assert.match(broken.stderr, /ERESULT/);
 });
+
+test('dr-drill teardown runs only the finally steps for a named run; a run id is required and must be name-safe', async () => {
+  const out = await tempDir();
+  const run = await runCli(['teardown', 'drills/cold-start.yaml', '--target', 'sim', '--out', out, ...FAST], { env: { DR_DRILL_RUN_ID: 'gh-4242-1' } });
+  assert.equal(run.code, 0, run.stdout + run.stderr);
+  const result = await readResult(out);
+  assert.equal(result.run.id, 'gh-4242-1');
+  assert.deepEqual(result.steps.map((step) => [step.id, step.status]), [['terraform-destroy', 'passed']]);
+  assert.equal(result.reason, 'teardown only: every finally step passed');
+  assert.match(run.stdout, /workspace select -no-color drill-gh-4242-1/);
+  const missing = await runCli(['teardown', 'drills/cold-start.yaml', '--target', 'sim', '--out', out]);
+  assert.equal(missing.code, 3);
+  assert.match(missing.stderr, /^EUSAGE teardown needs the run id of the drill to tear down/);
+  const unsafe = await runCli(['run', 'drills/cold-start.yaml', '--run-id', 'Prod_1', '--out', out]);
+  assert.equal(unsafe.code, 3);
+  assert.match(unsafe.stderr, /^EUSAGE run id "Prod_1" is not usable in workspace and object names/);
+});

@@ -84,6 +84,9 @@ test('.gitlab-ci.yml keeps the drill apart and its reports always', () => {
   assert.equal(config.drill.artifacts.when, 'always');
   assert.deepEqual(config.drill.artifacts.reports, { junit: '$REPORT_DIR/junit.xml', metrics: '$REPORT_DIR/metrics.txt', dotenv: '$REPORT_DIR/dr-drill.env' });
   assert.deepEqual(config.drill.rules, [{ if: '$CI_PIPELINE_SOURCE == "schedule"' }, { if: '$CI_PIPELINE_SOURCE == "web"', when: 'manual', allow_failure: true }]);
+  // A cancelled job is torn down again by after_script, for the same run id.
+  assert.equal(config.drill.variables.DR_DRILL_RUN_ID, 'gl-$CI_JOB_ID');
+  assert.ok((config.drill.after_script as string[]).some((line) => line.startsWith('if [ "$CI_JOB_STATUS" = "canceled" ]; then node bin/dr-drill.js teardown "$DRILL_FILE"')));
 });
 
 test('the CI/CD component interpolates its spec:inputs into a drill job', { skip: skipReason }, async () => {
@@ -121,6 +124,8 @@ test('gitlab-ci-local runs the scheduled drill on sim, then the trend job create
   assert.match(readFileSync(path.join(copy, 'reports', 'dr-drill.env'), 'utf8'), /^DR_DRILL_VERDICT=passed$/m);
   assert.match(readFileSync(path.join(copy, 'reports', 'metrics.txt'), 'utf8'), /^dr_drill_rto_seconds\{drill="cold-start",target="sim",milestone="control-plane"\} \d+$/m);
   assert.match(drill.output, /history: published results\/cold-start\/.*\.json to dr-drill-results@/);
+  // The run is named after the job, so after_script (on cancellation) tears down the same workspace.
+  assert.match((JSON.parse(readFileSync(path.join(copy, 'reports', 'result.json'), 'utf8')) as { run: { id: string } }).run.id, /^gl-\d+$/);
 
   const notes: { id: number; body: string }[] = [];
   const calls: string[] = [];

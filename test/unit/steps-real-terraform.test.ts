@@ -2,6 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdir, readFile, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
+import { teardownPlan } from '../../src/drill/plan.ts';
 import { drillYaml, planFrom, tempDir } from '../helpers/drill-fixtures.ts';
 import { FAKES_BIN, realSession, runPlan } from '../fakes/real-session.ts';
 
@@ -157,6 +158,21 @@ test('a drill workspace that does not exist means nothing to destroy; a backend 
   assert.equal(record.error!.code, 'ECOMMAND');
   assert.equal(record.error!.message, 'terraform workspace select drill-gone failed: cannot tell whether the drill cluster exists');
   assert.match(record.error!.details!, /AccessDenied: Access Denied\n╵\ncheck the backend configuration and credentials, then destroy workspace drill-gone by hand if it exists$/);
+});
+
+test('a teardown-only run destroys the workspace of a run whose own teardown never ran', async () => {
+  const { dir, log, env } = await setup();
+  const plan = planFrom(terraformDrill(), undefined, path.join(dir, 'cold-start.yaml'));
+  // The drill job was killed after apply: its finally never ran.
+  const killed = await runPlan({ ...plan, finallySteps: [] }, { session: realSession(), env, workDir: dir });
+  assert.equal(killed.outcome.records.get('terraform-apply')!.status, 'passed');
+  const teardown = await runPlan(teardownPlan(plan), { session: realSession(), env, workDir: dir });
+  assert.deepEqual([...teardown.outcome.records.keys()], ['terraform-destroy']);
+  const destroy = teardown.outcome.records.get('terraform-destroy')!;
+  assert.equal(destroy.status, 'passed', JSON.stringify(destroy.error));
+  assert.deepEqual(destroy.outputs, { destroyed: true, workspace: 'drill-r1' });
+  const calls = (await recorded(log)).map((call) => call.args.slice(1).join(' '));
+  assert.ok(calls.includes('destroy -auto-approve -input=false -no-color -var-file=drill.tfvars'), calls.join('\n'));
 });
 
 test(
