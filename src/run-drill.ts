@@ -66,7 +66,11 @@ export async function runDrill(options: RunDrillOptions): Promise<RunDrillOutcom
 
   const runId = options.runId ?? `${new Date().toISOString().slice(0, 10).replace(/-/g, '')}-${randomBytes(3).toString('hex')}`;
   // Before anything is provisioned (before T0): one list of what is missing, or no run at all.
-  if (!options.skipPreflight) await runPreflight(plan, { env, runId, ...(options.cancelSignal ? { signal: options.cancelSignal } : {}) });
+  if (!options.skipPreflight) {
+    // A teardown must not be stopped by an empty age key or an unreachable Git remote: it only
+    // needs its tools, and the guarantee that it points at no production resource.
+    await runPreflight(plan, { env, runId, ...(options.cancelSignal ? { signal: options.cancelSignal } : {}), ...(options.teardownOnly ? { only: ['tools', 'isolation'] as const } : {}) });
+  }
   const workDir = await mkdtemp(path.join(os.tmpdir(), `dr-drill-${runId}-`));
   // The target stages what survives the disaster (the local target's Git server and backups) before T0.
   const session = await createTarget(plan, { faults: options.faults ?? new Map(), ...(options.timeScale ? { timeScale: options.timeScale } : {}), env }).catch(async (error: unknown) => {

@@ -37,14 +37,20 @@ export default async function restoreGitlabDatabase({ args, $, log, recordRpo }:
   // a drill must not leave GitLab scaled to zero.
   const replicas = new Map<string, number>();
   for (const writer of writers) {
-    const current = await $`kubectl -n ${namespace} get deployment/${writer} -o jsonpath={.spec.replicas}`;
-    replicas.set(writer, Number(current.stdout.trim() || '1'));
+    const current = Number((await $`kubectl -n ${namespace} get deployment/${writer} -o jsonpath={.spec.replicas}`).stdout.trim());
+    replicas.set(writer, Number.isInteger(current) && current > 0 ? current : 1);
   }
   try {
     for (const writer of writers) await $`kubectl -n ${namespace} scale deployment/${writer} --replicas=0`;
     await $`kubectl -n ${namespace} exec ${toolbox} -- backup-utility --restore -t ${backupId}`;
   } finally {
-    for (const writer of writers) await $`kubectl -n ${namespace} scale deployment/${writer} --replicas=${String(replicas.get(writer) ?? 1)}`;
+    // Every writer gets its replicas back, even when one scale-up fails; that failure is logged,
+    // and the restore's own error (if any) stays the one the step reports.
+    for (const writer of writers) {
+      await $`kubectl -n ${namespace} scale deployment/${writer} --replicas=${String(replicas.get(writer))}`.catch((error: unknown) =>
+        log.error(`could not scale ${writer} back to ${replicas.get(writer)}: ${error instanceof Error ? error.message : String(error)}`),
+      );
+    }
   }
   for (const writer of writers) await $`kubectl -n ${namespace} rollout status deployment/${writer} --timeout=15m`;
   return { backupId, writers: Object.fromEntries(replicas) };

@@ -224,8 +224,7 @@ async function reportCommand(args: string[], io: CliIo): Promise<number> {
   if (positionals.length !== 1) throw new DrillError('EUSAGE', 'report takes one result.json', { details: 'e.g. dr-drill report reports/result.json --out rendered/' });
   const file = positionals[0]!;
   const result = await readResult(file);
-  const masker = new Masker();
-  masker.addFromEnvironment(io.env);
+  const masker = environmentMasker(io.env);
   const outDir = (values.out as string | undefined) ?? path.dirname(file);
   // The step logs stay next to the result: JUnit attachments point there, relative to the working directory as GitLab reads them.
   const logsDir = path.relative(process.cwd(), path.resolve(path.dirname(file))).split(path.sep).join('/');

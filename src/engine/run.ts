@@ -236,7 +236,8 @@ async function runStep(context: RunContext, record: StepRecord, outerSignal: Abo
         // What the step knew when it was stopped ("Kustomizations not Ready: apps (Ready=False
         // HealthCheckFailed ...)") is the reason a person needs: give it a moment to say so.
         const late = caught === reason && work ? await settledError(work, STOPPED_STEP_GRACE_MS, options.clock) : caught;
-        const cause = late === undefined || late === reason ? undefined : errorMessage(late);
+        // An AbortError only repeats that the step was stopped; it says nothing about why.
+        const cause = late === undefined || late === reason || (late as Error)?.name === 'AbortError' ? undefined : errorMessage(late);
         if (cause && cause !== errorMessage(reason)) {
           const masked = options.masker.mask(cause);
           error.message = `${error.message}: ${masked.split('\n')[0]}`;
@@ -343,7 +344,6 @@ function createStepContext(context: RunContext, record: StepRecord, attempt: num
   };
 }
 
-/** Settles when the work settles or the signal aborts, whichever is first. */
 /** How long a stopped step may take to reject with its own account of what it was waiting for. */
 const STOPPED_STEP_GRACE_MS = 2000;
 
@@ -364,6 +364,7 @@ async function settledError(work: Promise<unknown>, ms: number, clock: Clock): P
   return outcome;
 }
 
+/** Settles when the work settles or the signal aborts, whichever is first. */
 function abortable<T>(work: Promise<T>, signal: AbortSignal): Promise<T> {
   if (signal.aborted) return Promise.reject(signal.reason);
   return new Promise<T>((resolve, reject) => {

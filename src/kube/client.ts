@@ -65,7 +65,8 @@ export function kubeCluster(config: KubeConfig): Cluster {
     delete: (ref) =>
       wrap(`deleting ${describeRef(ref)}`, async () => {
         try {
-          await api.delete(header(ref));
+          // Background: dependents (a Job's pods) go too; the API's default for Jobs would orphan them.
+          await api.delete(header(ref), undefined, undefined, undefined, undefined, 'Background');
         } catch (error) {
           if (statusOf(error) !== 404) throw error;
         }

@@ -8,7 +8,7 @@
 import type { Plan } from '../drill/plan.ts';
 import { loadDrillFile, type LoadedDrill } from '../drill/load.ts';
 import { simTargetSchema } from '../drill/schema.ts';
-import type { PREFLIGHT_CHECKS } from '../drill/safety-schema.ts';
+import { PREFLIGHT_CHECKS } from '../drill/safety-schema.ts';
 import type { Shell } from '../engine/shell.ts';
 import { realShell, whichCommand } from '../targets/real-shell.ts';
 import { createSimTarget } from '../targets/sim/target.ts';
@@ -25,6 +25,8 @@ export interface PreflightOptions {
   /** Defaults to the target's shell: the real one, or a throwaway simulated world's on `sim`. */
   shell?: Shell;
   signal?: AbortSignal;
+  /** Run only these checks (a teardown needs its tools and isolation, not the age key or Git). */
+  only?: readonly (typeof PREFLIGHT_CHECKS)[number][];
 }
 
 export interface PreflightReport {
@@ -43,7 +45,8 @@ export async function runPreflight(plan: Plan, options: PreflightOptions): Promi
       loaded = undefined; // planned from text (tests): locations name the file only
     }
     const context = createContext(plan, loaded, { shell: options.shell ?? owned!.shell, env: options.env, runId: options.runId ?? 'preflight', signal: options.signal ?? new AbortController().signal });
-    const skip = new Set(plan.drill.preflight?.skip ?? []);
+    const skip = new Set<string>(plan.drill.preflight?.skip ?? []);
+    if (options.only) for (const check of PREFLIGHT_CHECKS) if (!options.only.includes(check)) skip.add(check);
     if (!skip.has('tools')) await checkTools(context);
     if (!skip.has('env')) checkEnvironment(context);
     if (!skip.has('age-key')) await checkAgeKey(context);

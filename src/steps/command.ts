@@ -32,17 +32,42 @@ export const command = defineStep({
     if (talosconfig) env.TALOSCONFIG = talosconfig;
     if (input.ageKeyFile) env.SOPS_AGE_KEY_FILE = resolve(input.ageKeyFile)!;
     const [program, ...args] = input.run;
-    const result = await context.shell.run(program!, args, { cwd: resolve(input.cwd) ?? context.drillDir, env, signal: context.signal });
-    for (const [name, file] of [['kubeconfig', input.kubeconfig && kubeconfig], ['talosconfig', input.talosconfig && talosconfig]] as const) {
+    const written = [['kubeconfig', input.kubeconfig && kubeconfig], ['talosconfig', input.talosconfig && talosconfig]] as const;
+    // A command that writes cluster credentials may also print them (`terraform output kubeconfig`,
+    // talosctl gen config): hold its output back until the credentials are known and masked.
+    const holdBack = written.some(([, file]) => file);
+    const held: string[] = [];
+    const registerCredentials = async () => {
+      for (const [, file] of written) {
+        if (!file) continue;
+        const text = await readFile(file, 'utf8').catch(() => undefined);
+        if (text === undefined) continue;
+        for (const credential of credentialsIn(text)) context.addSecret(credential);
+        await chmod(file, 0o600);
+      }
+    };
+    const flush = () => {
+      for (const line of held.splice(0)) context.log.debug(line);
+    };
+    let result;
+    try {
+      result = await context.shell.run(program!, args, {
+        cwd: resolve(input.cwd) ?? context.drillDir,
+        env,
+        signal: context.signal,
+        ...(holdBack ? { quiet: true, onLine: (line: string, stream: 'stdout' | 'stderr') => held.push(`${stream === 'stderr' ? '! ' : '> '}${line}`) } : {}),
+      });
+    } finally {
+      await registerCredentials();
+      flush();
+    }
+    for (const [name, file] of written) {
       if (!file) continue;
       try {
         await access(file);
       } catch {
         throw new DrillError('ESTEPFAILED', `${program} did not write the ${name} at ${file}`, { details: `check where the command writes it and set ${name}: accordingly` });
       }
-      // It holds cluster credentials: mask them from now on, and keep the file private.
-      for (const credential of credentialsIn(await readFile(file, 'utf8'))) context.addSecret(credential);
-      await chmod(file, 0o600);
       if (name === 'kubeconfig') context.target.kubeconfigPath = file;
       else context.target.talosconfigPath = file;
     }

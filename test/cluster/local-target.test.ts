@@ -14,6 +14,8 @@ import { tempDir } from '../helpers/drill-fixtures.ts';
 
 const HOUR = 3_600_000;
 
+const CLUSTER_PROGRAMS = new Set(['kwok', 'kwokctl', 'kube-apiserver', 'kube-controller-manager', 'kube-scheduler', 'etcd', 'source-controller', 'kustomize-controller', 'restic']);
+
 interface Snapshot {
   tmp: Set<string>;
   pids: Set<string>;
@@ -29,8 +31,9 @@ function leftoversSince(before: Snapshot): { dirs: string[]; processes: string[]
   const processes: string[] = [];
   for (const pid of readdirSync('/proc').filter((entry) => /^\d+$/.test(entry) && !before.pids.has(entry))) {
     try {
-      const cmdline = readFileSync(`/proc/${pid}/cmdline`, 'utf8').replaceAll('\0', ' ');
-      if (/kwok|kube-apiserver|kube-controller-manager|kube-scheduler|etcd|source-controller|kustomize-controller|http-backend|restic/.test(cmdline)) processes.push(`${pid}: ${cmdline.slice(0, 160)}`);
+      const argv = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0');
+      // Only the programs the local target starts: other processes on the machine may come and go.
+      if (CLUSTER_PROGRAMS.has(path.basename(argv[0] ?? '')) || (path.basename(argv[0] ?? '') === 'git' && argv[1] === 'http-backend')) processes.push(`${pid}: ${argv.join(' ').slice(0, 160)}`);
     } catch {
       // exited meanwhile
     }

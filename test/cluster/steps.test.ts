@@ -198,7 +198,8 @@ phases:
     assert.equal(step.outputs.pvc, 'pvc-restore/paperless-data');
     const job = await kc.makeApiClient(BatchV1Api).readNamespacedJob({ namespace: 'pvc-restore', name: String(step.outputs.job) });
     const container = job.spec!.template.spec!.containers[0]!;
-    assert.deepEqual(container.args, ['-r', 'rest:http://restic.backup.svc:8000/paperless', 'restore', `${String(step.outputs.snapshot)}:${path.join(dir, 'data')}`, '--target', '/restore']);
+    assert.deepEqual(container.args, ['restore', `${String(step.outputs.snapshot)}:${path.join(dir, 'data')}`, '--target', '/restore']);
+    assert.match(String(step.outputs.job), new RegExp(`^restic-restore-${result.run.id}-1$`));
     const plain = (value: unknown) => JSON.parse(JSON.stringify(value)) as unknown;
     assert.deepEqual(plain(container.envFrom), [{ secretRef: { name: String(step.outputs.job) } }]);
     assert.deepEqual(plain(job.spec!.template.spec!.volumes), [{ name: 'data', persistentVolumeClaim: { claimName: 'paperless-data' } }]);

@@ -217,3 +217,15 @@ test('dr-drill teardown runs only the finally steps for a named run; a run id is
   assert.equal(unsafe.code, 3);
   assert.match(unsafe.stderr, /^EUSAGE run id "Prod_1" is not usable in workspace and object names/);
 });
+
+test('a teardown checks only its tools and isolation: an empty age key stops a run, not the teardown after it', async () => {
+  const dir = await tempDir();
+  await writeFile(path.join(dir, 'empty.agekey'), '');
+  const drill = path.join(dir, 'cold-start.yaml');
+  await writeFile(drill, (await readFile('drills/cold-start.yaml', 'utf8')).replace('ageKeyFile: ${env.SOPS_AGE_KEY_FILE:-../age.agekey}', 'ageKeyFile: empty.agekey'));
+  const run = await runCli(['run', drill, '--target', 'sim', '--out', path.join(dir, 'run'), ...FAST]);
+  assert.equal(run.code, 3);
+  assert.match(run.stderr, /empty\.agekey/);
+  const teardown = await runCli(['teardown', drill, '--target', 'sim', '--run-id', 'gh-7-1', '--out', path.join(dir, 'teardown'), ...FAST]);
+  assert.equal(teardown.code, 0, teardown.stdout + teardown.stderr);
+});

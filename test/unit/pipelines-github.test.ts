@@ -41,12 +41,14 @@ test('the drill workflow: yearly schedule with a time zone, dispatch inputs, one
   const drill = steps.find((step) => step.id === 'drill')!;
   assert.equal(drill.env.PROXMOX_VE_API_TOKEN, '${{ secrets.PROXMOX_VE_API_TOKEN }}');
   assert.match(steps.find((step) => step.name === 'Derive credentials')!.run, /echo "::add-mask::\$\{secret_part\}"/);
-  assert.deepEqual(Object.keys(job.outputs), ['verdict', 'exit-code', 'rto', 'rpo']);
+  assert.deepEqual(Object.keys(job.outputs), ['run-id', 'verdict', 'exit-code', 'rto', 'rpo']);
   // A cancelled drill job has seconds to live: a job of its own tears the same run down.
   assert.equal(workflow.env.DR_DRILL_RUN_ID, 'gh-${{ github.run_id }}-${{ github.run_attempt }}');
   const teardown = workflow.jobs.teardown;
   assert.equal(teardown.needs, 'drill');
-  assert.equal(teardown.if, "${{ always() && needs.drill.result == 'cancelled' && !inputs.plan-only }}");
+  assert.equal(teardown.if, "${{ always() && needs.drill.result != 'success' && needs.drill.outputs.run-id != '' && !inputs.plan-only }}");
+  assert.equal(teardown.env.DR_DRILL_RUN_ID, '${{ needs.drill.outputs.run-id }}');
+  assert.equal(steps[0]!.id, 'run-id', 'the run id is an output before anything can be cancelled');
   assert.match((teardown.steps as { run?: string }[]).map((step) => step.run ?? '').join('\n'), /node bin\/dr-drill\.js teardown "\$DRILL"/);
 });
 

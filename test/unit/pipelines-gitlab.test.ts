@@ -86,7 +86,8 @@ test('.gitlab-ci.yml keeps the drill apart and its reports always', () => {
   assert.deepEqual(config.drill.rules, [{ if: '$CI_PIPELINE_SOURCE == "schedule"' }, { if: '$CI_PIPELINE_SOURCE == "web"', when: 'manual', allow_failure: true }]);
   // A cancelled job is torn down again by after_script, for the same run id.
   assert.equal(config.drill.variables.DR_DRILL_RUN_ID, 'gl-$CI_JOB_ID');
-  assert.ok((config.drill.after_script as string[]).some((line) => line.startsWith('if [ "$CI_JOB_STATUS" = "canceled" ]; then node bin/dr-drill.js teardown "$DRILL_FILE"')));
+  assert.ok((config.drill.after_script as string[]).some((line) => line.startsWith('if [ "$CI_JOB_STATUS" = "canceled" ] || [ "$CI_JOB_STATUS" = "timedout" ]; then node bin/dr-drill.js teardown "$DRILL_FILE"')));
+  assert.deepEqual([config.drill.variables.RUNNER_AFTER_SCRIPT_TIMEOUT, config.drill.variables.RUNNER_SCRIPT_TIMEOUT], ['60m', '9h']);
 });
 
 test('the CI/CD component interpolates its spec:inputs into a drill job', { skip: skipReason }, async () => {

@@ -53,7 +53,7 @@ test('command runs task bootstrap:talos with the drill\'s KUBECONFIG, TALOSCONFI
   const store = new ObjectStore(systemClock());
   for (const node of nodes('drill')) store.upsert(node);
   session.clusterFor = async () => store.asCluster();
-  const { outcome, masker } = await runPlan(plan, { session, env, workDir: dir });
+  const { outcome, masker, events } = await runPlan(plan, { session, env, workDir: dir });
   assert.deepEqual(
     [...outcome.records.values()].map((record) => [record.step.id, record.status, record.error?.message]),
     [
@@ -78,6 +78,11 @@ test('command runs task bootstrap:talos with the drill\'s KUBECONFIG, TALOSCONFI
   const keys = [Buffer.from('fake client key of the drill cluster').toString('base64'), Buffer.from('fake talos key of the drill cluster').toString('base64')];
   assert.deepEqual(keys.map((key) => masker.mask(`key=${key}`)), ['key=***', 'key=***']);
   assert.equal(masker.mask('apiVersion: v1'), 'apiVersion: v1', 'the structure is not masked');
+  // task printed the kubeconfig it wrote: its output was held back until the key was masked.
+  const logged = events.filter((event) => event.kind === 'step.log' && event.stepId === 'bootstrap-talos').map((event) => (event as { message: string }).message);
+  assert.ok(logged.includes('>     client-key-data: ***'), logged.join('\n'));
+  assert.ok(!JSON.stringify(events).includes(keys[0]!), 'no event carries the key');
+  assert.ok(!JSON.stringify(masker.maskDeep(outcome.records.get('bootstrap-talos')!.outputs)).includes(keys[0]!), 'nor the outputs as the result holds them');
   assert.equal(session.kubeconfigPath, kubeconfig);
   assert.equal(session.talosconfigPath, talosconfig);
   assert.deepEqual(outcome.records.get('talos-health')!.outputs, { nodes: 5 });

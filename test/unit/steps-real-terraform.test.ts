@@ -68,11 +68,11 @@ test('terraform.apply and terraform.destroy run the real CLI with exactly these 
     [
       ['terraform', chdir, 'init', '-input=false', '-no-color', '-reconfigure', '-backend-config=backend.config'],
       ['terraform', chdir, 'workspace', 'select', '-or-create', '-no-color', 'drill-r1'],
-      ['terraform', chdir, 'apply', '-auto-approve', '-input=false', '-no-color', '-var-file=drill.tfvars', '-var=talos_version=v1.11.5'],
+      ['terraform', chdir, 'apply', '-auto-approve', '-input=false', '-no-color', '-lock-timeout=10m', '-var-file=drill.tfvars', '-var=talos_version=v1.11.5'],
       ['terraform', chdir, 'output', '-json', '-no-color'],
       ['terraform', chdir, 'init', '-input=false', '-no-color', '-reconfigure', '-backend-config=backend.config'],
       ['terraform', chdir, 'workspace', 'select', '-no-color', 'drill-r1'],
-      ['terraform', chdir, 'destroy', '-auto-approve', '-input=false', '-no-color', '-var-file=drill.tfvars'],
+      ['terraform', chdir, 'destroy', '-auto-approve', '-input=false', '-no-color', '-lock-timeout=10m', '-var-file=drill.tfvars'],
       ['terraform', chdir, 'workspace', 'select', '-no-color', 'default'],
       ['terraform', chdir, 'workspace', 'delete', '-no-color', 'drill-r1'],
     ],
@@ -120,7 +120,7 @@ test('a failed apply reports terraform\'s error and the destroy still runs', asy
   assert.equal(
     error.details,
     [
-      `command: terraform -chdir=${tf} apply -auto-approve -input=false -no-color -var-file=drill.tfvars -var=talos_version=v1.11.5`,
+      `command: terraform -chdir=${tf} apply -auto-approve -input=false -no-color -lock-timeout=10m -var-file=drill.tfvars -var=talos_version=v1.11.5`,
       '╷',
       "│ Error: error waiting for VM clone: storage 'local-zfs' is locked (timeout)",
       '│ ',
@@ -172,7 +172,7 @@ test('a teardown-only run destroys the workspace of a run whose own teardown nev
   assert.equal(destroy.status, 'passed', JSON.stringify(destroy.error));
   assert.deepEqual(destroy.outputs, { destroyed: true, workspace: 'drill-r1' });
   const calls = (await recorded(log)).map((call) => call.args.slice(1).join(' '));
-  assert.ok(calls.includes('destroy -auto-approve -input=false -no-color -var-file=drill.tfvars'), calls.join('\n'));
+  assert.ok(calls.includes('destroy -auto-approve -input=false -no-color -lock-timeout=10m -var-file=drill.tfvars'), calls.join('\n'));
 });
 
 test(

@@ -52,8 +52,10 @@ export const kubernetesDelete = defineStep({
 /** An existing cluster is not the drill's to clean up: touch only what this run created. */
 async function refuseUnowned(cluster: Cluster, input: { apiVersion: string; kind: string; namespace?: string | undefined }, names: string[], runId: string): Promise<void> {
   const unowned: string[] = [];
+  // The run id as a whole dash-separated part of the name (paperless-drill-<id>), never a substring.
+  const ownName = new RegExp(`(^|-)${runId.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}($|-)`);
   for (const name of names) {
-    if (name.includes(runId)) continue;
+    if (ownName.test(name)) continue;
     const object = await cluster.get({ apiVersion: input.apiVersion, kind: input.kind, name, ...(input.namespace ? { namespace: input.namespace } : {}) });
     if (object && object.metadata.labels?.['dr-drill.io/run'] !== runId) unowned.push(name);
   }

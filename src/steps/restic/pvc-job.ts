@@ -1,8 +1,10 @@
 /**
  * restic restore into a PersistentVolumeClaim of the drill cluster (runbook 002: "PVCs per
  * Velero/Restic wiederherstellen"): a Job that mounts the claim and runs restic there, with the
- * repository password and credentials in a Secret (never in the Job spec), removed afterwards.
- * The Job is left to Kubernetes' TTL controller so its pod's log stays readable for a while.
+ * repository, its password and credentials in a Secret (never in the Job spec), removed
+ * afterwards. A completed Job is left to Kubernetes' TTL controller so its pod's log stays
+ * readable for a while; one that did not complete is deleted with its pod. Without subfolder,
+ * restic recreates the backed-up absolute path below the mount point.
  */
 import { z } from 'zod';
 import { conditionOf, type KubeObject } from '../../engine/cluster.ts';
@@ -29,8 +31,10 @@ export type PvcTarget = z.output<typeof pvcInputs>;
 const REMOTE_REPOSITORY = /^(s3|rest|sftp|b2|azure|gs|swift|rclone):/;
 const JOB_TTL_SECONDS = 3600;
 
-export function jobName(stepId: string, runId: string): string {
-  return `restic-${stepId}-${runId}`.toLowerCase().replace(/[^a-z0-9-]/g, '-').slice(0, 63).replace(/-+$/, '');
+/** One Job per attempt: a retry must not collide with the Job of the attempt before. */
+export function jobName(stepId: string, runId: string, attempt: number): string {
+  const suffix = `-${runId}-${attempt}`;
+  return `restic-${stepId}`.toLowerCase().replace(/[^a-z0-9-]/g, '-').slice(0, 63 - suffix.length).replace(/-+$/, '') + suffix;
 }
 
 /** Runs the Job to completion; rejects with the Job's failure reason. */
@@ -45,14 +49,22 @@ export async function restoreIntoPvc(
       details: 'a Job restores inside the cluster: give pvc.repository as the cluster reaches it (s3:, rest:, sftp:, b2:, azure:, gs:, swift:, rclone:)',
     });
   }
+  // The URL may carry credentials (rest:https://user:pass@...): it goes into the Secret, not the Job spec.
+  try {
+    const password = new URL(repository.replace(/^(s3|rest|swift|b2|azure|gs|sftp|rclone):(?=[a-z]+:\/\/)/, '')).password;
+    if (password) context.addSecret(decodeURIComponent(password));
+  } catch {
+    // not a URL: nothing inside
+  }
   const cluster = await context.cluster();
-  const name = jobName(context.stepId, context.runId);
+  const name = jobName(context.stepId, context.runId, context.attempt);
   const labels = { 'app.kubernetes.io/managed-by': 'dr-drill', 'dr-drill.io/run': context.runId };
   const claim = await cluster.get({ apiVersion: 'v1', kind: 'PersistentVolumeClaim', namespace: pvc.namespace, name: pvc.name });
   if (!claim) throw new DrillError('ESTEPFAILED', `PersistentVolumeClaim ${pvc.namespace}/${pvc.name} not found`, { details: 'restore after the app\'s Kustomization created the claim (put the step after flux.wait of the apps layer)' });
 
-  const secret: KubeObject = { apiVersion: 'v1', kind: 'Secret', metadata: { name, namespace: pvc.namespace, labels }, type: 'Opaque', stringData: options.secretEnv };
+  const secret: KubeObject = { apiVersion: 'v1', kind: 'Secret', metadata: { name, namespace: pvc.namespace, labels }, type: 'Opaque', stringData: { ...options.secretEnv, RESTIC_REPOSITORY: repository } };
   await cluster.create(secret);
+  let completed = false;
   try {
     const source = pvc.subfolder ? `${options.snapshotId}:${pvc.subfolder}` : options.snapshotId;
     const job: KubeObject = {
@@ -70,7 +82,7 @@ export async function restoreIntoPvc(
               {
                 name: 'restic',
                 image: pvc.image,
-                args: ['-r', repository, 'restore', source, '--target', pvc.mountPath, ...options.include.flatMap((include) => ['--include', include])],
+                args: ['restore', source, '--target', pvc.mountPath, ...options.include.flatMap((include) => ['--include', include])],
                 envFrom: [{ secretRef: { name } }],
                 volumeMounts: [{ name: 'data', mountPath: pvc.mountPath }],
               },
@@ -101,8 +113,11 @@ export async function restoreIntoPvc(
       });
     }
     context.log.info(`Job ${pvc.namespace}/${name} completed`);
+    completed = true;
     return { job: name, namespace: pvc.namespace };
   } finally {
+    // A Job of a timed-out or cancelled step would go on writing into the claim: stop it.
+    if (!completed) await cluster.delete({ apiVersion: 'batch/v1', kind: 'Job', namespace: pvc.namespace, name }).catch((error: unknown) => context.log.warn(`could not delete Job ${pvc.namespace}/${name}: ${errorMessage(error)}`));
     await cluster.delete({ apiVersion: 'v1', kind: 'Secret', namespace: pvc.namespace, name }).catch((error: unknown) => context.log.warn(`could not delete Secret ${pvc.namespace}/${name}: ${errorMessage(error)}`));
   }
 }

@@ -30,7 +30,7 @@ export const terraformApply = defineStep({
   async run(context, input) {
     const terraform = await prepareTerraform(context, input);
     await initAndSelectWorkspace(terraform, input.backendConfig, input.workspace, true);
-    await terraform.run(['apply', '-auto-approve', '-input=false', '-no-color', ...(input.parallelism ? [`-parallelism=${input.parallelism}`] : []), ...variableArgs(input.varFiles, input.vars)]);
+    await terraform.run(['apply', '-auto-approve', '-input=false', '-no-color', `-lock-timeout=${input.lockTimeout}`, ...(input.parallelism ? [`-parallelism=${input.parallelism}`] : []), ...variableArgs(input.varFiles, input.vars)]);
     const printed = await terraform.run(['output', '-json', '-no-color'], { quiet: true });
     let outputs: Record<string, TerraformOutput>;
     try {

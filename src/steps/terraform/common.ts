@@ -11,6 +11,11 @@ export const terraformInputs = {
   backendConfig: z.array(z.string()).default([]).meta({ description: 'Values for -backend-config: files (relative to dir) or key=value pairs.' }),
   varFiles: z.array(z.string()).default([]).meta({ description: 'Variable files for -var-file (relative to dir): the drill cluster\'s VM IDs, IPs and branch.' }),
   vars: z.record(z.string(), z.string()).default({}).meta({ description: 'Single -var values.' }),
+  lockTimeout: z
+    .string()
+    .regex(/^\d+[smh]$/, { error: 'a Terraform duration such as 10m' })
+    .default('10m')
+    .meta({ description: 'Wait this long for the state lock (-lock-timeout): a teardown that follows a killed apply or destroy finds the lock still held.' }),
   productionWorkspaces: z
     .array(z.string())
     .default(['default', 'prod', 'production'])

@@ -19,7 +19,7 @@ export const terraformDestroy = defineStep({
       context.log.info(`workspace ${input.workspace} does not exist: nothing was provisioned, nothing to destroy`);
       return { destroyed: false, workspace: input.workspace };
     }
-    await terraform.run(['destroy', '-auto-approve', '-input=false', '-no-color', ...variableArgs(input.varFiles, input.vars)]);
+    await terraform.run(['destroy', '-auto-approve', '-input=false', '-no-color', `-lock-timeout=${input.lockTimeout}`, ...variableArgs(input.varFiles, input.vars)]);
     if (input.deleteWorkspace) {
       await terraform.run(['workspace', 'select', '-no-color', 'default']);
       await terraform.run(['workspace', 'delete', '-no-color', input.workspace]);

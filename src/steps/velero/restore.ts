@@ -171,14 +171,18 @@ async function waitForVolumeRestores(cluster: Cluster, input: Inputs, restoreNam
 /** On an existing cluster a restore must never land in live namespaces: only in scratch ones it creates. */
 async function refuseExistingNamespaces(cluster: Cluster, input: Inputs, targetKind: string): Promise<void> {
   if (input.allowExistingNamespaces ?? targetKind !== 'kubeconfig') return;
+  const fix = 'map each restored namespace to a scratch namespace the drill owns, e.g. namespaceMapping: { paperless: paperless-drill-${run.id} }; set allowExistingNamespaces: true only if overwriting them is intended';
+  // A wildcard or glob restores namespaces nobody listed, and `update` overwrites what exists.
+  const wildcards = input.includedNamespaces.filter((namespace) => /[*?[]/.test(namespace));
+  if (wildcards.length > 0 || input.existingResourcePolicy === 'update') {
+    throw new DrillError('EPRODTARGET', `refusing ${wildcards.length > 0 ? `includedNamespaces ${wildcards.join(', ')}` : 'existingResourcePolicy: update'} on an existing cluster`, { details: fix });
+  }
   const destinations = input.includedNamespaces.map((namespace) => input.namespaceMapping[namespace] ?? namespace);
   const existing: string[] = [];
   for (const namespace of destinations) {
     if (await cluster.get({ apiVersion: 'v1', kind: 'Namespace', name: namespace })) existing.push(namespace);
   }
   if (existing.length > 0) {
-    throw new DrillError('EPRODTARGET', `refusing to restore into existing namespace(s) ${existing.join(', ')} on an existing cluster`, {
-      details: 'map each restored namespace to a scratch namespace the drill owns, e.g. namespaceMapping: { paperless: paperless-drill-${run.id} }; set allowExistingNamespaces: true only if overwriting them is intended',
-    });
+    throw new DrillError('EPRODTARGET', `refusing to restore into existing namespace(s) ${existing.join(', ')} on an existing cluster`, { details: fix });
   }
 }

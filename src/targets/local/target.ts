@@ -45,20 +45,25 @@ export async function createLocalTarget(plan: Plan, env: Record<string, string |
   const ws = createWorkspace('dr-drill-local-target-');
   let git: GitServer | undefined;
   let cluster: LocalCluster | undefined;
-  let starting: Promise<LocalCluster> | undefined;
-  // Bumped by every teardown, so a start that finishes after a teardown began knows it lost.
-  let generation = 0;
+  let closed = false;
+  // Assigned below, before any step can call up or down.
+  let session!: TargetSession;
+  // up, down and close run one after another: a local.down or close that comes while a
+  // (timed-out) local.up is still starting waits for it and then removes what it started.
+  let chain: Promise<unknown> = Promise.resolve();
+  const serially = <T>(work: () => Promise<T>): Promise<T> => {
+    const next = chain.then(work, work);
+    chain = next.catch(() => undefined);
+    return next;
+  };
   // The cluster logs to the step that is working on it: local.up while starting, local.down while stopping.
   let stepLog: (line: string) => void = () => undefined;
   const stopCluster = async (log: (line: string) => void): Promise<{ name: string } | undefined> => {
-    generation++;
-    stepLog = log;
-    const pending = starting;
-    starting = undefined;
-    // A timed-out or cancelled local.up may still be starting: let it finish, then remove it.
-    const started = cluster ?? (await pending?.catch(() => undefined));
+    const started = cluster;
     cluster = undefined;
+    session.kubeconfigPath = undefined;
     if (!started) return undefined;
+    stepLog = log;
     await started.stop();
     const left = leftovers(started);
     if (left.pids.length > 0 || left.dirExists) {
@@ -79,31 +84,24 @@ export async function createLocalTarget(plan: Plan, env: Record<string, string |
     const backup = await stageBackup(backupDir, { ageMs: parseDuration(options.backupAge) });
 
     const control: LocalClusterControl = {
-      async up(log) {
-        // A retry after a timed-out or failed attempt: remove whatever that attempt started first.
-        if (cluster || starting) await stopCluster(log);
-        const mine = ++generation;
-        stepLog = log;
-        const attempt = startLocalCluster({ gitSource: { url: gitUrl, repo }, registerExitHandlers: false, log: (line) => stepLog(line), env: { ...process.env, ...env } });
-        starting = attempt;
-        const started = await attempt.catch((error: unknown) => {
-          if (generation === mine) starting = undefined;
-          throw error;
-        });
-        // local.down ran while this attempt was starting: the teardown owns the cluster now.
-        if (generation !== mine) throw new DrillError('ESTEPFAILED', 'the local cluster was removed while it was starting');
-        starting = undefined;
-        cluster = started;
-        session.kubeconfigPath = started.kubeconfigPath;
-        return { kubeconfigPath: started.kubeconfigPath, name: started.name, timings: started.timings };
-      },
-      down: (log) => stopCluster(log),
+      up: (log) =>
+        serially(async () => {
+          if (closed) throw new DrillError('ESTEPFAILED', 'the local target is closed: no cluster is started any more');
+          // A retry after a failed attempt: remove whatever that attempt left first.
+          await stopCluster(log);
+          stepLog = log;
+          const started = await startLocalCluster({ gitSource: { url: gitUrl, repo }, registerExitHandlers: false, log: (line) => stepLog(line), env: { ...process.env, ...env } });
+          cluster = started;
+          session.kubeconfigPath = started.kubeconfigPath;
+          return { kubeconfigPath: started.kubeconfigPath, name: started.name, timings: started.timings };
+        }),
+      down: (log) => serially(() => stopCluster(log)),
     };
 
     const shell = realShell();
     const http = realHttp();
     let cached: { path: string; cluster: Cluster } | undefined;
-    const session: TargetSession = {
+    session = {
       kind: 'local',
       clock: systemClock(),
       facts: {
@@ -133,7 +131,10 @@ export async function createLocalTarget(plan: Plan, env: Record<string, string |
       async close() {
         cached = undefined;
         const errors: string[] = [];
-        await stopCluster(() => undefined).catch((error: unknown) => errors.push(errorMessage(error)));
+        await serially(async () => {
+          closed = true;
+          await stopCluster(() => undefined);
+        }).catch((error: unknown) => errors.push(errorMessage(error)));
         await git?.stop().catch((error: unknown) => errors.push(`git server: ${errorMessage(error)}`));
         ws.remove();
         if (errors.length > 0) throw new DrillError('ESTEPFAILED', 'the local target did not stop cleanly', { details: errors.join('\n') });
