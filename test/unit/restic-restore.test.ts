@@ -166,7 +166,7 @@ test('restic.restore and data.check run unchanged on the sim target', async () =
 test('restic.restore restores a named snapshot by its short id', async () => {
   const { dir, repo, snapshot } = await realRepository();
   const target = path.join(dir, 'named');
-  const plan = planFrom(resticDrill(repo, target).replace('host: paperless', `snapshot: ${snapshot.short_id}`).replace('verify: true', 'verify: false'));
+  const plan = planFrom(resticDrill(repo, target).replace('host: paperless', `snapshot: "${snapshot.short_id}"`).replace('verify: true', 'verify: false'));
   const env = { PATH: process.env.PATH, HOME: process.env.HOME, RESTIC_CACHE_DIR: path.join(dir, 'cache'), PAPERLESS_RESTIC_PASSWORD: PASSWORD };
   const { outcome, events } = await runPlan(plan, { session: realSession(), env, workDir: dir });
   const record = outcome.records.get('restore-paperless')!;
@@ -215,4 +215,11 @@ test('a PVC restore refuses a repository the cluster cannot reach, before touchi
   assert.equal(record.status, 'failed');
   assert.deepEqual([record.error!.code, record.error!.message], ['EINPUT', `the cluster cannot reach the restic repository ${repo}`]);
   assert.ok(!JSON.stringify(events).includes(PASSWORD));
+});
+
+test('an all-digit snapshot id written without quotes gets an error that says to quote it', () => {
+  assert.throws(
+    () => planFrom(resticDrill('/srv/restic', '/tmp/x').replace('host: paperless', 'snapshot: 01234567')),
+    (error: unknown) => /snapshot: put the snapshot id in quotes: YAML reads an all-digit id/.test(String((error as { errors?: unknown[] }).errors?.map(String).join('\n') ?? error)),
+  );
 });

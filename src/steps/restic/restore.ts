@@ -16,7 +16,11 @@ import { jsonLines, openRepository, parseResticTime, resticError, resticReposito
 
 const inputs = z.strictObject({
   ...resticRepositoryInputs,
-  snapshot: z.string().min(1).default('latest').meta({ description: 'A snapshot id (or unique prefix), or "latest": the newest matching host, tags and paths.' }),
+  snapshot: z
+    .string({ error: (issue) => (typeof issue.input === 'number' ? 'put the snapshot id in quotes: YAML reads an all-digit id such as 01234567 as a number (and drops its leading zeros)' : undefined) })
+    .min(1)
+    .default('latest')
+    .meta({ description: 'A snapshot id (or unique prefix), or "latest": the newest matching host, tags and paths. Quote it in YAML.' }),
   host: z.string().optional().meta({ description: 'Only snapshots of this host (--host).' }),
   tags: z.array(z.string()).default([]).meta({ description: 'Only snapshots with all of these tags (--tag a,b).' }),
   paths: z.array(z.string()).default([]).meta({ description: 'Only snapshots of these backed-up paths (--path).' }),
