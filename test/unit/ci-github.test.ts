@@ -10,7 +10,8 @@ import { tempDir } from '../helpers/drill-fixtures.ts';
 
 const run = promisify(execFile);
 const NODE = process.execPath;
-const PLANTED = 'ghp_PLANTEDsecretTOKENvalue0123456789';
+// Made at test time in a token's shape, so no scanner mistakes the source for a leaked token.
+const PLANTED = `ghp_${'PLANTEDsecretTOKENvalue0123456789'}`;
 
 /** `name<<DELIM ... DELIM` blocks of GITHUB_OUTPUT, as the runner parses them. */
 function parseOutputFile(text: string): Record<string, string> {

@@ -26,7 +26,7 @@ test('the public key of an age identity is derived exactly as age-keygen -y deri
   assert.equal(stdout.trim(), publicKey);
   const parsed = readAgeKeyFile(await readFile(file, 'utf8'));
   assert.deepEqual(parsed, { publicKeys: [publicKey], commentKeys: [publicKey], malformedLines: [] });
-  assert.equal(agePublicKey('AGE-SECRET-KEY-1QQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQ'), undefined, 'a bad checksum is no identity');
+  assert.equal(agePublicKey(`AGE-SECRET-KEY-1${'Q'.repeat(53)}`), undefined, 'a bad checksum is no identity');
 });
 
 test('.sops.yaml recipients come from age: strings, lists and key_groups', () => {

