@@ -331,7 +331,7 @@ function createStepContext(context: RunContext, record: StepRecord, attempt: num
     env: options.env,
     target: options.session,
     cluster: () => options.session.clusterFor(stepId),
-    addSecret: (value) => options.masker.add(value),
+    addSecret: (value, secretOptions) => options.masker.add(value, secretOptions),
     recordRpo: (sample: RpoSampleInput) => {
       const dataTime = sample.dataTime instanceof Date ? sample.dataTime : new Date(sample.dataTime);
       if (Number.isNaN(dataTime.getTime())) throw new DrillError('EINTERNAL', `RPO sample from ${sample.source} has an invalid time "${String(sample.dataTime)}"`);

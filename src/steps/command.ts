@@ -43,6 +43,7 @@ export const command = defineStep({
         const text = await readFile(file, 'utf8').catch(() => undefined);
         if (text === undefined) continue;
         for (const credential of credentialsIn(text)) context.addSecret(credential);
+        context.addSecret(text, { wholeOnly: true });
         await chmod(file, 0o600);
       }
     };

@@ -49,7 +49,7 @@ export interface StepContext {
   /** Record the age at T0 of the newest data this step brought back. */
   recordRpo(sample: RpoSampleInput): void;
   /** Register a value that must be masked in every output from now on. */
-  addSecret(value: string): void;
+  addSecret(value: string, options?: { wholeOnly?: boolean }): void;
 }
 
 export type StepOutputs = Record<string, unknown>;

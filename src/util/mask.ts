@@ -13,9 +13,14 @@ export class Masker {
   readonly #values = new Set<string>();
   #pattern: RegExp | undefined;
 
-  add(value: string | undefined | null): void {
+  /**
+   * A secret and, unless `wholeOnly`, each of its lines: a multi-line secret may be printed line
+   * by line. Structured configs (kubeconfig, talosconfig) register their credentials one by one
+   * and the whole text with `wholeOnly`, so their structure (`kind: Config`) stays readable.
+   */
+  add(value: string | undefined | null, options: { wholeOnly?: boolean } = {}): void {
     if (!value) return;
-    const candidates = [value, ...value.split(/\r?\n/)].map((item) => item.trim());
+    const candidates = (options.wholeOnly ? [value] : [value, ...value.split(/\r?\n/)]).map((item) => item.trim());
     for (const candidate of candidates) {
       if (candidate.length < MIN_SECRET_LENGTH || this.#values.has(candidate)) continue;
       this.#values.add(candidate);

@@ -95,6 +95,9 @@ test('terraform.apply and terraform.destroy run the real CLI with exactly these 
   // Every sensitive output is registered: reports and later log lines mask it.
   assert.equal(masker.mask('token drill@pve!dr-drill=fake-token-drill-r1-7d1c2e-proxmox in a report'), 'token *** in a report');
   assert.equal(masker.mask(await readFile(path.join(dir, 'kubeconfig'), 'utf8')), '***\n');
+  // The kubeconfig's credentials are masked wherever they appear; its structure is not.
+  assert.equal(masker.mask('    token: fake-token-drill-r1-7d1c2e'), '    token: ***');
+  assert.equal(masker.mask('apiVersion: v1\nkind: Config\ncurrent-context: admin@drill-r1'), 'apiVersion: v1\nkind: Config\ncurrent-context: admin@drill-r1');
   assert.deepEqual(outcome.records.get('terraform-destroy')!.outputs, { destroyed: true, workspace: 'drill-r1' });
 });
 

@@ -6,6 +6,7 @@
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { z } from 'zod';
+import { credentialsIn } from '../../util/credentials.ts';
 import { DrillError } from '../../util/errors.ts';
 import { defineStep } from '../types.ts';
 import { initAndSelectWorkspace, prepareTerraform, terraformInputs, variableArgs } from './common.ts';
@@ -38,8 +39,9 @@ export const terraformApply = defineStep({
     } catch (error) {
       throw new DrillError('ECOMMAND', `${terraform.binary} output -json did not print JSON`, { cause: error });
     }
-    for (const output of Object.values(outputs)) {
-      if (output.sensitive) context.addSecret(typeof output.value === 'string' ? output.value : JSON.stringify(output.value));
+    const configOutputs = new Set([input.kubeconfigOutput, input.talosconfigOutput].filter(Boolean));
+    for (const [name, output] of Object.entries(outputs)) {
+      if (output.sensitive || configOutputs.has(name)) registerSecret(context, typeof output.value === 'string' ? output.value : JSON.stringify(output.value), configOutputs.has(name));
     }
     const result: Record<string, unknown> = { workspace: input.workspace, binary: terraform.binary };
     for (const [name, output] of Object.entries(outputs)) {
@@ -53,7 +55,6 @@ export const terraformApply = defineStep({
           details: `outputs present: ${Object.keys(outputs).join(', ') || 'none'}; set ${fileName === 'kubeconfig' ? 'kubeconfigOutput' : 'talosconfigOutput'} to the right output name, or "" if the module has none`,
         });
       }
-      context.addSecret(output.value);
       const file = path.join(context.workDir, fileName);
       await writeFile(file, output.value, { mode: 0o600 });
       return file;
@@ -72,3 +73,10 @@ export const terraformApply = defineStep({
     return result;
   },
 });
+
+/** A kubeconfig or talosconfig: its credentials and the whole text; any other secret line by line too. */
+function registerSecret(context: Parameters<typeof terraformApply.run>[0], value: string, isConfig: boolean): void {
+  if (!isConfig) return context.addSecret(value);
+  for (const credential of credentialsIn(value)) context.addSecret(credential);
+  context.addSecret(value, { wholeOnly: true });
+}
