@@ -117,7 +117,7 @@ export async function runDrill(options: RunDrillOptions): Promise<RunDrillOutcom
     if (!options.keepWorkDir) await rm(workDir, { recursive: true, force: true });
   }
 
-  const result = buildResult(plan, outcome, { runId, toolVersion: VERSION, timeScale: session.clock.scale, logFiles, errors, ...(ci ? { ci } : {}) }, masker);
+  const result = buildResult(plan, outcome, { runId, toolVersion: VERSION, clock: session.clock.kind, timeScale: session.clock.kind === 'real' ? 1 : (session.clock.pace ?? 0), logFiles, errors, ...(ci ? { ci } : {}) }, masker);
   const files = await writeReports(result, options.outDir, masker, { reportDirForAttachments: path.relative(process.cwd(), path.resolve(options.outDir)).split(path.sep).join('/') });
   return { result, files, workDir };
 }

@@ -90,7 +90,7 @@ const targetCommon = {
 };
 
 export const simTargetSchema = z.strictObject({
-  timeScale: z.number().positive().default(600).meta({ description: 'Drill milliseconds per real millisecond; 600 replays an hour in 6 seconds.' }),
+  timeScale: z.number().positive().max(1e9).optional().meta({ description: 'Replay at this pace (drill milliseconds per real millisecond, e.g. 600: an hour in 6 seconds) to watch the drill; unset: as fast as possible. Figures never depend on it: sim runs on a virtual clock.' }),
   durations: z
     .record(z.string(), duration)
     .default({})

@@ -112,6 +112,7 @@ function runProperties(result: DrillResult): [string, string][] {
     ['run_id', result.run.id],
     ['status', result.status],
     ['t0', result.run.startedAt],
+    ['clock', result.run.clock ?? (result.run.timeScale === 1 ? 'real' : 'virtual')],
     ['time_scale', String(result.run.timeScale)],
   ];
   for (const milestone of result.milestones) {

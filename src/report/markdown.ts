@@ -1,5 +1,5 @@
 /** summary.md: what a person needs in ten seconds — verdict, RTO and RPO against objectives, slowest steps. */
-import type { DrillResult, StepResult, Verdict } from '../result/model.ts';
+import { isSimulated, type DrillResult, type StepResult, type Verdict } from '../result/model.ts';
 import { formatDuration } from '../util/duration.ts';
 
 const STATUS_ICON: Record<DrillResult['status'], string> = { passed: '✅', failed: '❌', cancelled: '⚠️', error: '💥' };
@@ -8,7 +8,7 @@ const STEP_ICON: Record<StepResult['status'], string> = { passed: '✅', failed:
 
 export function renderMarkdown(result: DrillResult, options: { slowest?: number } = {}): string {
   const lines: string[] = [];
-  const speed = result.run.timeScale !== 1 ? ` (simulated, replayed ${result.run.timeScale}× faster)` : '';
+  const speed = isSimulated(result.run) ? ' (simulated: drill time on a virtual clock)' : '';
   lines.push(`## ${STATUS_ICON[result.status]} DR drill \`${result.drill.name}\` ${result.status} on \`${result.run.target}\``);
   lines.push('');
   lines.push(`${escapeCell(result.reason)}.`);

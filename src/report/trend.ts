@@ -8,7 +8,7 @@
  * pull request comments and merge request notes it is the chart's URL on the results branch
  * (see scripts/ci-history.ts), which both forges render for anyone who can read the repository.
  */
-import type { DrillResult, Verdict } from '../result/model.ts';
+import { isSimulated, type DrillResult, type Verdict } from '../result/model.ts';
 import { formatDuration } from '../util/duration.ts';
 
 export interface TrendOptions {
@@ -98,8 +98,8 @@ export function renderTrendMarkdown(series: TrendSeries, options: TrendOptions =
     }
     lines.push('');
   }
-  if (runs.some((run) => run.run.timeScale !== 1)) {
-    lines.push('_Runs on the `sim` target replay a simulated world faster than real time; their durations are drill time, not wall-clock time._', '');
+  if (runs.some((run) => isSimulated(run.run))) {
+    lines.push('_Runs on the `sim` target replay a simulated world on a virtual clock; their durations are drill time, not wall-clock time._', '');
   }
   return `${lines.join('\n').trimEnd()}\n`;
 }
@@ -143,7 +143,7 @@ function runCell(result: DrillResult): string {
 }
 
 function targetCell(result: DrillResult): string {
-  return result.run.timeScale !== 1 ? `${result.run.target} (×${result.run.timeScale})` : result.run.target;
+  return isSimulated(result.run) ? `${result.run.target} (simulated)` : result.run.target;
 }
 
 /** The first `textColumns` columns are left-aligned text, the rest right-aligned durations. */

@@ -11,6 +11,7 @@ import { RESULT_SCHEMA_VERSION, type DrillResult, type DrillStatus, type PhaseRe
 export interface ResultMeta {
   runId: string;
   toolVersion: string;
+  clock: 'real' | 'virtual';
   timeScale: number;
   ci?: RunInfo['ci'];
   logFiles: Map<string, string>;
@@ -37,6 +38,7 @@ export function buildResult(plan: Plan, outcome: EngineOutcome, meta: ResultMeta
       startedAt: new Date(outcome.t0).toISOString(),
       endedAt: new Date(outcome.t0 + outcome.endMs).toISOString(),
       durationMs: outcome.endMs,
+      clock: meta.clock,
       timeScale: meta.timeScale,
     },
     status,

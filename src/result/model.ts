@@ -101,10 +101,17 @@ export interface RunInfo {
   startedAt: string;
   endedAt: string;
   durationMs: number;
-  /** 1 for real targets; the simulated target replays faster and says so here. */
+  /** `virtual`: the simulated target's discrete-event clock (drill time, exact); `real`: wall time. Absent in results written before it existed. */
+  clock?: 'real' | 'virtual';
+  /** 1 for real targets; on the simulated target the real-time pace it was replayed at (0: as fast as possible). Never affects a figure. */
   timeScale: number;
   /** CI context when known: provider, pipeline URL, commit. */
   ci?: { provider: string; url?: string; ref?: string; commit?: string; trigger?: string };
+}
+
+/** Whether a run's durations are simulated drill time (results from before `clock` existed said so by a time scale other than 1). */
+export function isSimulated(run: RunInfo): boolean {
+  return run.clock !== undefined ? run.clock === 'virtual' : run.timeScale !== 1;
 }
 
 export interface DrillResult {

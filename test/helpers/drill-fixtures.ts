@@ -53,7 +53,7 @@ export const workStep = defineStep({
     abortMessage: z.string().optional(),
   }),
   async run(context, input) {
-    if (input.ignoreAbort) await new Promise((resolve) => setTimeout(resolve, input.ms / context.clock.scale));
+    if (input.ignoreAbort) await context.clock.sleep(input.ms);
     else {
       await context.clock.sleep(input.ms, context.signal).catch((error: unknown) => {
         throw input.abortMessage === undefined ? error : new Error(input.abortMessage);

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { scaledClock } from '../../src/engine/clock.ts';
+import { virtualClock } from '../../src/engine/virtual-clock.ts';
 import { WatchExpiredError, type Cluster, type KubeObject, type WatchEventType } from '../../src/engine/cluster.ts';
 import { waitForObjects } from '../../src/kube/wait.ts';
 
@@ -33,7 +33,7 @@ function scriptedCluster(listed: () => KubeObject[], watches: Script[]): Cluster
 }
 
 const done = (view: ReadonlyMap<string, KubeObject>) => ([...view.values()].some((item) => item.status?.phase === 'Completed') ? 'done' : undefined);
-const options = () => ({ signal: new AbortController().signal, clock: scaledClock(10_000) });
+const options = () => ({ signal: new AbortController().signal, clock: virtualClock() });
 
 test('410 Gone on a watch means list again and watch from the new resource version', async () => {
   let state = 'InProgress';
@@ -68,11 +68,13 @@ test('events on the watch resolve the wait', async () => {
 
 test('an idle (half-open) watch is restarted after the idle timeout', async () => {
   let state = 'InProgress';
-  setTimeout(() => (state = 'Completed'), 20);
+  const clock = virtualClock();
+  void clock.sleep(200_000).then(() => (state = 'Completed'));
   const cluster = scriptedCluster(() => [object('r', state, '1')], []); // every watch stays silent
-  const result = await waitForObjects(cluster, { apiVersion: 'velero.io/v1', kind: 'Restore' }, done, { ...options(), idleRestartMs: 500_000 });
+  const result = await waitForObjects(cluster, { apiVersion: 'velero.io/v1', kind: 'Restore' }, done, { signal: new AbortController().signal, clock, idleRestartMs: 500_000 });
   assert.equal(result, 'done');
-  assert.ok(cluster.watchCalls.length >= 1 && cluster.lists >= 2, `lists ${cluster.lists}, watches ${cluster.watchCalls.length}`);
+  // Listed at 0, the silent watch restarted at 500 s, listed again and found Completed.
+  assert.deepEqual([cluster.lists, cluster.watchCalls.length, clock.monotonic()], [2, 1, 500_000]);
 });
 
 test('a broken list is retried, then its error surfaces', async () => {
@@ -89,6 +91,7 @@ test('a broken list is retried, then its error surfaces', async () => {
 test('the abort signal ends the wait with its reason', async () => {
   const controller = new AbortController();
   const cluster = scriptedCluster(() => [object('r', 'InProgress', '1')], []);
-  setTimeout(() => controller.abort(new Error('step timed out')), 20);
-  await assert.rejects(waitForObjects(cluster, { apiVersion: 'velero.io/v1', kind: 'Restore' }, done, { signal: controller.signal, clock: scaledClock(1) }), { message: 'step timed out' });
+  const clock = virtualClock();
+  void clock.sleep(20_000).then(() => controller.abort(new Error('step timed out')));
+  await assert.rejects(waitForObjects(cluster, { apiVersion: 'velero.io/v1', kind: 'Restore' }, done, { signal: controller.signal, clock }), { message: 'step timed out' });
 });

@@ -1,5 +1,4 @@
 /** Simulated HTTP: the drill cluster's ingress answers for the sample apps once they are up. */
-import { performance } from 'node:perf_hooks';
 import { conditionOf } from '../../engine/cluster.ts';
 import type { HttpClient, HttpRequest, HttpResponse } from '../../engine/http.ts';
 import { SIM_APPS } from './cluster-content.ts';
@@ -8,11 +7,11 @@ import type { SimWorld } from './world.ts';
 export function simHttp(world: SimWorld, stepId: string): HttpClient {
   return {
     async request(request: HttpRequest): Promise<HttpResponse> {
-      const started = performance.now();
+      const started = world.clock.monotonic();
       const fault = world.faultOfStep(stepId);
       const url = new URL(request.url);
       const app = SIM_APPS.find((candidate) => candidate.host === url.hostname);
-      const respond = (status: number, body: string, contentType = 'text/html'): HttpResponse => ({ status, headers: { 'content-type': contentType, server: 'nginx' }, body, durationMs: performance.now() - started });
+      const respond = (status: number, body: string, contentType = 'text/html'): HttpResponse => ({ status, headers: { 'content-type': contentType, server: 'nginx' }, body, durationMs: world.clock.monotonic() - started });
       if (fault === 'hang') await world.work('http', 'hang', request.signal);
       await world.clock.sleep(fault === 'slow' ? 20_000 : 150, request.signal);
       const ingress = world.store.get({ apiVersion: 'v1', kind: 'Service', name: 'ingress-nginx-controller', namespace: 'ingress-nginx' });

@@ -1,6 +1,5 @@
 /** The simulated target's shell: dispatches each command to its simulated tool. */
 import path from 'node:path';
-import { performance } from 'node:perf_hooks';
 import type { CommandOptions, CommandResult, Shell } from '../../engine/shell.ts';
 import { echo, falseTool, task, trueTool } from './tools/basic.ts';
 import { git } from './tools/git.ts';
@@ -28,7 +27,7 @@ export function simShell(world: SimWorld, stepId: string): Shell {
   return {
     which: async (command) => (SIM_TOOLS[path.basename(command)] ? `/sim/bin/${path.basename(command)}` : undefined),
     async run(command: string, args: string[], options: CommandOptions = {}): Promise<CommandResult> {
-      const started = performance.now();
+      const started = world.clock.monotonic();
       const tool = SIM_TOOLS[path.basename(command)];
       if (!tool) throw new Error(`${command} is not installed or not on PATH (the simulated target provides: ${Object.keys(SIM_TOOLS).join(', ')})`);
       const stdout: string[] = [];
@@ -50,7 +49,7 @@ export function simShell(world: SimWorld, stepId: string): Shell {
         out: emit('stdout', stdout),
         err: emit('stderr', stderr),
       });
-      return { command, args, exitCode, stdout: stdout.join('\n'), stderr: stderr.join('\n'), durationMs: performance.now() - started };
+      return { command, args, exitCode, stdout: stdout.join('\n'), stderr: stderr.join('\n'), durationMs: world.clock.monotonic() - started };
     },
   };
 }

@@ -3,7 +3,7 @@
  * world, so the real step implementations run unchanged and nothing outside is touched.
  */
 import { DrillError } from '../../util/errors.ts';
-import { scaledClock } from '../../engine/clock.ts';
+import { virtualClock } from '../../engine/virtual-clock.ts';
 import type { SimTargetOptions } from '../../drill/schema.ts';
 import { parseDuration } from '../../util/duration.ts';
 import type { TargetSession } from '../types.ts';
@@ -18,7 +18,8 @@ export interface SimTargetSession extends TargetSession {
 }
 
 export function createSimTarget(options: SimTargetOptions, faults: Map<string, Fault>, overrides: { timeScale?: number } = {}): SimTargetSession {
-  const clock = scaledClock(overrides.timeScale ?? options.timeScale);
+  const pace = overrides.timeScale ?? options.timeScale;
+  const clock = virtualClock(pace !== undefined ? { pace } : {});
   const world = new SimWorld({
     clock,
     durations: options.durations,
