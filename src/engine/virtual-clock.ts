@@ -28,7 +28,9 @@ export interface VirtualClock extends Clock {
 }
 
 export function virtualClock(options: { wallStart?: number; pace?: number } = {}): VirtualClock {
-  const wallStart = options.wallStart ?? Date.now();
+  // Whole seconds, like the timestamps of the simulated history (backups, commits): figures derived
+  // from them then come out the same in every run, not with this run's millisecond of starting.
+  const wallStart = options.wallStart ?? Math.floor(Date.now() / 1000) * 1000;
   const pace = options.pace !== undefined && options.pace > 0 && Number.isFinite(options.pace) ? options.pace : undefined;
   const timers = new MinHeap();
   let now = 0;
