@@ -14,7 +14,7 @@ import type { TargetKind } from './drill/schema.ts';
 import type { DrillEvent } from './engine/events.ts';
 import { runEngine, toStepError, type EngineOutcome, type StepRecord } from './engine/run.ts';
 import { buildResult } from './result/build.ts';
-import type { DrillResult } from './result/model.ts';
+import type { DrillResult, StepError } from './result/model.ts';
 import { writeReports } from './report/write.ts';
 import { stepRegistry } from './steps/registry.ts';
 import { createTarget } from './targets/create.ts';
@@ -88,7 +88,7 @@ export async function runDrill(options: RunDrillOptions): Promise<RunDrillOutcom
 
   const ci = detectCi(env);
   let outcome: EngineOutcome;
-  const errors = [];
+  const errors: StepError[] = [];
   const t0 = session.clock.now();
   session.declareDisaster(t0);
   try {
@@ -107,9 +107,11 @@ export async function runDrill(options: RunDrillOptions): Promise<RunDrillOutcom
       onEvent: options.onEvent ?? (() => undefined),
       onLogLine: appendLog,
     });
+    errors.push(...outcome.errors);
   } catch (error) {
+    // The engine records its own crashes and still tears down; this is the last resort.
     errors.push(toStepError(error instanceof DrillError ? error : new DrillError('EINTERNAL', `dr-drill crashed: ${(error as Error)?.stack ?? String(error)}`), masker));
-    outcome = crashedOutcome(plan, session.clock.now());
+    outcome = crashedOutcome(plan, t0);
   } finally {
     // What the target started outside any step (the local target's Git server, a cluster a
     // cancelled step left starting) is stopped here; a failure to stop is reported, never dropped.
@@ -136,5 +138,5 @@ function validateFaults(plan: Plan, faults: Map<string, Fault> | undefined): voi
 function crashedOutcome(plan: Plan, now: number): EngineOutcome {
   const records = new Map<string, StepRecord>();
   for (const step of [...plan.steps, ...plan.finallySteps]) records.set(step.id, { step, status: 'not-run', reason: 'not run: dr-drill crashed before it', attempts: [], outputs: {} });
-  return { t0: now, endMs: 0, records, rpoSamples: [], cancelled: false, cancelReason: undefined };
+  return { t0: now, endMs: 0, records, rpoSamples: [], cancelled: false, cancelReason: undefined, errors: [] };
 }

@@ -10,6 +10,8 @@ export function loggingShell(inner: Shell, log: Logger, baseEnv: () => Record<st
     which: (command) => inner.which(command),
     async run(command: string, args: string[], options: CommandOptions = {}): Promise<CommandResult> {
       const rendered = renderCommand(command, args);
+      // A stopped step starts nothing new: its script's next command must not run behind teardown's back.
+      if (options.signal?.aborted) throw options.signal.reason ?? new DrillError('ECANCELLED', `not started: ${rendered}`);
       log.info(`$ ${rendered}`);
       const result = await inner.run(command, args, {
         ...options,

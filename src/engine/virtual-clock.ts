@@ -15,7 +15,7 @@ interface Timer {
 }
 
 /** Requests whose completion a step may be awaiting: time must not move while one is pending. */
-const REAL_WORK = new Set(['FSReqCallback', 'FSReqPromise', 'GetAddrInfoReqWrap', 'GetNameInfoReqWrap', 'QueryReqWrap']);
+const REAL_WORK = new Set(['FSReqCallback', 'FSReqPromise', 'CloseReq', 'GetAddrInfoReqWrap', 'GetNameInfoReqWrap', 'QueryReqWrap']);
 /** Idle event-loop turns in a row that make the process quiescent. */
 const IDLE_TURNS = 2;
 /** How often to look again while real I/O is pending (real ms). */

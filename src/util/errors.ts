@@ -20,6 +20,7 @@ export type ErrorCode =
   | 'ECANCELLED'
   | 'ECLUSTER' // Kubernetes API problem
   | 'ERESULT' // result file unreadable
+  | 'EREPORT' // a report could not be rendered or written
   | 'EINTERNAL';
 
 export interface ErrorLocation {
