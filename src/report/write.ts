@@ -12,9 +12,10 @@ import type { Masker } from '../util/mask.ts';
 import { renderJunit } from './junit.ts';
 import { renderMarkdown } from './markdown.ts';
 import { renderOpenMetrics } from './openmetrics.ts';
+import { renderChangelogEntry, renderPostmortem } from './postmortem.ts';
 import { renderDotenv } from '../ci/gitlab.ts';
 
-export const REPORT_FILES = { result: 'result.json', junit: 'junit.xml', summary: 'summary.md', metrics: 'metrics.txt', dotenv: 'dr-drill.env' } as const;
+export const REPORT_FILES = { result: 'result.json', junit: 'junit.xml', summary: 'summary.md', metrics: 'metrics.txt', dotenv: 'dr-drill.env', postmortem: 'postmortem.md', changelog: 'changelog-entry.md' } as const;
 
 export async function writeReports(result: DrillResult, outDir: string, masker: Masker, options: { reportDirForAttachments?: string } = {}): Promise<string[]> {
   await mkdir(outDir, { recursive: true });
@@ -23,6 +24,8 @@ export async function writeReports(result: DrillResult, outDir: string, masker: 
     [REPORT_FILES.summary, renderMarkdown],
     [REPORT_FILES.metrics, renderOpenMetrics],
     [REPORT_FILES.dotenv, renderDotenv],
+    [REPORT_FILES.postmortem, (value) => renderPostmortem(value)],
+    [REPORT_FILES.changelog, renderChangelogEntry],
   ];
   const rendered: [string, string][] = [];
   const failures: string[] = [];

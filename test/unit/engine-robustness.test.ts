@@ -110,7 +110,7 @@ test('SIGTERM at every step of the sim cold-start drill: cancelled, teardown rec
     assert.deepEqual(result.errors, [], `${label}: no crash`);
     const teardown = result.steps.find((candidate) => candidate.id === 'terraform-destroy')!;
     assert.equal(teardown.status, 'passed', `${label}: teardown ran and is recorded`);
-    for (const file of ['result.json', 'junit.xml', 'summary.md', 'metrics.txt', 'dr-drill.env']) assert.ok(existsSync(path.join(out, file)), `${label}: ${file}`);
+    for (const file of ['result.json', 'junit.xml', 'summary.md', 'metrics.txt', 'dr-drill.env', 'postmortem.md', 'changelog-entry.md']) assert.ok(existsSync(path.join(out, file)), `${label}: ${file}`);
     assert.match(readFileSync(path.join(out, 'junit.xml'), 'utf8'), /terraform-destroy/, label);
     assert.equal((await readResult(path.join(out, 'result.json'))).status, 'cancelled', label);
     if (!step.finally) assert.equal(result.steps.find((candidate) => candidate.id === step.id)!.status, 'cancelled', label);
