@@ -21,6 +21,7 @@ import { createTarget } from './targets/create.ts';
 import { runPreflight } from './preflight/index.ts';
 import type { Fault } from './targets/sim/world.ts';
 import { detectCi } from './ci/detect.ts';
+import { runControls, withControls } from './controls/run-controls.ts';
 import { DrillError } from './util/errors.ts';
 import { Masker } from './util/mask.ts';
 import { VERSION } from './version.ts';
@@ -43,6 +44,8 @@ export interface RunDrillOptions {
   skipPreflight?: boolean;
   /** Run only the `finally` steps, for a run (runId) whose own teardown was cut short. */
   teardownOnly?: boolean;
+  /** After the drill, run its negative controls (each a faulted re-run that must turn red). */
+  controls?: boolean;
 }
 
 export interface RunDrillOutcome {
@@ -119,8 +122,21 @@ export async function runDrill(options: RunDrillOptions): Promise<RunDrillOutcom
     if (!options.keepWorkDir) await rm(workDir, { recursive: true, force: true });
   }
 
-  const result = buildResult(plan, outcome, { runId, toolVersion: VERSION, clock: session.clock.kind, timeScale: session.clock.kind === 'real' ? 1 : (session.clock.pace ?? 0), logFiles, errors, ...(ci ? { ci } : {}) }, masker);
-  const files = await writeReports(result, options.outDir, masker, { reportDirForAttachments: path.relative(process.cwd(), path.resolve(options.outDir)).split(path.sep).join('/') });
+  let result = buildResult(plan, outcome, { runId, toolVersion: VERSION, clock: session.clock.kind, timeScale: session.clock.kind === 'real' ? 1 : (session.clock.pace ?? 0), logFiles, errors, ...(ci ? { ci } : {}) }, masker);
+  const reportOptions = { reportDirForAttachments: path.relative(process.cwd(), path.resolve(options.outDir)).split(path.sep).join('/') };
+  let files = await writeReports(result, options.outDir, masker, reportOptions);
+  if (options.controls && !options.teardownOnly && plan.drill.controls.length > 0) {
+    const controls = await runControls(result, plan.drill.controls, {
+      outDir: options.outDir,
+      ...(options.cancelSignal ? { signal: options.cancelSignal } : {}),
+      runFaulted: async (_control, faults, controlRunId, outDir) => {
+        const faulted = await runDrill({ ...options, faults, runId: controlRunId, outDir, masker, controls: false, onEvent: () => undefined });
+        return { result: faulted.result, reportDir: outDir };
+      },
+    });
+    result = withControls(result, controls);
+    files = await writeReports(result, options.outDir, masker, reportOptions);
+  }
   return { result, files, workDir };
 }
 

@@ -198,6 +198,16 @@ export function buildPlan(loaded: LoadedDrill, registry: StepRegistry, options: 
     }
   }
 
+  // Negative controls: the steps they fault and expect to fail exist.
+  const knownSteps = [...stepLocations.keys()];
+  spec.controls.forEach((control, index) => {
+    const check = (stepId: string, at: (string | number)[]) => {
+      if (!stepLocations.has(stepId)) fail('EUNKNOWNREF', `control "${control.name}" names unknown step "${stepId}"`, at, `use one of: ${closest(stepId, knownSteps) ?? knownSteps.join(', ')}`);
+    };
+    for (const stepId of Object.keys(control.faults)) check(stepId, ['controls', index, 'faults', stepId]);
+    control.detectedBy?.forEach((stepId, at) => check(stepId, ['controls', index, 'detectedBy', at]));
+  });
+
   if (errors.length > 0) throw new DrillErrors(errors);
   return {
     file: loaded.file,

@@ -133,6 +133,24 @@ export const targetsSchema = z.strictObject({
   'proxmox-talos': z.strictObject({ ...realTargetBase }).optional(),
 });
 
+/** Faults the simulated target can inject into a step (also what --fault takes). */
+export const SIM_FAULTS = ['fail', 'hang', 'slow'] as const;
+
+const controlSchema = z
+  .strictObject({
+    name: name.meta({ description: 'Control name, e.g. tampered-backup; used in reports.' }),
+    description: z.string().optional().meta({ description: 'The fault this control stands for (a tampered backup, a wrong age key, a missing canary, ...).' }),
+    faults: z
+      .record(z.string(), z.enum(SIM_FAULTS))
+      .refine((faults) => Object.keys(faults).length > 0, { error: 'a control needs at least one fault' })
+      .meta({ description: 'Faults injected on the sim target, by step id (fail, hang or slow), e.g. { velero-restore: fail }.' }),
+    detectedBy: z
+      .array(z.string())
+      .optional()
+      .meta({ description: 'Steps that must fail (or time out) for the control to count as detected; default: the drill must turn red.' }),
+  })
+  .meta({ description: 'A negative control: a fault the drill must detect. dr-drill run --controls runs each after the drill; it passes only when the drill turns red.' });
+
 export const drillSchema = z
   .strictObject({
     apiVersion: z.literal(DRILL_API_VERSION, { error: `must be "${DRILL_API_VERSION}"` }),
@@ -153,6 +171,7 @@ export const drillSchema = z
     finally: z.array(stepSchema).default([]).meta({ description: 'Steps that always run at the end (teardown), also after failure, timeout or cancellation.' }),
     production: productionSchema.optional().meta({ description: 'What production owns (contexts, workspaces, VM IDs, VIPs, LB ranges, branches, issuers); preflight refuses a drill that reuses any of it.' }),
     preflight: preflightSchema.optional().meta({ description: 'Checks before anything is provisioned: tools, credentials, the SOPS age key, Git remotes, isolation from production.' }),
+    controls: z.array(controlSchema).default([]).meta({ description: 'Negative controls: faults the drill must detect (dr-drill run --controls).' }),
   })
   .meta({ title: 'dr-drill drill file', description: 'A disaster-recovery drill: scenario, objectives, target, phases and finally steps.' });
 
@@ -162,6 +181,7 @@ export type PhaseSpec = z.output<typeof phaseSchema>;
 export type SimTargetOptions = z.output<typeof simTargetSchema>;
 export type LocalTargetOptions = z.output<typeof localTargetSchema>;
 export type StepOverride = z.output<typeof stepOverrideSchema>;
+export type ControlSpec = z.output<typeof controlSchema>;
 
 /**
  * The JSON Schema editors use. With step kinds given, `kind` completes to the registered kinds

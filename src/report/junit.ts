@@ -49,6 +49,15 @@ export function renderJunit(result: DrillResult, options: JunitOptions = {}): st
       .error(error.message, error.code)
       .standardOutput(error.details ?? error.message);
   }
+  if (result.controls?.length) {
+    const controls = builder.testSuite().name(`${result.drill.name} / negative-controls`).timestamp(new Date(t0));
+    for (const control of result.controls) {
+      const testCase = controls.testCase().className(`${result.drill.name}.negative-controls`).name(`control ${control.name}: ${control.description ?? Object.entries(control.faults).map(([step, fault]) => `${step}=${fault}`).join(', ')}`);
+      if (control.status === 'not-detected') testCase.failure(`not detected: ${control.reason}`, 'ECONTROL');
+      else if (control.status === 'not-run') testCase.skipped();
+      testCase.standardOutput(`${control.status}: ${control.reason}${control.reportDir ? `\nreports: ${control.reportDir}` : ''}`);
+    }
+  }
   // The JUnit schema GitLab and Jenkins follow has no `skipped` on <testsuites>; the suites carry it.
   return builder.build().replace(/^(<testsuites\b[^>]*?) skipped="\d+"/m, '$1');
 }

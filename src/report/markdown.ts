@@ -51,6 +51,14 @@ export function renderMarkdown(result: DrillResult, options: { slowest?: number 
     for (const step of notApplicable) lines.push(`- ➖ **${step.id}**: ${escapeCell(step.reason ?? '')}`);
     lines.push('');
   }
+  if (result.controls?.length) {
+    const icon = { detected: '✅', 'not-detected': '❌', 'not-run': '⏭️' } as const;
+    lines.push('### Negative controls', '', '| Control | Fault | Result |', '| --- | --- | --- |');
+    for (const control of result.controls) {
+      lines.push(`| ${control.name} | ${escapeCell(control.description ?? Object.entries(control.faults).map(([step, fault]) => `${step}=${fault}`).join(', '))} | ${icon[control.status]} ${control.status}: ${escapeCell(control.reason)} |`);
+    }
+    lines.push('');
+  }
   const warned = result.steps.filter((step) => step.warnings?.length);
   if (warned.length > 0) {
     lines.push('### Warnings', '');

@@ -129,4 +129,22 @@ export interface DrillResult {
   rpo: RpoResult[];
   /** Problems outside any step (a crash, a cancellation). */
   errors: StepError[];
+  /** Negative controls, when the run was asked to run them (dr-drill run --controls). */
+  controls?: ControlResult[];
+}
+
+/** A fault the drill must detect; `detected` only when the faulted run turned red the expected way. */
+export interface ControlResult {
+  name: string;
+  description?: string;
+  /** Faults injected, by step id. */
+  faults: Record<string, string>;
+  status: 'detected' | 'not-detected' | 'not-run';
+  /** Why: the faulted run's verdict, the steps that failed, or why the control did not run. */
+  reason: string;
+  runId?: string;
+  /** Steps of the faulted run that failed or timed out. */
+  failedSteps: string[];
+  /** The faulted run's reports, relative to the report directory. */
+  reportDir?: string;
 }

@@ -8,9 +8,10 @@ import type { Clock } from '../../engine/clock.ts';
 import type { KubeObject, ObjectRef } from '../../engine/cluster.ts';
 import { parseDuration } from '../../util/duration.ts';
 import { ObjectStore } from './store.ts';
+import type { SIM_FAULTS } from '../../drill/schema.ts';
 
-export const FAULTS = ['fail', 'hang', 'slow'] as const;
-export type Fault = (typeof FAULTS)[number];
+export { SIM_FAULTS as FAULTS } from '../../drill/schema.ts';
+export type Fault = (typeof SIM_FAULTS)[number];
 export const SLOW_FACTOR = 10;
 
 /** Drill-time durations of simulated work; a drill's `targets.sim.durations` overrides them. */
