@@ -172,3 +172,67 @@ test('the GitLab restore script skips backups made after T0 and dates the sample
 
   await assert.rejects(restoreGitlabDatabase({ ...scriptContext(listing, T0, [], [], []), args: { bucket: 's3://gitlab-backups', backupId: after } } as ScriptContext), /after T0 2026-11-25T12:00:00\.000Z/);
 });
+
+test('a milestone is reached only when every step passed: n/a steps make it "not measured on this target", failed ones "not reached"; never met, and every report agrees', async () => {
+  const { testRegistry } = await import('../helpers/drill-fixtures.ts');
+  const yaml = (failing: boolean) =>
+    drillYaml(`target: sim
+targets:
+  sim:
+    cluster: existing
+    timeScale: 6000
+    steps:
+      gitlab-check: { notApplicable: no GitLab on this target }
+      gitlab-restore: { notApplicable: no GitLab on this target }
+objectives:
+  rto: { apps: 8h, gitlab: 8h }
+milestones:
+  apps: { after: [paperless-check] }
+  gitlab: { after: [gitlab-restore, gitlab-check] }
+phases:
+  - name: verify
+    steps:
+      - { id: paperless-check, kind: test.work, with: { ms: 60000, fail: ${failing} } }
+      - { id: gitlab-restore, kind: test.work }
+      - { id: gitlab-check, kind: test.work }
+`);
+  const run = async (failing: boolean) => {
+    const plan = planFrom(yaml(failing), testRegistry);
+    const session = createSimTarget(simTargetSchema.parse(plan.drill.targets.sim), new Map());
+    try {
+      const outcome = await runEngine({ t0: T0, plan, registry: testRegistry, session, clock: session.clock, runId: 'r1', workDir: '/tmp', env: {}, masker: new Masker(), cancelSignal: new AbortController().signal, onEvent: () => undefined });
+      return buildResult(plan, outcome, { runId: 'r1', toolVersion: 't', timeScale: session.clock.scale, logFiles: new Map() }, new Masker());
+    } finally {
+      await session.close();
+    }
+  };
+
+  const passing = await run(false);
+  const gitlab = passing.milestones.find((milestone) => milestone.name === 'gitlab')!;
+  assert.equal(gitlab.reached, false);
+  assert.equal(gitlab.rtoMs, undefined);
+  assert.equal(gitlab.verdict, 'not-measured');
+  assert.deepEqual(gitlab.notApplicable, ['gitlab-restore', 'gitlab-check']);
+  assert.equal(gitlab.reason, 'not measured on target sim: gitlab-restore, gitlab-check not applicable');
+  assert.equal(passing.milestones.find((milestone) => milestone.name === 'apps')!.verdict, 'met');
+  assert.equal(passing.exitCode, 2);
+  assert.equal(passing.reason, 'objective missed: RTO gitlab not measured on target sim: gitlab-restore, gitlab-check not applicable');
+  const markdown = renderMarkdown(passing);
+  assert.ok(markdown.includes('| gitlab | not measured on this target | 8h 00m 00s | ❌ not measured | — |'), markdown);
+  assert.ok(markdown.includes('- RTO **gitlab** not measured on target sim: gitlab-restore, gitlab-check not applicable'), markdown);
+  assert.match(renderJunit(passing), /<failure message="milestone gitlab not measured on target sim: gitlab-restore, gitlab-check not applicable \(objective 8h 00m 00s\)" type="EOBJECTIVE"\/>/);
+  const metrics = renderOpenMetrics(passing);
+  assert.ok(metrics.includes('dr_drill_milestone_reached{drill="test",target="sim",milestone="gitlab"} 0'));
+  assert.ok(metrics.includes('dr_drill_objective_met{drill="test",target="sim",objective="rto_gitlab"} 0'));
+  assert.ok(!metrics.split('\n').some((line) => line.startsWith('dr_drill_rto_seconds{') && line.includes('milestone="gitlab"')), 'no RTO figure for a milestone not measured');
+  assert.match(renderTrendMarkdown(trendSeries([passing], 'test')), /^\| ❌ RTO gitlab \| not measured on this target \| 8h 00m 00s \| — \| — \|$/m);
+  assert.ok(summaryLines(passing).includes('  RTO gitlab: not measured on this target (objective 8h 00m 00s: not-measured); not measured on target sim: gitlab-restore, gitlab-check not applicable'));
+
+  const failed = await run(true);
+  const apps = failed.milestones.find((milestone) => milestone.name === 'apps')!;
+  assert.equal(apps.verdict, 'not-reached');
+  assert.deepEqual(apps.notPassed, ['paperless-check']);
+  assert.equal(apps.reason, 'not reached: paperless-check failed');
+  assert.equal(failed.exitCode, 1);
+  assert.ok(renderMarkdown(failed).includes('| apps | not reached | 8h 00m 00s | ❌ not reached | — |'));
+});
