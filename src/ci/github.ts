@@ -9,9 +9,10 @@
  * pipeline entry point scripts/ci-drill.ts.
  */
 import * as core from '@actions/core';
-import type { DrillResult } from '../result/model.ts';
+import { objectiveFailed, type DrillResult } from '../result/model.ts';
+import { achievedRpo, VERDICT_WORDS } from '../report/figures.ts';
 import { renderMarkdown } from '../report/markdown.ts';
-import { formatDuration } from '../util/duration.ts';
+import { figureSeconds, formatDuration } from '../util/duration.ts';
 import type { Masker } from '../util/mask.ts';
 
 export interface GithubJobOptions {
@@ -24,8 +25,8 @@ export interface GithubJobOptions {
 
 /** Output names every drill sets; action.yml declares the same ones. */
 export function githubOutputs(result: DrillResult, reportDir?: string): Record<string, string> {
-  const rto = Object.fromEntries(result.milestones.filter((m) => m.rtoMs !== undefined).map((m) => [m.name, Math.round(m.rtoMs! / 1000)]));
-  const rpo = Object.fromEntries(result.rpo.filter((r) => r.achievedMs !== undefined).map((r) => [r.dataClass, Math.round(r.achievedMs! / 1000)]));
+  const rto = Object.fromEntries(result.milestones.filter((m) => m.rtoMs !== undefined).map((m) => [m.name, figureSeconds(m.rtoMs!)]));
+  const rpo = Object.fromEntries(result.rpo.filter((r) => r.achievedMs !== undefined).map((r) => [r.dataClass, figureSeconds(r.achievedMs!)]));
   const outputs: Record<string, string> = {
     verdict: result.status,
     'exit-code': String(result.exitCode),
@@ -56,20 +57,20 @@ export function githubAnnotations(result: DrillResult): Annotation[] {
     });
   }
   for (const milestone of result.milestones) {
-    if (milestone.verdict !== 'missed' && milestone.verdict !== 'not-reached') continue;
+    if (!objectiveFailed(milestone.verdict)) continue;
     annotations.push({
-      title: `dr-drill RTO ${milestone.name} ${milestone.verdict === 'missed' ? 'missed' : 'not reached'}`,
+      title: `dr-drill RTO ${milestone.name} ${VERDICT_WORDS[milestone.verdict]}`,
       message:
         milestone.verdict === 'missed'
           ? `achieved ${formatDuration(milestone.rtoMs!)}, objective ${formatDuration(milestone.objectiveMs!)}`
-          : `milestone not reached (objective ${formatDuration(milestone.objectiveMs!)})`,
+          : `milestone ${milestone.reason ?? 'not reached'} (objective ${formatDuration(milestone.objectiveMs!)})`,
     });
   }
   for (const rpo of result.rpo) {
-    if (rpo.verdict !== 'missed' && rpo.verdict !== 'not-reached') continue;
+    if (!objectiveFailed(rpo.verdict)) continue;
     annotations.push({
-      title: `dr-drill RPO ${rpo.dataClass} ${rpo.verdict === 'missed' ? 'missed' : 'not measured'}`,
-      message: rpo.verdict === 'missed' ? `achieved ${formatDuration(rpo.achievedMs!)}, objective ${formatDuration(rpo.objectiveMs!)}` : 'no step recorded a sample',
+      title: `dr-drill RPO ${rpo.dataClass} ${rpo.verdict === 'missed' ? 'missed' : achievedRpo(rpo)}`,
+      message: rpo.verdict === 'missed' ? `achieved ${formatDuration(rpo.achievedMs!)}, objective ${formatDuration(rpo.objectiveMs!)}` : (rpo.reason ?? 'no step recorded a sample'),
     });
   }
   for (const error of result.errors) annotations.push({ title: `dr-drill ${error.code}`, message: error.message });

@@ -4,9 +4,10 @@
  *
  * GitLab's dotenv parser is stricter than dotenv itself: names of ASCII letters, digits and `_`;
  * one line per variable; no comments, blank lines, quotes or spaces; under 5 KB; and at most 20
- * variables on some plans. Values here are identifiers and integers, so none of that bites.
+ * variables on some plans. Values here are identifiers and numbers, so none of that bites.
  */
-import type { DrillResult } from '../result/model.ts';
+import { objectiveFailed, type DrillResult } from '../result/model.ts';
+import { figureSeconds } from '../util/duration.ts';
 import { DrillError } from '../util/errors.ts';
 import type { NoteTarget } from './comment.ts';
 
@@ -18,7 +19,7 @@ export function dotenvName(text: string): string {
 }
 
 export function renderDotenv(result: DrillResult): string {
-  const missed = [...result.milestones, ...result.rpo].filter((item) => item.verdict === 'missed' || item.verdict === 'not-reached').length;
+  const missed = [...result.milestones, ...result.rpo].filter((item) => objectiveFailed(item.verdict)).length;
   const entries: [string, string][] = [
     ['DR_DRILL_VERDICT', result.status],
     ['DR_DRILL_EXIT_CODE', String(result.exitCode)],
@@ -28,10 +29,10 @@ export function renderDotenv(result: DrillResult): string {
     ['DR_DRILL_OBJECTIVES_MISSED', String(missed)],
   ];
   for (const milestone of result.milestones) {
-    if (milestone.rtoMs !== undefined) entries.push([`DR_DRILL_RTO_${dotenvName(milestone.name)}_SECONDS`, String(Math.round(milestone.rtoMs / 1000))]);
+    if (milestone.rtoMs !== undefined) entries.push([`DR_DRILL_RTO_${dotenvName(milestone.name)}_SECONDS`, String(figureSeconds(milestone.rtoMs))]);
   }
   for (const rpo of result.rpo) {
-    if (rpo.achievedMs !== undefined) entries.push([`DR_DRILL_RPO_${dotenvName(rpo.dataClass)}_SECONDS`, String(Math.round(rpo.achievedMs / 1000))]);
+    if (rpo.achievedMs !== undefined) entries.push([`DR_DRILL_RPO_${dotenvName(rpo.dataClass)}_SECONDS`, String(figureSeconds(rpo.achievedMs))]);
   }
   return `${entries
     .slice(0, DOTENV_MAX_VARIABLES)

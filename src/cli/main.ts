@@ -16,7 +16,7 @@ import { readHistory } from '../history/read.ts';
 import { stepRegistry } from '../steps/registry.ts';
 import { FAULTS, type Fault } from '../targets/sim/world.ts';
 import { DrillError, DrillErrors, formatError } from '../util/errors.ts';
-import { formatDuration } from '../util/duration.ts';
+import { summaryLines } from '../report/figures.ts';
 import { Masker } from '../util/mask.ts';
 import { VERSION } from '../version.ts';
 import { createProgressPrinter } from './progress.ts';
@@ -156,12 +156,7 @@ async function runCommand(args: string[], io: CliIo, mode: 'run' | 'teardown' = 
     ...(io.forceSignal ? { forceSignal: io.forceSignal } : {}),
   });
   print({ kind: 'drill.finished', atMs: result.run.durationMs, status: result.status, reason: result.reason });
-  for (const milestone of result.milestones) {
-    io.stdout(`  RTO ${milestone.name}: ${milestone.rtoMs === undefined ? 'not reached' : formatDuration(milestone.rtoMs)}${milestone.objectiveMs === undefined ? '' : ` (objective ${formatDuration(milestone.objectiveMs)}: ${milestone.verdict})`}`);
-  }
-  for (const rpo of result.rpo) {
-    io.stdout(`  RPO ${rpo.dataClass}: ${rpo.achievedMs === undefined ? 'not measured' : formatDuration(rpo.achievedMs)}${rpo.objectiveMs === undefined ? '' : ` (objective ${formatDuration(rpo.objectiveMs)}: ${rpo.verdict})`}`);
-  }
+  for (const line of summaryLines(result)) io.stdout(line);
   io.stdout(`reports: ${files.map((written) => path.relative(process.cwd(), written) || written).join(', ')}`);
   return result.exitCode;
 }

@@ -44,6 +44,32 @@ export function referencesIn(value: unknown): Reference[] {
   return found;
 }
 
+/**
+ * What is wrong with the `${...}` in one string, if anything: an unclosed `${`, an empty `${}`,
+ * or something that is not `root.name` (with an optional `:-default`). Such text would otherwise
+ * pass through literally and change what a step does without a word.
+ */
+export function expressionProblems(text: string): string[] {
+  const problems: string[] = [];
+  for (let index = text.indexOf('${'); index !== -1; index = text.indexOf('${', index + 2)) {
+    if (index > 0 && text[index - 1] === '$') continue;
+    const end = text.indexOf('}', index);
+    if (end === -1) {
+      problems.push(`unclosed expression "${text.slice(index, index + 40)}": add the closing }`);
+      break;
+    }
+    const body = text.slice(index + 2, end);
+    if (body.trim() === '') problems.push('empty expression ${}: write ${env.X}, ${vars.X}, ${steps.<id>.outputs.<key>}, ...');
+    else if (!/^\s*[A-Za-z_][\w.-]*\s*(?::-[^}]*)?$/.test(body)) problems.push(`malformed expression "\${${body}}": write \${root.name} or \${env.NAME:-default}`);
+    else {
+      const root = body.trim().split(/[.:\s]/)[0]!;
+      if (!ROOTS.includes(root as (typeof ROOTS)[number])) problems.push(`unknown expression root "${root}" in "\${${body}}": use one of ${ROOTS.join(', ')}`);
+    }
+    index = end - 1;
+  }
+  return problems;
+}
+
 export function hasExpression(value: unknown): boolean {
   return referencesIn(value).length > 0;
 }

@@ -8,7 +8,7 @@ import type { z } from 'zod';
 import { DrillError, DrillErrors, type ErrorLocation } from '../util/errors.ts';
 import { parseDuration } from '../util/duration.ts';
 import type { StepKind } from '../steps/types.ts';
-import { referencesIn, type Reference } from './expressions.ts';
+import { expressionProblems, referencesIn, type Reference } from './expressions.ts';
 import type { LoadedDrill } from './load.ts';
 import { formatFieldPath } from './load.ts';
 import type { DrillFile, StepSpec, TargetKind } from './schema.ts';
@@ -157,6 +157,19 @@ export function buildPlan(loaded: LoadedDrill, registry: StepRegistry, options: 
     }
   }
 
+  // Expressions that are not expressions (an unclosed `${`, an empty `${}`, an unknown root) would
+  // pass through literally: each is an error at the exact string.
+  const expressionSites: [unknown, (string | number)[]][] = [
+    ...[...steps, ...finallySteps].filter((step) => !step.notApplicable).map((step): [unknown, (string | number)[]] => [step.spec.with, overrides[step.id]?.with ? ['targets', target, 'steps', step.id, 'with'] : [...stepLocations.get(step.id)!, 'with']]),
+    [spec.variables, ['variables']],
+    [spec.targets[target]?.variables ?? {}, ['targets', target, 'variables']],
+  ];
+  for (const [value, at] of expressionSites) {
+    walkStringsAt(value, at, (text, where) => {
+      for (const problem of expressionProblems(text)) fail('EUNKNOWNREF', problem, where, 'expressions are ${env.X}, ${env.X:-default}, ${vars.X}, ${steps.<id>.outputs.<key>}, ${run.id}, ${run.dir}, ${drill.dir}, ${target.kind}; write $${ for a literal ${');
+    });
+  }
+
   // References: steps.X must run before; roots must exist.
   const ancestors = ancestorsOf(steps);
   const variables = { ...spec.variables, ...(spec.targets[target]?.variables ?? {}) };
@@ -170,7 +183,7 @@ export function buildPlan(loaded: LoadedDrill, registry: StepRegistry, options: 
   }
   Object.entries(variables).forEach(([name, value]) => {
     for (const reference of referencesIn(value)) {
-      if (!['env', 'run', 'drill', 'target'].includes(reference.path[0]!)) {
+      if (['vars', 'steps'].includes(reference.path[0]!)) {
         fail('EUNKNOWNREF', `variable "${name}" refers to ${reference.text}`, ['variables', name], 'variables may only use ${env.X}, ${run.*}, ${drill.*} and ${target.kind}');
       }
     }
@@ -306,8 +319,15 @@ function checkReference(
     case 'target':
       return name ? undefined : { message: `malformed reference ${reference.text}`, fix: `write \${${root}.<name>}` };
     default:
-      return { message: `unknown expression root in ${reference.text}`, fix: 'use env, vars, steps, run, drill or target' };
+      // Reported where the string is, with every other malformed expression (expressionProblems).
+      return undefined;
   }
+}
+
+function walkStringsAt(value: unknown, at: (string | number)[], visit: (text: string, at: (string | number)[]) => void): void {
+  if (typeof value === 'string') visit(value, at);
+  else if (Array.isArray(value)) value.forEach((item, index) => walkStringsAt(item, [...at, index], visit));
+  else if (value && typeof value === 'object') for (const [key, item] of Object.entries(value)) walkStringsAt(item, [...at, key], visit);
 }
 
 function ancestorsOf(steps: PlannedStep[]): Map<string, Set<string>> {

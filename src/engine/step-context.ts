@@ -82,7 +82,9 @@ export function createStepContext(context: RunContext, record: StepRecord, attem
     recordRpo: (sample: RpoSampleInput) => {
       const dataTime = sample.dataTime instanceof Date ? sample.dataTime : new Date(sample.dataTime);
       if (Number.isNaN(dataTime.getTime())) throw new DrillError('EINTERNAL', `RPO sample from ${sample.source} has an invalid time "${String(sample.dataTime)}"`);
-      const ageMs = Math.max(0, context.t0 - dataTime.getTime());
+      // Data from after T0 was not there at the disaster: a chooser that picked it is wrong, never age 0.
+      if (dataTime.getTime() > context.t0) throw new DrillError('EINTERNAL', `RPO sample from ${sample.source} has data time ${dataTime.toISOString()}, after T0 ${new Date(context.t0).toISOString()}`, { details: 'only data that existed at T0 can be restored; the step must skip newer backups' });
+      const ageMs = context.t0 - dataTime.getTime();
       const recorded: RecordedRpoSample = { stepId, dataClass: record.step.rpoClass, source: sample.source, dataTime: dataTime.toISOString(), ageMs };
       if (sample.detail) recorded.detail = sample.detail;
       pendingSamples.push(recorded);

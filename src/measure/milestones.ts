@@ -1,12 +1,22 @@
-/** Achieved RTO per milestone, its verdict, and the chain of steps that made up its time. */
+/**
+ * Achieved RTO per milestone, its verdict, and the chain of steps that made up its time. A
+ * milestone is reached only when every one of its `after` steps passed: a step that did not pass
+ * makes it "not reached", a step not applicable on this target makes it "not measured" there.
+ * Neither is ever met.
+ */
 import type { PlannedMilestone } from '../drill/plan.ts';
-import { isDone, type StepRecord } from '../engine/run.ts';
+import type { StepRecord } from '../engine/run.ts';
 import type { MilestoneResult } from '../result/model.ts';
 
-export function measureMilestones(milestones: PlannedMilestone[], records: Map<string, StepRecord>): MilestoneResult[] {
+export function measureMilestones(milestones: PlannedMilestone[], records: Map<string, StepRecord>, target: string): MilestoneResult[] {
   return milestones.map((milestone) => {
     const steps = milestone.after.map((id) => records.get(id)).filter((record): record is StepRecord => record !== undefined);
-    const reached = steps.length === milestone.after.length && steps.every((record) => isDone(record.status));
+    const notApplicable = steps.filter((record) => record.status === 'not-applicable').map((record) => record.step.id);
+    const notPassed = [
+      ...milestone.after.filter((id) => !records.has(id)),
+      ...steps.filter((record) => record.status !== 'passed' && record.status !== 'not-applicable').map((record) => record.step.id),
+    ];
+    const reached = notPassed.length === 0 && notApplicable.length === 0;
     const result: MilestoneResult = { name: milestone.name, after: milestone.after, reached, verdict: 'no-objective', criticalPath: [] };
     if (milestone.description) result.description = milestone.description;
     if (milestone.objectiveMs !== undefined) result.objectiveMs = milestone.objectiveMs;
@@ -15,11 +25,38 @@ export function measureMilestones(milestones: PlannedMilestone[], records: Map<s
       result.rtoMs = last.endMs ?? 0;
       result.criticalPath = criticalPath(last, records);
       if (milestone.objectiveMs !== undefined) result.verdict = result.rtoMs <= milestone.objectiveMs ? 'met' : 'missed';
-    } else if (milestone.objectiveMs !== undefined) {
-      result.verdict = 'not-reached';
+      return result;
     }
+    // A step that did not pass is the stronger truth: the milestone was not reached at all.
+    if (notPassed.length > 0) {
+      result.notPassed = notPassed;
+      result.reason = `not reached: ${notPassed.map((id) => `${id} ${describe(records.get(id))}`).join(', ')}`;
+      if (milestone.objectiveMs !== undefined) result.verdict = 'not-reached';
+    } else {
+      result.reason = `not measured on target ${target}: ${notApplicable.join(', ')} not applicable`;
+      if (milestone.objectiveMs !== undefined) result.verdict = 'not-measured';
+    }
+    if (notApplicable.length > 0) result.notApplicable = notApplicable;
     return result;
   });
+}
+
+/** `failed`, `timed out`, `was skipped`, ...: how a step that did not pass ended, for reasons. */
+export function describe(record: StepRecord | undefined): string {
+  switch (record?.status) {
+    case 'failed':
+      return 'failed';
+    case 'timed-out':
+      return 'timed out';
+    case 'cancelled':
+      return 'was cancelled';
+    case 'skipped':
+      return 'was skipped';
+    case undefined:
+      return 'is not in the plan';
+    default:
+      return 'did not run';
+  }
 }
 
 /** Walk back from the last step, always through the dependency that finished last (it gated the start). */

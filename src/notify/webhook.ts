@@ -9,6 +9,7 @@
  * is in the path), so every message passes a masker that knows it.
  */
 import type { DrillResult } from '../result/model.ts';
+import { achievedRpo, achievedRto } from '../report/figures.ts';
 import { formatDuration } from '../util/duration.ts';
 import { errorMessage } from '../util/errors.ts';
 import { Masker } from '../util/mask.ts';
@@ -56,11 +57,11 @@ export function notificationText(result: DrillResult, links: { summaryUrl?: stri
   const lines = [`${icon} DR drill ${result.drill.name} ${result.status} on ${result.run.target}: ${result.reason}`];
   for (const milestone of result.milestones) {
     lines.push(
-      `• RTO ${milestone.name}: ${milestone.rtoMs === undefined ? 'not reached' : formatDuration(milestone.rtoMs)}${milestone.objectiveMs === undefined ? '' : ` (objective ${formatDuration(milestone.objectiveMs)}, ${milestone.verdict})`}`,
+      `• RTO ${milestone.name}: ${achievedRto(milestone)}${milestone.objectiveMs === undefined ? '' : ` (objective ${formatDuration(milestone.objectiveMs)}, ${milestone.verdict})`}`,
     );
   }
   for (const rpo of result.rpo) {
-    lines.push(`• RPO ${rpo.dataClass}: ${rpo.achievedMs === undefined ? 'not measured' : formatDuration(rpo.achievedMs)}${rpo.objectiveMs === undefined ? '' : ` (objective ${formatDuration(rpo.objectiveMs)}, ${rpo.verdict})`}`);
+    lines.push(`• RPO ${rpo.dataClass}: ${achievedRpo(rpo)}${rpo.objectiveMs === undefined ? '' : ` (objective ${formatDuration(rpo.objectiveMs)}, ${rpo.verdict})`}`);
   }
   const link = links.summaryUrl ?? result.run.ci?.url;
   if (link) lines.push(`Summary: ${link}`);

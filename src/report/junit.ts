@@ -7,7 +7,8 @@
 import junitModule, { type Builder } from 'junit-report-builder';
 import path from 'node:path';
 import type { DrillResult, MilestoneResult, RpoResult, StepResult } from '../result/model.ts';
-import { formatDuration } from '../util/duration.ts';
+import { figureSeconds, formatDuration } from '../util/duration.ts';
+import { achievedRpo, achievedRto } from './figures.ts';
 
 export interface JunitOptions {
   /** Directory of the reports as the CI job sees it (relative to the project root), for attachment paths. */
@@ -18,7 +19,8 @@ export interface JunitOptions {
 // import is the builder itself.
 const rootBuilder = junitModule as unknown as Builder;
 
-const seconds = (ms: number | undefined) => Math.max(0, Math.round(ms ?? 0) / 1000);
+const seconds = (ms: number | undefined) => Math.max(0, figureSeconds(ms ?? 0));
+const exactSeconds = (ms: number) => String(figureSeconds(ms));
 
 export function renderJunit(result: DrillResult, options: JunitOptions = {}): string {
   const builder = rootBuilder.newBuilder().name(`dr-drill ${result.drill.name}`);
@@ -96,21 +98,24 @@ function addMilestone(testCase: TestCase, milestone: MilestoneResult, result: Dr
     .className(`${result.drill.name}.objectives`)
     .name(`RTO ${milestone.name}${objective}`)
     .time(seconds(milestone.rtoMs));
-  const achieved = milestone.rtoMs === undefined ? 'not reached' : formatDuration(milestone.rtoMs);
+  const achieved = achievedRto(milestone);
   const path = milestone.criticalPath.length > 0 ? `\ncritical path: ${milestone.criticalPath.join(' -> ')}` : '';
+  const reason = milestone.reason ? `\n${milestone.reason}` : '';
   if (milestone.verdict === 'missed') testCase.failure(`RTO ${milestone.name} missed: ${achieved} > ${formatDuration(milestone.objectiveMs!)}`, 'EOBJECTIVE');
-  else if (milestone.verdict === 'not-reached') testCase.failure(`milestone ${milestone.name} not reached (objective ${formatDuration(milestone.objectiveMs!)})`, 'EOBJECTIVE');
-  testCase.standardOutput(`achieved RTO ${achieved}${objective ? `, objective ${formatDuration(milestone.objectiveMs!)}` : ''}${path}`);
+  else if (milestone.verdict === 'not-reached') testCase.failure(`milestone ${milestone.name} ${milestone.reason ?? 'not reached'} (objective ${formatDuration(milestone.objectiveMs!)})`, 'EOBJECTIVE');
+  else if (milestone.verdict === 'not-measured') testCase.failure(`milestone ${milestone.name} ${milestone.reason ?? 'not measured'} (objective ${formatDuration(milestone.objectiveMs!)})`, 'EOBJECTIVE');
+  else if (!milestone.reached) testCase.skipped();
+  testCase.standardOutput(`achieved RTO ${achieved}${objective ? `, objective ${formatDuration(milestone.objectiveMs!)}` : ''}${path}${reason}`);
 }
 
 function addRpo(testCase: TestCase, rpo: RpoResult, result: DrillResult): void {
   const objective = rpo.objectiveMs === undefined ? '' : ` <= ${formatDuration(rpo.objectiveMs)}`;
   testCase.className(`${result.drill.name}.objectives`).name(`RPO ${rpo.dataClass}${objective}`).time(0);
-  const achieved = rpo.achievedMs === undefined ? 'not measured' : formatDuration(rpo.achievedMs);
+  const achieved = achievedRpo(rpo);
   if (rpo.verdict === 'missed') testCase.failure(`RPO ${rpo.dataClass} missed: ${achieved} > ${formatDuration(rpo.objectiveMs!)}`, 'EOBJECTIVE');
-  else if (rpo.verdict === 'not-reached') testCase.failure(`RPO ${rpo.dataClass} not measured: no step recorded a sample`, 'EOBJECTIVE');
+  else if (rpo.verdict === 'not-reached' || rpo.verdict === 'not-measured') testCase.failure(`RPO ${rpo.dataClass} ${rpo.reason ?? 'not measured'}`, 'EOBJECTIVE');
   const samples = rpo.samples.map((sample) => `${sample.source}: ${formatDuration(sample.ageMs)} old (data from ${sample.dataTime})${sample.detail ? `; ${sample.detail}` : ''}`);
-  testCase.standardOutput([`achieved RPO ${achieved}`, ...samples].join('\n'));
+  testCase.standardOutput([`achieved RPO ${achieved}`, ...(rpo.reason ? [rpo.reason] : []), ...samples].join('\n'));
 }
 
 function runProperties(result: DrillResult): [string, string][] {
@@ -125,12 +130,12 @@ function runProperties(result: DrillResult): [string, string][] {
     ['time_scale', String(result.run.timeScale)],
   ];
   for (const milestone of result.milestones) {
-    if (milestone.rtoMs !== undefined) properties.push([`rto.${milestone.name}.achieved_seconds`, String(Math.round(milestone.rtoMs / 1000))]);
-    if (milestone.objectiveMs !== undefined) properties.push([`rto.${milestone.name}.objective_seconds`, String(Math.round(milestone.objectiveMs / 1000))]);
+    if (milestone.rtoMs !== undefined) properties.push([`rto.${milestone.name}.achieved_seconds`, exactSeconds(milestone.rtoMs)]);
+    if (milestone.objectiveMs !== undefined) properties.push([`rto.${milestone.name}.objective_seconds`, exactSeconds(milestone.objectiveMs)]);
   }
   for (const rpo of result.rpo) {
-    if (rpo.achievedMs !== undefined) properties.push([`rpo.${rpo.dataClass}.achieved_seconds`, String(Math.round(rpo.achievedMs / 1000))]);
-    if (rpo.objectiveMs !== undefined) properties.push([`rpo.${rpo.dataClass}.objective_seconds`, String(Math.round(rpo.objectiveMs / 1000))]);
+    if (rpo.achievedMs !== undefined) properties.push([`rpo.${rpo.dataClass}.achieved_seconds`, exactSeconds(rpo.achievedMs)]);
+    if (rpo.objectiveMs !== undefined) properties.push([`rpo.${rpo.dataClass}.objective_seconds`, exactSeconds(rpo.objectiveMs)]);
   }
   return properties;
 }

@@ -1,9 +1,10 @@
 /** summary.md: what a person needs in ten seconds — verdict, RTO and RPO against objectives, slowest steps. */
 import { isSimulated, type DrillResult, type StepResult, type Verdict } from '../result/model.ts';
 import { formatDuration } from '../util/duration.ts';
+import { achievedRpo, achievedRto } from './figures.ts';
 
 const STATUS_ICON: Record<DrillResult['status'], string> = { passed: '✅', failed: '❌', cancelled: '⚠️', error: '💥' };
-const VERDICT_TEXT: Record<Verdict, string> = { met: '✅ met', missed: '❌ missed', 'not-reached': '❌ not reached', 'no-objective': '—' };
+const VERDICT_TEXT: Record<Verdict, string> = { met: '✅ met', missed: '❌ missed', 'not-reached': '❌ not reached', 'not-measured': '❌ not measured', 'no-objective': '—' };
 const STEP_ICON: Record<StepResult['status'], string> = { passed: '✅', failed: '❌', 'timed-out': '⏱️', cancelled: '⚠️', skipped: '⏭️', 'not-run': '⏭️', 'not-applicable': '➖' };
 
 export function renderMarkdown(result: DrillResult, options: { slowest?: number } = {}): string {
@@ -20,20 +21,24 @@ export function renderMarkdown(result: DrillResult, options: { slowest?: number 
     lines.push('| Milestone | Achieved RTO | Objective | Verdict | Critical path |', '| --- | ---: | ---: | --- | --- |');
     for (const milestone of result.milestones) {
       lines.push(
-        `| ${milestone.name} | ${milestone.rtoMs === undefined ? 'not reached' : formatDuration(milestone.rtoMs)} | ${milestone.objectiveMs === undefined ? '—' : formatDuration(milestone.objectiveMs)} | ${VERDICT_TEXT[milestone.verdict]} | ${milestone.criticalPath.join(' → ') || '—'} |`,
+        `| ${milestone.name} | ${achievedRto(milestone)} | ${milestone.objectiveMs === undefined ? '—' : formatDuration(milestone.objectiveMs)} | ${VERDICT_TEXT[milestone.verdict]} | ${milestone.criticalPath.join(' → ') || '—'} |`,
       );
     }
     lines.push('');
+    for (const milestone of result.milestones) if (milestone.reason) lines.push(`- RTO **${milestone.name}** ${escapeCell(milestone.reason)}`);
+    if (result.milestones.some((milestone) => milestone.reason)) lines.push('');
   }
   if (result.rpo.length > 0) {
     lines.push('| Data class | Achieved RPO | Objective | Verdict | Oldest restored data |', '| --- | ---: | ---: | --- | --- |');
     for (const rpo of result.rpo) {
       const oldest = rpo.samples.reduce<(typeof rpo.samples)[number] | undefined>((worst, sample) => (!worst || sample.ageMs > worst.ageMs ? sample : worst), undefined);
       lines.push(
-        `| ${rpo.dataClass} | ${rpo.achievedMs === undefined ? 'not measured' : formatDuration(rpo.achievedMs)} | ${rpo.objectiveMs === undefined ? '—' : formatDuration(rpo.objectiveMs)} | ${VERDICT_TEXT[rpo.verdict]} | ${oldest ? escapeCell(oldest.source) : '—'} |`,
+        `| ${rpo.dataClass} | ${achievedRpo(rpo)} | ${rpo.objectiveMs === undefined ? '—' : formatDuration(rpo.objectiveMs)} | ${VERDICT_TEXT[rpo.verdict]} | ${oldest ? escapeCell(oldest.source) : '—'} |`,
       );
     }
     lines.push('');
+    for (const rpo of result.rpo) if (rpo.reason) lines.push(`- RPO **${rpo.dataClass}** ${escapeCell(rpo.reason)}`);
+    if (result.rpo.some((rpo) => rpo.reason)) lines.push('');
   }
 
   const problems = result.steps.filter((step) => ['failed', 'timed-out', 'cancelled'].includes(step.status));

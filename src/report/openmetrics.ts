@@ -4,11 +4,12 @@
  *
  * GitLab's parser strips `#...` to the end of the line and shell-splits the rest, keeping the
  * first two words as name and value; so label values here never contain spaces, quotes or `#`
- * (milestone and data-class names are identifiers; anything else is replaced by `_`). The widget
- * compares values as strings, so values are rounded to whole seconds: a 3 ms jitter between two
- * runs is not a change worth showing a reviewer.
+ * (milestone and data-class names are identifiers; anything else is replaced by `_`). Values are
+ * exact (seconds with millisecond precision), never rounded: an RTO 0.4 s over its objective must
+ * not read as equal to it. Sim runs on the virtual clock give identical figures run to run.
  */
 import type { DrillResult, DrillStatus } from '../result/model.ts';
+import { figureSeconds } from '../util/duration.ts';
 
 const STATUSES: readonly DrillStatus[] = ['passed', 'failed', 'cancelled', 'error'];
 
@@ -73,7 +74,7 @@ export function renderOpenMetrics(result: DrillResult): string {
     {
       name: 'dr_drill_objective_met',
       type: 'gauge',
-      help: '1 when the objective was met, 0 when missed or not reached.',
+      help: '1 when the objective was met, 0 when missed, not reached, not restored or not measured.',
       samples: [
         ...result.milestones.filter((m) => m.verdict !== 'no-objective').map((m) => ({ labels: { ...base, objective: `rto_${m.name}` }, value: m.verdict === 'met' ? 1 : 0 })),
         ...result.rpo.filter((r) => r.verdict !== 'no-objective').map((r) => ({ labels: { ...base, objective: `rpo_${r.dataClass}` }, value: r.verdict === 'met' ? 1 : 0 })),
@@ -97,9 +98,7 @@ export function renderOpenMetrics(result: DrillResult): string {
   return `${lines.join('\n')}\n`;
 }
 
-function seconds(ms: number): number {
-  return Math.round(ms / 1000);
-}
+const seconds = figureSeconds;
 
 /** A label value safe for both OpenMetrics and GitLab's shell-splitting parser. */
 export function labelValue(text: string): string {

@@ -8,7 +8,7 @@ import type { DrillResult, MilestoneResult, RpoResult, StepResult, Verdict } fro
 import { isSimulated } from '../result/model.ts';
 import { formatDuration } from '../util/duration.ts';
 
-const VERDICT: Record<Verdict, string> = { met: 'met', missed: 'MISSED', 'not-reached': 'NOT REACHED', 'no-objective': 'no objective' };
+const VERDICT: Record<Verdict, string> = { met: 'met', missed: 'MISSED', 'not-reached': 'NOT REACHED', 'not-measured': 'NOT MEASURED', 'no-objective': 'no objective' };
 const PROBLEM: ReadonlySet<StepResult['status']> = new Set(['failed', 'timed-out', 'cancelled']);
 
 /** The entry for `docs/CHANGELOG.md`: a heading and a few bullets, newest first. */
@@ -88,11 +88,12 @@ export function followUpsOf(result: DrillResult): string[] {
   }
   for (const milestone of result.milestones) {
     if (milestone.verdict === 'missed') items.push(`RTO ${milestone.name} ${formatDuration(milestone.rtoMs ?? 0)} missed its objective ${objective(milestone.objectiveMs)}: shorten the critical path ${milestone.criticalPath.join(' → ')}`);
-    if (milestone.verdict === 'not-reached') items.push(`Milestone ${milestone.name} was not reached: ${milestone.after.join(', ')} must all pass`);
+    if (milestone.verdict === 'not-reached') items.push(`Milestone ${milestone.name} was not reached: ${milestone.reason ?? `${milestone.after.join(', ')} must all pass`}`);
+    if (milestone.verdict === 'not-measured') items.push(`Milestone ${milestone.name} was not measured on ${result.run.target}: ${milestone.reason ?? 'some of its steps do not apply there'}; rehearse it on a target where they do`);
   }
   for (const rpo of result.rpo) {
     if (rpo.verdict === 'missed') items.push(`RPO ${rpo.dataClass} ${formatDuration(rpo.achievedMs ?? 0)} missed its objective ${objective(rpo.objectiveMs)}: back up more often or check why the newest backup is old`);
-    if (rpo.verdict === 'not-reached') items.push(`RPO ${rpo.dataClass} was not measured: no restore of that class brought data back`);
+    if (rpo.verdict === 'not-reached' || rpo.verdict === 'not-measured') items.push(`RPO ${rpo.dataClass} was not measured: no restore of that class brought data back`);
   }
   const warnings = result.steps.reduce((count, step) => count + (step.warnings?.length ?? 0), 0);
   if (warnings > 0) items.push(`Review the ${warnings} warning(s) above: a warning today is often next year's failure`);

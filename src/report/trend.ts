@@ -8,7 +8,8 @@
  * pull request comments and merge request notes it is the chart's URL on the results branch
  * (see scripts/ci-history.ts), which both forges render for anyone who can read the repository.
  */
-import { isSimulated, type DrillResult, type Verdict } from '../result/model.ts';
+import { isSimulated, objectiveFailed, type DrillResult, type Verdict } from '../result/model.ts';
+import { achievedRpo, achievedRto } from './figures.ts';
 import { formatDuration } from '../util/duration.ts';
 
 export interface TrendOptions {
@@ -60,7 +61,7 @@ export function renderTrendMarkdown(series: TrendSeries, options: TrendOptions =
         const milestone = run.milestones.find((m) => m.name === name);
         if (!milestone) return '—';
         const before = previous?.milestones.find((m) => m.name === name)?.rtoMs;
-        return valueCell(milestone.rtoMs, before, milestone.verdict, 'not reached');
+        return valueCell(milestone.rtoMs, before, milestone.verdict, achievedRto(milestone));
       });
       lines.push(row([runCell(run), `${STATUS_ICON[run.status]} ${run.status}`, targetCell(run), ...cells]));
     });
@@ -76,7 +77,7 @@ export function renderTrendMarkdown(series: TrendSeries, options: TrendOptions =
         const rpo = run.rpo.find((item) => item.dataClass === name);
         if (!rpo) return '—';
         const before = previous?.rpo.find((item) => item.dataClass === name)?.achievedMs;
-        return valueCell(rpo.achievedMs, before, rpo.verdict, 'not measured');
+        return valueCell(rpo.achievedMs, before, rpo.verdict, achievedRpo(rpo));
       });
       lines.push(row([runCell(run), ...cells]));
     });
@@ -84,16 +85,16 @@ export function renderTrendMarkdown(series: TrendSeries, options: TrendOptions =
   }
 
   const objectives = [
-    ...newest.milestones.map((m) => ({ kind: 'RTO', name: m.name, achieved: m.rtoMs, objective: m.objectiveMs, verdict: m.verdict, missing: 'not reached' })),
-    ...newest.rpo.map((r) => ({ kind: 'RPO', name: r.dataClass, achieved: r.achievedMs, objective: r.objectiveMs, verdict: r.verdict, missing: 'not measured' })),
+    ...newest.milestones.map((m) => ({ kind: 'RTO', name: m.name, achieved: m.rtoMs, objective: m.objectiveMs, verdict: m.verdict, missing: achievedRto(m) })),
+    ...newest.rpo.map((r) => ({ kind: 'RPO', name: r.dataClass, achieved: r.achievedMs, objective: r.objectiveMs, verdict: r.verdict, missing: achievedRpo(r) })),
   ].filter((item) => item.objective !== undefined);
   if (objectives.length > 0) {
     lines.push(`### Latest run against the objectives (${day(newest)}, \`${newest.run.id}\`)`, '');
     lines.push(tableHeader(['Objective', 'Achieved', 'Target', 'Headroom', 'Budget used']));
     for (const item of objectives) {
       const achieved = item.achieved === undefined ? item.missing : formatDuration(item.achieved);
-      const headroom = item.achieved === undefined ? '—' : signed(item.objective! - item.achieved);
-      const used = item.achieved === undefined ? '—' : `${Math.round((item.achieved / item.objective!) * 100)}%`;
+      const headroom = item.achieved === undefined ? '—' : signed(item.objective! - Math.ceil(item.achieved));
+      const used = item.achieved === undefined ? '—' : `${Math.ceil((item.achieved / item.objective!) * 100)}%`;
       lines.push(row([`${verdictIcon(item.verdict)} ${item.kind} ${item.name}`, achieved, formatDuration(item.objective!), headroom, used]));
     }
     lines.push('');
@@ -121,15 +122,15 @@ function objectiveSuffix(objectiveMs: number | undefined): string {
 }
 
 function valueCell(value: number | undefined, before: number | undefined, verdict: Verdict, missing: string): string {
-  const icon = verdict === 'missed' || verdict === 'not-reached' ? '❌ ' : '';
+  const icon = objectiveFailed(verdict) ? '❌ ' : '';
   if (value === undefined) return `${icon}${missing}`;
   const delta = before === undefined ? '' : ` (${signed(value - before)})`;
   return `${icon}${formatDuration(value)}${delta}`;
 }
 
-/** `+1m 02s`, `−3.0s`, `±0` (under a second is noise): a positive RTO delta is slower. */
+/** `+1m 02s`, `−3s`, `+0.250s`... exact like every figure; `±0` only when nothing changed. A positive RTO delta is slower. */
 export function signed(deltaMs: number): string {
-  if (Math.abs(deltaMs) < 1000) return '±0';
+  if (deltaMs === 0) return '±0';
   return deltaMs > 0 ? `+${formatDuration(deltaMs)}` : `−${formatDuration(-deltaMs)}`;
 }
 

@@ -6,7 +6,7 @@ import { measureRpo } from '../measure/rpo.ts';
 import { formatDuration } from '../util/duration.ts';
 import type { Masker } from '../util/mask.ts';
 import { EXIT } from './exit-codes.ts';
-import { RESULT_SCHEMA_VERSION, type DrillResult, type DrillStatus, type PhaseResult, type StepError, type StepResult, type StepStatus, type RunInfo } from './model.ts';
+import { objectiveFailed, RESULT_SCHEMA_VERSION, type DrillResult, type DrillStatus, type PhaseResult, type StepError, type StepResult, type StepStatus, type RunInfo } from './model.ts';
 
 export interface ResultMeta {
   runId: string;
@@ -23,8 +23,8 @@ export function buildResult(plan: Plan, outcome: EngineOutcome, meta: ResultMeta
   const steps = [...plan.steps, ...plan.finallySteps].map((step) => stepResult(outcome.records.get(step.id)!, meta.logFiles.get(step.id)));
   const phases: PhaseResult[] = plan.phases.map((phase) => phaseResult(phase.name, phase.dependsOn, phase.stepIds, outcome.records));
   if (plan.finallySteps.length > 0) phases.push(phaseResult('finally', [], plan.finallySteps.map((step) => step.id), outcome.records));
-  const milestones = measureMilestones(plan.milestones, outcome.records);
-  const rpo = measureRpo(plan.rpoObjectives, outcome.rpoSamples);
+  const milestones = measureMilestones(plan.milestones, outcome.records, plan.target);
+  const rpo = measureRpo(plan.rpoObjectives, outcome.rpoSamples, outcome.records, plan.target);
   const errors = meta.errors ?? [];
   const { status, exitCode, reason } = decideVerdict(steps, milestones, rpo, outcome, errors);
 
@@ -126,19 +126,13 @@ function decideVerdict(
   }
   const missed = [
     ...milestones
-      .filter((milestone) => milestone.verdict === 'missed' || milestone.verdict === 'not-reached')
+      .filter((milestone) => objectiveFailed(milestone.verdict))
       .map((milestone) =>
-        milestone.verdict === 'missed'
-          ? `RTO ${milestone.name} ${formatDuration(milestone.rtoMs!)} > ${formatDuration(milestone.objectiveMs!)}`
-          : `RTO ${milestone.name} not reached`,
+        milestone.verdict === 'missed' ? `RTO ${milestone.name} ${formatDuration(milestone.rtoMs!)} > ${formatDuration(milestone.objectiveMs!)}` : `RTO ${milestone.name} ${milestone.reason}`,
       ),
     ...rpo
-      .filter((entry) => entry.verdict === 'missed' || entry.verdict === 'not-reached')
-      .map((entry) =>
-        entry.verdict === 'missed'
-          ? `RPO ${entry.dataClass} ${formatDuration(entry.achievedMs!)} > ${formatDuration(entry.objectiveMs!)}`
-          : `RPO ${entry.dataClass} not measured (no step recorded a sample)`,
-      ),
+      .filter((entry) => objectiveFailed(entry.verdict))
+      .map((entry) => (entry.verdict === 'missed' ? `RPO ${entry.dataClass} ${formatDuration(entry.achievedMs!)} > ${formatDuration(entry.objectiveMs!)}` : `RPO ${entry.dataClass} ${entry.reason}`)),
   ];
   if (missed.length > 0) return { status: 'failed', exitCode: EXIT.objectiveMissed, reason: `objective missed: ${missed.join('; ')}` };
   if (steps.every((step) => step.finally)) return { status: 'passed', exitCode: EXIT.passed, reason: 'teardown only: every finally step passed' };

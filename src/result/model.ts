@@ -8,7 +8,17 @@ export const RESULT_SCHEMA_VERSION = 1;
 export type DrillStatus = 'passed' | 'failed' | 'cancelled' | 'error';
 /** `not-applicable`: the target declares the step does not apply there; it counts as done. */
 export type StepStatus = 'passed' | 'failed' | 'timed-out' | 'cancelled' | 'skipped' | 'not-run' | 'not-applicable';
-export type Verdict = 'met' | 'missed' | 'not-reached' | 'no-objective';
+/**
+ * `not-reached`: a step the figure depends on did not pass (a milestone not reached, data not
+ * restored) or no step recorded an RPO sample; `not-measured`: the steps it depends on are not
+ * applicable on this target. Every verdict but `met` and `no-objective` fails the objective.
+ */
+export type Verdict = 'met' | 'missed' | 'not-reached' | 'not-measured' | 'no-objective';
+
+/** True when the verdict fails its objective: too slow or too old, or no figure at all. */
+export function objectiveFailed(verdict: Verdict): boolean {
+  return verdict === 'missed' || verdict === 'not-reached' || verdict === 'not-measured';
+}
 
 export interface StepError {
   code: string;
@@ -65,7 +75,14 @@ export interface MilestoneResult {
   description?: string;
   /** The steps that together mark the milestone. */
   after: string[];
+  /** True only when every `after` step passed. */
   reached: boolean;
+  /** Why there is no achieved RTO, naming the steps (did not pass, or not applicable on this target). */
+  reason?: string;
+  /** `after` steps that did not pass (failed, timed out, cancelled, skipped, not run). */
+  notPassed?: string[];
+  /** `after` steps not applicable on this target: the milestone is not measured here. */
+  notApplicable?: string[];
   /** Achieved RTO: time after T0 at which the milestone was reached. */
   rtoMs?: number;
   objectiveMs?: number;
@@ -76,7 +93,7 @@ export interface MilestoneResult {
 
 export interface RpoSample {
   stepId: string;
-  /** What the data point is, e.g. `velero backup velero/daily-20261125`. */
+  /** What the data point is and where its time comes from, e.g. `velero backup velero/daily-20261125 status.startTimestamp`. */
   source: string;
   /** When the restored data was current (ISO 8601). */
   dataTime: string;
@@ -91,6 +108,11 @@ export interface RpoResult {
   achievedMs?: number;
   objectiveMs?: number;
   verdict: Verdict;
+  /** Why there is no achieved RPO, naming the steps (data not restored, no sample, not applicable). */
+  reason?: string;
+  /** RPO steps of this class whose data did not come back (failed, timed out, cancelled, not run): the class is not met. */
+  notRestored?: string[];
+  /** Samples of restores that passed; a failed restore records none. */
   samples: RpoSample[];
 }
 

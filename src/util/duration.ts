@@ -19,19 +19,33 @@ export function parseDuration(text: string): number {
   return Math.round(total);
 }
 
-/** Compact, exact enough for reports: `3h 12m`, `4m 05s`, `12.3s`, `850ms`. */
+/**
+ * Exact, for figures people plan around: no nonzero unit is ever dropped and nothing is rounded
+ * toward an objective. `850ms`, `12s`, `12.340s`, `4m 05s`, `24h 06m 00s` (hours are not folded
+ * into days: `1d 0h` hid six minutes). Fractions of a millisecond are rounded up, so a figure
+ * just over an objective never prints equal to it.
+ */
 export function formatDuration(ms: number): string {
   if (!Number.isFinite(ms)) return 'n/a';
   const sign = ms < 0 ? '-' : '';
-  const abs = Math.abs(ms);
-  if (abs < 1000) return `${sign}${Math.round(abs)}ms`;
-  if (abs < 60_000) return `${sign}${(abs / 1000).toFixed(1)}s`;
-  const totalSeconds = Math.round(abs / 1000);
-  const days = Math.floor(totalSeconds / 86_400);
-  const hours = Math.floor((totalSeconds % 86_400) / 3600);
+  const abs = Math.ceil(Math.abs(ms));
+  if (abs < 1000) return `${sign}${abs}ms`;
+  const millis = abs % 1000;
+  const totalSeconds = Math.floor(abs / 1000);
+  const hours = Math.floor(totalSeconds / 3600);
   const minutes = Math.floor((totalSeconds % 3600) / 60);
   const seconds = totalSeconds % 60;
-  if (days > 0) return `${sign}${days}d ${hours}h`;
-  if (hours > 0) return `${sign}${hours}h ${String(minutes).padStart(2, '0')}m`;
-  return `${sign}${minutes}m ${String(seconds).padStart(2, '0')}s`;
+  const fraction = millis === 0 ? '' : `.${String(millis).padStart(3, '0')}`;
+  if (hours > 0) return `${sign}${hours}h ${pad(minutes)}m ${pad(seconds)}${fraction}s`;
+  if (minutes > 0) return `${sign}${minutes}m ${pad(seconds)}${fraction}s`;
+  return `${sign}${seconds}${fraction}s`;
+}
+
+function pad(value: number): string {
+  return String(value).padStart(2, '0');
+}
+
+/** A figure in seconds for machine-read reports (JUnit, OpenMetrics, dotenv, CI outputs): whole milliseconds, never rounded to a whole second. */
+export function figureSeconds(ms: number): number {
+  return Math.ceil(ms) / 1000;
 }

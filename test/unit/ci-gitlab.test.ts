@@ -38,7 +38,7 @@ test('dr-drill.env holds the verdict and the achieved RTO/RPO in GitLab\'s doten
       'DR_DRILL_TARGET=sim',
       'DR_DRILL_RUN_ID=20261125-abcdef',
       'DR_DRILL_OBJECTIVES_MISSED=1',
-      'DR_DRILL_RTO_MILESTONE_0_SECONDS=61',
+      'DR_DRILL_RTO_MILESTONE_0_SECONDS=60.5',
       'DR_DRILL_RPO_CLASS_0_SECONDS=0',
       '',
     ].join('\n'),

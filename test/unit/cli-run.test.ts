@@ -40,9 +40,9 @@ test('the cold-start drill runs green on sim and writes junit.xml, result.json a
   assert.ok(flux[0]!.endMs! <= flux[1]!.endMs! && flux[1]!.endMs! <= flux[2]!.endMs!, 'Flux layers in order');
   const summary = await readFile(path.join(out, 'summary.md'), 'utf8');
   assert.match(summary, /^## ✅ DR drill `cold-start` passed on `sim`/);
-  assert.match(summary, /\| control-plane \| \d+m \d\ds \| 4h 00m \| ✅ met \|/);
+  assert.match(summary, /\| control-plane \| \d+m \d\d(\.\d{3})?s \| 4h 00m 00s \| ✅ met \|/);
   validateJunit(path.join(out, 'junit.xml'));
-  assert.match(run.stdout, /RTO control-plane: .* \(objective 4h 00m: met\)/);
+  assert.match(run.stdout, /RTO control-plane: .* \(objective 4h 00m 00s: met\)/);
 });
 
 test('a fault in the restore turns the drill red with the failed-step exit code; teardown still runs', async () => {
@@ -155,8 +155,8 @@ test('a missed RTO objective fails the drill with its own exit code; a hung step
   const green = await runCli(['run', path.join(dir, 'tight.yaml'), '--out', out, ...FAST]);
   assert.equal(green.code, 2, green.stdout);
   const missed = await readResult(out);
-  assert.match(missed.reason, /^objective missed: RTO control-plane \d+m \d\ds > 10m 00s$/);
-  assert.match(await readFile(path.join(out, 'junit.xml'), 'utf8'), /<failure message="RTO control-plane missed: \d+m \d\ds > 10m 00s" type="EOBJECTIVE"\/>/);
+  assert.match(missed.reason, /^objective missed: RTO control-plane \d+m \d\d(\.\d{3})?s > 10m 00s$/);
+  assert.match(await readFile(path.join(out, 'junit.xml'), 'utf8'), /<failure message="RTO control-plane missed: \d+m \d\d(\.\d{3})?s > 10m 00s" type="EOBJECTIVE"\/>/);
 });
 
 test('the namespace-restore drill restores into scratch namespaces and removes them afterwards (sim)', async () => {

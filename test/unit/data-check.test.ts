@@ -15,7 +15,7 @@ test('data.check records the RPO from the newest canary record in a restored fil
   await writeFile(path.join(dir, 'canary.log'), '2026-11-25T09:50:00Z ok\n2026-11-25T10:00:00.123456Z ok\n2026-11-25T12:05:00Z written by the recovered app\n');
   const { outcome, events } = await runPlan(planFrom(check('{ file: canary.log }'), undefined, path.join(dir, 'drill.yaml')), { session: realSession(), env: {}, workDir: dir, t0: T0 });
   assert.deepEqual(outcome.records.get('canary')!.outputs, { newestRecord: '2026-11-25T10:00:00.123Z', records: 2 });
-  assert.deepEqual(outcome.rpoSamples, [{ stepId: 'canary', dataClass: 'data', source: `canary ${path.join(dir, 'canary.log')}`, dataTime: '2026-11-25T10:00:00.123Z', ageMs: 2 * 3_600_000 - 123, detail: 'newest of 2 canary record(s)' }]);
+  assert.deepEqual(outcome.rpoSamples, [{ stepId: 'canary', dataClass: 'data', source: `canary ${path.join(dir, 'canary.log')}: newest record time`, dataTime: '2026-11-25T10:00:00.123Z', ageMs: 2 * 3_600_000 - 123, detail: 'newest of 2 canary record(s) written by T0; skipped 1 record(s) written after T0' }]);
   assert.ok(events.some((event) => event.kind === 'step.log' && event.message === '1 canary record(s) newer than T0 ignored: written after the disaster, not restored'));
 });
 

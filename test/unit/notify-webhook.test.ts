@@ -78,7 +78,7 @@ test('ci-notify posts the verdict and the summary link, and exits 0 even when th
     assert.equal(await notifyCli(['--result', file], env, noWait), 0);
     const text = (server.received[0]!.body as { text: string }).text;
     assert.equal(text, notificationText(result, { summaryUrl: 'https://github.example/o/r/actions/runs/5' }));
-    assert.match(text, /^✅ DR drill cold-start passed on sim: every step passed and every objective was met\n• RTO control-plane: \d+m \d\ds \(objective 4h 00m, met\)/);
+    assert.match(text, /^✅ DR drill cold-start passed on sim: every step passed and every objective was met\n• RTO control-plane: \d+m \d\d(\.\d{3})?s \(objective 4h 00m 00s, met\)/);
     assert.match(text, /\nSummary: https:\/\/github\.example\/o\/r\/actions\/runs\/5$/);
   } finally {
     await server.close();

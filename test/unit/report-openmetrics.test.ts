@@ -24,7 +24,7 @@ test('metrics.txt is written with the other reports and has RTO, RPO and the obj
   assert.equal(text, renderOpenMetrics(result));
   const cp = result.milestones.find((m) => m.name === 'control-plane')!;
   const lines = text.split('\n');
-  assert.ok(lines.includes(`dr_drill_rto_seconds{drill="cold-start",target="sim",milestone="control-plane"} ${Math.round(cp.rtoMs! / 1000)}`));
+  assert.ok(lines.includes(`dr_drill_rto_seconds{drill="cold-start",target="sim",milestone="control-plane"} ${Math.ceil(cp.rtoMs!) / 1000}`));
   assert.ok(lines.includes('dr_drill_rto_objective_seconds{drill="cold-start",target="sim",milestone="critical-apps"} 28800'));
   assert.ok(lines.includes('dr_drill_milestone_reached{drill="cold-start",target="sim",milestone="critical-apps"} 0'));
   assert.ok(!lines.some((line) => line.startsWith('dr_drill_rto_seconds{') && line.includes('critical-apps')), 'no RTO sample for a milestone not reached');

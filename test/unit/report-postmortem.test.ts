@@ -18,12 +18,12 @@ test('a green run: the CHANGELOG entry and the post-mortem carry the verdict, ev
   const { result, out } = await simRun();
   const entry = renderChangelogEntry(result);
   assert.match(entry, new RegExp(`^## ${result.run.startedAt.slice(0, 10)}: DR drill \`cold-start\` \\(cold-start\\) passed\\n`));
-  assert.match(entry, /^- RTO control-plane: 17m 50s \(objective 4h 00m: met\)\.$/m);
+  assert.match(entry, /^- RTO control-plane: 17m 50s \(objective 4h 00m 00s: met\)\.$/m);
   assert.match(entry, /^- RPO data: .* \(objective .*: met\)\.$/m);
   assert.doesNotMatch(entry, /failed/);
   const postmortem = renderPostmortem(result);
   assert.match(postmortem, /^# Post-mortem: DR drill `cold-start`/);
-  assert.match(postmortem, /^- \+10\.0s `terraform-apply`: passed in 14m 40s$/m);
+  assert.match(postmortem, /^- \+10s `terraform-apply`: passed in 14m 40s$/m);
   assert.match(postmortem, /^Critical path to \*\*control-plane\*\*: `git-head` → `terraform-apply` → /m);
   assert.match(postmortem, /^## Slowest steps\n\n- `velero-restore`: 25m 15s$/m);
   // The sim's newer PartiallyFailed backup that velero.restore skipped is a warning worth a look.
@@ -40,7 +40,7 @@ test('a red run: what failed, its cause, its log, the objective not reached, and
   const entry = renderChangelogEntry(result);
   assert.match(entry, /\) failed\n/);
   assert.match(entry, /^- Step `velero-restore` failed: .+\.$/m);
-  assert.match(entry, /^- RTO critical-apps: not reached \(objective 8h 00m: NOT REACHED\)\.$/m);
+  assert.match(entry, /^- RTO critical-apps: not reached \(objective 8h 00m 00s: NOT REACHED\)\.$/m);
   const postmortem = renderPostmortem(result);
   assert.match(postmortem, /^### `velero-restore` failed$/m);
   assert.match(postmortem, /^Log: `logs\/velero-restore\.log`$/m);

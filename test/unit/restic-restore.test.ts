@@ -83,7 +83,7 @@ test('restic.restore restores a real snapshot made with restic and records the R
   assert.deepEqual(sample, {
     stepId: 'restore-paperless',
     dataClass: 'data',
-    source: `restic snapshot ${snapshot.short_id} of ${source} on paperless`,
+    source: `restic snapshot ${snapshot.short_id} of ${source} on paperless: snapshot time`,
     dataTime: new Date(snapshotMs).toISOString(),
     ageMs: t0 - snapshotMs,
     detail: `snapshot time ${snapshot.time} is when the backup started; judged from it`,
@@ -91,7 +91,7 @@ test('restic.restore restores a real snapshot made with restic and records the R
   assert.equal(canary?.dataTime, '2026-11-25T00:00:00.000Z');
   assert.equal(canary?.ageMs, t0 - Date.parse('2026-11-25T00:00:00Z'));
   const logged = events.filter((event) => event.kind === 'step.log').map((event) => (event as { message: string }).message);
-  assert.ok(logged.includes(`$ restic -r ${repo} snapshots --json --host paperless --tag nightly --latest 1`), logged.join('\n'));
+  assert.ok(logged.includes(`$ restic -r ${repo} snapshots --json --host paperless --tag nightly`), logged.join('\n'));
   assert.ok(logged.includes(`$ restic -r ${repo} restore ${snapshot.id} --target ${target} --verify --json`), logged.join('\n'));
   assert.ok(logged.includes(`$ restic -r ${repo} check`));
   assert.ok(!JSON.stringify(events).includes(PASSWORD), 'the password never reaches an event');

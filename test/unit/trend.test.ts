@@ -40,16 +40,16 @@ test('dr-drill trend renders the table of the last N runs and an SVG chart that 
   const markdown = await readFile(path.join(out, 'trend.md'), 'utf8');
   assert.match(markdown, /^## 📈 RTO\/RPO trend: drill `cold-start`$/m);
   assert.match(markdown, /^!\[RTO per milestone over time for drill cold-start\]\(rto-trend-cold-start\.svg\)$/m);
-  assert.match(markdown, /^\| Run \| Status \| Target \| control-plane \(≤ 4h 00m\) \| critical-apps \(≤ 8h 00m\) \|$/m);
-  assert.match(markdown, /^\| Run \| data \(≤ 1d 0h\) \| cluster-config \(≤ 1h 00m\) \|$/m);
+  assert.match(markdown, /^\| Run \| Status \| Target \| control-plane \(≤ 4h 00m 00s\) \| critical-apps \(≤ 8h 00m 00s\) \|$/m);
+  assert.match(markdown, /^\| Run \| data \(≤ 24h 00m 00s\) \| cluster-config \(≤ 1h 00m 00s\) \|$/m);
   const rtoRows = markdown.split('\n').filter((line) => /^\| \d{4}-\d\d-\d\d `/.test(line) && line.includes('sim (×3000)'));
   assert.equal(rtoRows.length, 5);
   assert.ok(!/\(([+−]|±)/.test(rtoRows[0]!), 'the first run has nothing to compare with');
-  assert.match(rtoRows[1]!, /\| \d+m \d\ds \(([+−]\S+( \S+)?|±0)\) \|/);
+  assert.match(rtoRows[1]!, /\| \d+m \d\d(\.\d{3})?s \(([+−]\S+( \S+)?|±0)\) \|/);
   const failedRow = rtoRows.find((row) => row.includes(failed.run.id))!;
-  assert.match(failedRow, /\| ❌ failed \| sim \(×3000\) \| \d+m \d\ds( \(\S+( \S+)?\))? \| ❌ not reached \|$/);
+  assert.match(failedRow, /\| ❌ failed \| sim \(×3000\) \| \d+m \d\d(\.\d{3})?s( \(\S+( \S+)?\))? \| ❌ not reached \|$/);
   assert.ok(markdown.includes(`### Latest run against the objectives (${newest.run.startedAt.slice(0, 10)}, \`${newest.run.id}\`)`));
-  assert.match(markdown, newest === failed ? /^\| ❌ RTO critical-apps \| not reached \| 8h 00m \| — \| — \|$/m : /^\| ✅ RTO critical-apps \| 1h \d\dm \| 8h 00m \| \+\dh \d\dm \| \d+% \|$/m);
+  assert.match(markdown, newest === failed ? /^\| ❌ RTO critical-apps \| not reached \| 8h 00m 00s \| — \| — \|$/m : /^\| ✅ RTO critical-apps \| 1h \d\dm \d\d(\.\d{3})?s \| 8h 00m 00s \| \+\dh \d\dm \d\d(\.\d{3})?s \| \d+% \|$/m);
 
   const svgFile = path.join(out, 'rto-trend-cold-start.svg');
   execFileSync('xmllint', ['--noout', svgFile]);
@@ -89,10 +89,11 @@ test('--last keeps the newest runs and deltas compare with the run before', asyn
   assert.ok(!markdown.includes('!['), 'no chart reference without chartRef');
 });
 
-test('signed deltas: slower is +, faster is −, under a second is ±0', () => {
+test('signed deltas: slower is +, faster is −, exact like every figure; ±0 only when nothing changed', () => {
   assert.equal(signed(62_000), '+1m 02s');
-  assert.equal(signed(-3_000), '−3.0s');
-  assert.equal(signed(400), '±0');
+  assert.equal(signed(-3_000), '−3s');
+  assert.equal(signed(400), '+400ms');
+  assert.equal(signed(0), '±0');
 });
 
 test('objective lines follow a changed objective and the chart stays valid with one run', async () => {

@@ -74,7 +74,11 @@ export const dataCheck = defineStep({
       });
     }
     const newestIso = new Date(newest).toISOString();
-    context.recordRpo({ source: input.source ?? `canary ${where}`, dataTime: newestIso, detail: `newest of ${restored.length} canary record(s)` });
+    context.recordRpo({
+      source: input.source ?? `canary ${where}: newest record time`,
+      dataTime: newestIso,
+      detail: `newest of ${restored.length} canary record(s) written by T0${later > 0 ? `; skipped ${later} record(s) written after T0` : ''}`,
+    });
     context.log.info(`newest canary record: ${newestIso} (${restored.length} record(s) found)`);
     return { newestRecord: newestIso, records: restored.length };
   },

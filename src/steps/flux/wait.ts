@@ -141,9 +141,9 @@ function recordConfigurationRpo(context: Parameters<typeof fluxWait.run>[0], hea
     if (!oldest || time < oldest.time) oldest = { time, name, sha, ...(note ? { note } : {}) };
   }
   if (!oldest) {
-    context.recordRpo({ source: `flux lastAppliedRevision = branch HEAD at T0 (${head.slice(0, 12)})`, dataTime: new Date(context.t0), detail: 'every Kustomization applied the newest commit: no configuration lost' });
+    context.recordRpo({ source: `flux status.lastAppliedRevision = branch HEAD at T0 (${head.slice(0, 12)}): T0`, dataTime: new Date(context.t0), detail: 'every Kustomization applied the newest commit: no configuration lost' });
     return;
   }
   context.log.warn(`${oldest.name} applied ${oldest.sha.slice(0, 12)}, not the branch HEAD at T0 ${head.slice(0, 12)}`);
-  context.recordRpo({ source: `flux Kustomization ${oldest.name} at ${oldest.sha.slice(0, 12)}`, dataTime: new Date(oldest.time), ...(oldest.note ? { detail: oldest.note } : {}) });
+  context.recordRpo({ source: `flux Kustomization ${oldest.name} status.lastAppliedRevision ${oldest.sha.slice(0, 12)}: ${oldest.note ? 'oldest fetched commit time' : 'commit time'}`, dataTime: new Date(oldest.time), ...(oldest.note ? { detail: oldest.note } : {}) });
 }

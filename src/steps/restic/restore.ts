@@ -2,7 +2,9 @@
  * restic.restore: restore a snapshot (the newest for a host, tags and paths, or a named one) from a
  * restic repository to a directory (runbook 002: "PVCs per Velero/Restic wiederherstellen"), and
  * record the data RPO from the snapshot's time. restic stamps a snapshot with the time the backup
- * started, so data written during the backup may be that old: the sample is conservative.
+ * started, so data written during the backup may be that old: the sample is conservative. Only
+ * snapshots taken by T0 count (newer ones are skipped and named), and the sample is recorded only
+ * once the restore (and its verification) passed.
  * Optionally verifies the restored files (`restore --verify`) and the repository (`restic check`).
  * With `pvc:` it restores into a PersistentVolumeClaim of the drill cluster through a Job instead.
  */
@@ -38,20 +40,22 @@ export const resticRestore = defineStep({
   inputs,
   async run(context, input) {
     const repo = openRepository(context, input);
-    const snapshot = await chooseSnapshot(repo, input);
+    const { snapshot, skipped } = await chooseSnapshot(repo, input, context);
     const snapshotTime = parseResticTime(snapshot.time);
     const shortId = snapshot.short_id ?? snapshot.id.slice(0, 8);
-    context.recordRpo({
-      source: `restic snapshot ${shortId} of ${(snapshot.paths ?? []).join(', ') || '?'}${snapshot.hostname ? ` on ${snapshot.hostname}` : ''}`,
-      dataTime: snapshotTime,
-      detail: `snapshot time ${snapshot.time} is when the backup started; judged from it`,
-    });
+    const recordRpo = () =>
+      context.recordRpo({
+        source: `restic snapshot ${shortId} of ${(snapshot.paths ?? []).join(', ') || '?'}${snapshot.hostname ? ` on ${snapshot.hostname}` : ''} time`,
+        dataTime: snapshotTime,
+        detail: [`snapshot time ${snapshot.time} is when the backup started; judged from it`, ...(skipped.length > 0 ? [`skipped ${skipped.length} newer snapshot(s): ${skipped.join('; ')}`] : [])].join('; '),
+      });
     context.log.info(`restoring restic snapshot ${shortId} (${snapshot.time}) from ${repo.repository}`);
 
     if (input.pvc) {
       const secretEnv = { ...input.env, RESTIC_PASSWORD: await repositoryPassword(context, input) };
       const job = await restoreIntoPvc(context, { pvc: input.pvc, repository: input.repository, snapshotId: snapshot.id, include: input.include, secretEnv });
       const checked = input.verify ? await checkRepository(repo, input.readDataSubset) : false;
+      recordRpo();
       return { snapshot: snapshot.id, shortId, snapshotTime: snapshotTime.toISOString(), host: snapshot.hostname, paths: snapshot.paths ?? [], pvc: `${input.pvc.namespace}/${input.pvc.name}`, job: job.job, checked };
     }
 
@@ -88,6 +92,7 @@ export const resticRestore = defineStep({
     }
 
     const checked = input.verify ? await checkRepository(repo, input.readDataSubset) : false;
+    recordRpo();
     return {
       snapshot: snapshot.id,
       shortId,
@@ -108,10 +113,13 @@ export const resticRestore = defineStep({
 async function chooseSnapshot(
   repo: ReturnType<typeof openRepository>,
   input: { snapshot: string; host?: string | undefined; tags: string[]; paths: string[] },
-): Promise<ResticSnapshot> {
+  context: StepContext,
+): Promise<{ snapshot: ResticSnapshot; skipped: string[] }> {
   const filters = [...(input.host ? ['--host', input.host] : []), ...(input.tags.length > 0 ? ['--tag', input.tags.join(',')] : []), ...input.paths.flatMap((p) => ['--path', p])];
   const named = input.snapshot !== 'latest';
-  const listed = await repo.run(['snapshots', '--json', ...filters, ...(named ? [input.snapshot] : ['--latest', '1'])]);
+  const t0 = new Date(context.t0).toISOString();
+  // Every matching snapshot, not `--latest 1`: the newest may have been taken after T0.
+  const listed = await repo.run(['snapshots', '--json', ...filters, ...(named ? [input.snapshot] : [])]);
   let snapshots: ResticSnapshot[];
   try {
     snapshots = JSON.parse(listed.stdout.trim() || '[]') as ResticSnapshot[];
@@ -122,15 +130,27 @@ async function chooseSnapshot(
   if (named) {
     const match = snapshots.find((snapshot) => snapshot.id.startsWith(input.snapshot) || snapshot.short_id === input.snapshot);
     if (!match) throw new DrillError('ESTEPFAILED', `restic snapshot ${input.snapshot} not found in ${repo.repository}${filter ? ` (${filter})` : ''}`, { details: `list snapshots with: restic -r ${repo.repository} snapshots` });
-    return match;
+    if (parseResticTime(match.time).getTime() > context.t0) {
+      throw new DrillError('EINPUT', `restic snapshot ${input.snapshot} was taken ${match.time}, after T0 ${t0}: it holds data written after the disaster`, {
+        details: 'name a snapshot taken before T0, or use snapshot: latest to take the newest one that was',
+      });
+    }
+    return { snapshot: match, skipped: [] };
   }
-  const newest = snapshots.sort((a, b) => parseResticTime(b.time).getTime() - parseResticTime(a.time).getTime())[0];
+  const sorted = snapshots.sort((a, b) => parseResticTime(b.time).getTime() - parseResticTime(a.time).getTime());
+  const skipped: string[] = [];
+  for (const snapshot of sorted.filter((candidate) => parseResticTime(candidate.time).getTime() > context.t0)) {
+    const why = `${snapshot.short_id ?? snapshot.id.slice(0, 8)} taken ${snapshot.time}, after T0 ${t0}`;
+    context.log.warn(`skipping restic snapshot ${why}`);
+    skipped.push(why);
+  }
+  const newest = sorted.find((candidate) => parseResticTime(candidate.time).getTime() <= context.t0);
   if (!newest) {
-    throw new DrillError('ESTEPFAILED', `no restic snapshot in ${repo.repository}${filter ? ` for ${filter}` : ''}`, {
-      details: `list snapshots with: restic -r ${repo.repository} snapshots${filter ? '; check host:, tags: and paths:' : ''}`,
+    throw new DrillError('ESTEPFAILED', `no restic snapshot taken by T0 ${t0} in ${repo.repository}${filter ? ` for ${filter}` : ''}`, {
+      details: `found ${sorted.length} snapshot(s), all taken after T0; list snapshots with: restic -r ${repo.repository} snapshots${filter ? '; check host:, tags: and paths:' : ''}`,
     });
   }
-  return newest;
+  return { snapshot: newest, skipped };
 }
 
 async function countFiles(directory: string): Promise<{ files: number; bytes: number }> {

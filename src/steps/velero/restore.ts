@@ -2,7 +2,10 @@
  * velero.restore: restore namespaces from the newest Completed backup (or a named one) through a
  * read-only backup storage location, wait for the Restore and its PodVolumeRestores (Velero can
  * call a restore Completed before volume data is in place), and record the data RPO from the
- * backup's start time: data written during the backup window may be that old.
+ * backup's start time: data written during the backup window may be that old. Only backups that
+ * started by T0 count (production may go on backing up during a drill on an existing cluster:
+ * newer backups are skipped and named), and the sample is recorded only once the restore and its
+ * volumes completed: data that did not come back has no RPO.
  */
 import { z } from 'zod';
 import type { Cluster, KubeObject } from '../../engine/cluster.ts';
@@ -43,14 +46,9 @@ export const veleroRestore = defineStep({
   inputs,
   async run(context, input) {
     const cluster = await context.cluster();
-    const backup = await chooseBackup(cluster, input, context);
+    const { backup, skipped } = await chooseBackup(cluster, input, context);
     await checkLocation(cluster, input, backup);
-    const backupStart = backup.status?.startTimestamp ?? backup.metadata.creationTimestamp;
-    context.recordRpo({
-      source: `velero backup ${input.namespace}/${backup.metadata.name}`,
-      dataTime: backupStart ?? new Date(0).toISOString(),
-      detail: `backup ran ${backupStart ?? '?'} .. ${backup.status?.completionTimestamp ?? '?'}; judged from its start`,
-    });
+    const { time: backupStart, field: timeField } = backupStartOf(backup);
 
     await refuseExistingNamespaces(cluster, input, context.target.kind);
 
@@ -109,30 +107,66 @@ export const veleroRestore = defineStep({
         details: `inspect with: velero restore describe ${name} --details; velero restore logs ${name}`,
       });
     }
+    context.recordRpo({
+      source: `velero backup ${input.namespace}/${backup.metadata.name} ${timeField}`,
+      // A backup without any time cannot be dated: judged as old as can be.
+      dataTime: backupStart ?? new Date(0).toISOString(),
+      detail: [
+        `backup ran ${backupStart ?? '?'} .. ${backup.status?.completionTimestamp ?? '?'}; judged from its start`,
+        ...(skipped.length > 0 ? [`skipped ${skipped.length} newer backup(s): ${skipped.join('; ')}`] : []),
+      ].join('; '),
+    });
     return outputs;
   },
 });
 
-async function chooseBackup(cluster: Cluster, input: Inputs, context: StepContext): Promise<KubeObject> {
+/** When a backup's data was current: its start (status.startTimestamp), else when the object was created. */
+function backupStartOf(backup: KubeObject): { time: string | undefined; field: string } {
+  if (backup.status?.startTimestamp) return { time: backup.status.startTimestamp, field: 'status.startTimestamp' };
+  return { time: backup.metadata.creationTimestamp, field: 'metadata.creationTimestamp' };
+}
+
+/** Started after T0: made after the disaster (production still backing up), so not data that existed at T0. */
+function startedAfter(backup: KubeObject, t0: number): boolean {
+  const { time } = backupStartOf(backup);
+  return time !== undefined && Date.parse(time) > t0;
+}
+
+async function chooseBackup(cluster: Cluster, input: Inputs, context: StepContext): Promise<{ backup: KubeObject; skipped: string[] }> {
+  const t0 = new Date(context.t0).toISOString();
   if (input.backup) {
     const backup = await cluster.get({ apiVersion: VELERO, kind: 'Backup', name: input.backup, namespace: input.namespace });
     if (!backup) throw new DrillError('ESTEPFAILED', `backup ${input.namespace}/${input.backup} not found`, { details: 'list backups with: velero backup get' });
     if (backup.status?.phase !== 'Completed') throw new DrillError('ESTEPFAILED', `backup ${input.backup} is ${backup.status?.phase ?? 'not finished'}, not Completed`);
-    return backup;
+    if (startedAfter(backup, context.t0)) {
+      throw new DrillError('EINPUT', `backup ${input.backup} started ${backupStartOf(backup).time}, after T0 ${t0}: it holds data written after the disaster`, {
+        details: 'name a backup that started before T0, or drop backup: to take the newest one that did',
+      });
+    }
+    return { backup, skipped: [] };
   }
   const { items } = await cluster.list(VELERO, 'Backup', { namespace: input.namespace, ...(input.schedule ? { labelSelector: `velero.io/schedule-name=${input.schedule}` } : {}) });
-  const finishedAt = (backup: KubeObject) => Date.parse(backup.status?.completionTimestamp ?? backup.status?.startTimestamp ?? backup.metadata.creationTimestamp ?? '') || 0;
-  const sorted = [...items].sort((a, b) => finishedAt(b) - finishedAt(a));
-  const newestCompleted = sorted.find((backup) => backup.status?.phase === 'Completed');
-  for (const skipped of sorted.slice(0, newestCompleted ? sorted.indexOf(newestCompleted) : sorted.length)) {
-    context.log.warn(`skipping newer backup ${skipped.metadata.name}: phase ${skipped.status?.phase ?? 'unknown'}`);
+  const startedAt = (backup: KubeObject) => Date.parse(backupStartOf(backup).time ?? '') || 0;
+  const sorted = [...items].sort((a, b) => startedAt(b) - startedAt(a));
+  const skipped: string[] = [];
+  for (const backup of sorted.filter((candidate) => startedAfter(candidate, context.t0))) {
+    const why = `${backup.metadata.name} started ${backupStartOf(backup).time}, after T0 ${t0}`;
+    context.log.warn(`skipping backup ${why}`);
+    skipped.push(why);
+  }
+  const existedAtT0 = sorted.filter((candidate) => !startedAfter(candidate, context.t0));
+  const newestCompleted = existedAtT0.find((backup) => backup.status?.phase === 'Completed');
+  for (const backup of existedAtT0.slice(0, newestCompleted ? existedAtT0.indexOf(newestCompleted) : existedAtT0.length)) {
+    const why = `${backup.metadata.name}: phase ${backup.status?.phase ?? 'unknown'}`;
+    context.log.warn(`skipping newer backup ${why}`);
+    skipped.push(why);
   }
   if (!newestCompleted) {
-    throw new DrillError('ESTEPFAILED', `no Completed Velero backup${input.schedule ? ` of schedule ${input.schedule}` : ''} in ${input.namespace}`, {
-      details: `found ${items.length} backup(s); check the schedule with: velero schedule get; velero backup get`,
+    throw new DrillError('ESTEPFAILED', `no Completed Velero backup${input.schedule ? ` of schedule ${input.schedule}` : ''} in ${input.namespace} that started by T0 ${t0}`, {
+      details: `found ${items.length} backup(s), ${items.length - existedAtT0.length} of them started after T0; check the schedule with: velero schedule get; velero backup get`,
     });
   }
-  return newestCompleted;
+  return { backup: newestCompleted, skipped };
 }
 
 async function checkLocation(cluster: Cluster, input: Inputs, backup: KubeObject): Promise<void> {
