@@ -190,10 +190,15 @@ export function buildPlan(loaded: LoadedDrill, registry: StepRegistry, options: 
   });
 
   // Milestones and objectives.
-  const milestones: PlannedMilestone[] = Object.entries(spec.milestones).map(([name, milestone]) => {
+  const milestoneOverrides = spec.targets[target]?.milestones ?? {};
+  for (const name of Object.keys(milestoneOverrides)) {
+    if (!(name in spec.milestones)) fail('EUNKNOWNREF', `targets.${target}.milestones names unknown milestone "${name}"`, ['targets', target, 'milestones', name], `override one of: ${Object.keys(spec.milestones).join(', ') || 'none (define it under milestones first)'}`);
+  }
+  const milestones: PlannedMilestone[] = Object.entries({ ...spec.milestones, ...milestoneOverrides }).filter(([name]) => name in spec.milestones).map(([name, milestone]) => {
+    const at = name in milestoneOverrides ? ['targets', target, 'milestones', name] : ['milestones', name];
     milestone.after.forEach((stepId, index) => {
       if (!stepLocations.has(stepId) || finallySteps.some((step) => step.id === stepId)) {
-        fail('EUNKNOWNREF', `milestone "${name}" names unknown step "${stepId}"`, ['milestones', name, 'after', index], `use ids of steps in phases: ${closest(stepId, steps.map((step) => step.id)) ?? steps[0]?.id ?? ''}`);
+        fail('EUNKNOWNREF', `milestone "${name}" names unknown step "${stepId}"`, [...at, 'after', index], `use ids of steps in phases: ${closest(stepId, steps.map((step) => step.id)) ?? steps[0]?.id ?? ''}`);
       }
     });
     const objective = spec.objectives.rto[name];

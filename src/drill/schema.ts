@@ -102,6 +102,10 @@ export const stepOverrideSchema = z
   .meta({ description: 'How a step differs on this target.' });
 
 const targetCommon = {
+  milestones: z
+    .record(name, milestoneSchema)
+    .default({})
+    .meta({ description: 'Milestones defined differently on this target (e.g. critical-apps without an app the target does not have); reports name the override.' }),
   variables: z.record(z.string(), z.string()).default({}).meta({ description: 'Variables that override `variables` on this target; may use ${target.*}.' }),
   steps: z
     .record(name, stepOverrideSchema)

@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { DrillErrors, formatError } from '../../src/util/errors.ts';
 import { parseDrill } from '../../src/drill/load.ts';
 import { buildPlan } from '../../src/drill/plan.ts';
+import { stepRegistry } from '../../src/steps/registry.ts';
 import { drillYaml, planFrom, testRegistry } from '../helpers/drill-fixtures.ts';
 
 function planErrors(yaml: string): string[] {
@@ -137,3 +138,26 @@ function planErrorsFor(yaml: string, target: 'local' | 'sim'): string[] {
   }
   assert.fail('expected the plan to be rejected');
 }
+
+test('a target may define a milestone differently; an override of an unknown milestone is refused', () => {
+  const yaml = (override: string) =>
+    drillYaml(`objectives:
+  rto: { apps: 1h }
+milestones:
+  apps: { after: [a, b] }
+targets:
+  local:
+    milestones:
+${override}
+phases:
+  - name: p
+    steps:
+      - { id: a, kind: command, with: { run: ["true"] } }
+      - { id: b, kind: command, with: { run: ["true"] } }
+`);
+  const local = planFrom(yaml('      apps: { after: [a] }'), undefined, '/drills/test.yaml');
+  assert.deepEqual(local.milestones.map((milestone) => [milestone.name, milestone.after]), [['apps', ['a', 'b']]], 'the default target keeps the drill-level milestone');
+  const onLocal = buildPlan(parseDrill(yaml('      apps: { after: [a] }'), '/drills/test.yaml'), stepRegistry, { target: 'local' });
+  assert.deepEqual(onLocal.milestones.map((milestone) => [milestone.name, milestone.after, milestone.objectiveMs]), [['apps', ['a'], 3_600_000]]);
+  assert.throws(() => buildPlan(parseDrill(yaml('      ghost: { after: [a] }'), '/drills/test.yaml'), stepRegistry, { target: 'local' }), /targets\.local\.milestones names unknown milestone "ghost"/);
+});
