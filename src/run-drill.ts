@@ -54,9 +54,14 @@ export interface RunDrillOutcome {
   workDir: string;
 }
 
+/** The plan for one target, after the drill was checked for every target it configures (as `validate` does). */
 export async function loadPlan(file: string, target?: TargetKind): Promise<Plan> {
   const loaded = await loadDrillFile(file);
-  return buildPlan(loaded, stepRegistry, target ? { target } : {});
+  const wanted = target ?? loaded.spec.target;
+  for (const other of new Set([loaded.spec.target, ...(Object.keys(loaded.spec.targets) as TargetKind[])])) {
+    if (other !== wanted) buildPlan(loaded, stepRegistry, { target: other });
+  }
+  return buildPlan(loaded, stepRegistry, { target: wanted });
 }
 
 export async function runDrill(options: RunDrillOptions): Promise<RunDrillOutcome> {

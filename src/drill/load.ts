@@ -8,6 +8,9 @@ import type { z } from 'zod';
 import { DrillError, DrillErrors, type ErrorLocation } from '../util/errors.ts';
 import { drillSchema, type DrillFile } from './schema.ts';
 
+/** No field of a drill nests this deep; deeper input is refused before anything walks it recursively. */
+const MAX_DEPTH = 64;
+
 export interface LoadedDrill {
   file: string;
   spec: DrillFile;
@@ -45,12 +48,13 @@ export function parseDrill(text: string, file: string): LoadedDrill {
 
   if (document.errors.length > 0) {
     throw new DrillErrors(
-      document.errors.map(
-        (error) =>
-          new DrillError('EDRILLYAML', `invalid YAML: ${firstLine(error.message)}`, {
-            details: 'fix the YAML syntax at this position (indentation, a missing colon or an unclosed quote are the usual causes)',
-            location: at(error.pos[0]),
-          }),
+      document.errors.map((error) =>
+        /call stack/i.test(error.message)
+          ? new DrillError('EDRILLYAML', `invalid YAML: nested too deeply`, { details: `a drill file nests at most ${MAX_DEPTH} levels; flatten the structure here`, location: at(error.pos[0]) })
+          : new DrillError('EDRILLYAML', `invalid YAML: ${firstLine(error.message)}`, {
+              details: 'fix the YAML syntax at this position (indentation, a missing colon or an unclosed quote are the usual causes)',
+              location: at(error.pos[0]),
+            }),
       ),
     );
   }
@@ -60,7 +64,23 @@ export function parseDrill(text: string, file: string): LoadedDrill {
     return at(node?.range?.[0], formatFieldPath(path));
   };
 
-  const raw: unknown = document.toJS({ maxAliasCount: 100 });
+  let raw: unknown;
+  try {
+    raw = document.toJS({ maxAliasCount: 100 });
+  } catch (error) {
+    // An alias bomb ("billion laughs") or nesting beyond the stack: refused with a position, never a crash.
+    const firstAlias = /&[\w-]+|\*[\w-]+/.exec(text);
+    throw new DrillErrors([
+      new DrillError('EDRILLYAML', /alias/i.test(String((error as Error)?.message)) ? 'invalid YAML: too many alias expansions (a resource exhaustion attack?)' : 'invalid YAML: nested too deeply', {
+        details: /alias/i.test(String((error as Error)?.message)) ? 'a drill file may expand at most 100 aliases; write the values out or use fewer *references' : `a drill file nests at most ${MAX_DEPTH} levels; flatten the structure`,
+        location: at(firstAlias?.index),
+      }),
+    ]);
+  }
+  const deep = pathDeeperThan(raw, MAX_DEPTH);
+  if (deep) {
+    throw new DrillErrors([new DrillError('EDRILLSCHEMA', `${formatFieldPath(deep)}: nested more than ${MAX_DEPTH} levels deep`, { details: 'no field of a drill nests this deep; flatten the structure', location: locate(deep) })]);
+  }
   if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) {
     throw new DrillErrors([
       new DrillError('EDRILLSCHEMA', 'a drill file must be a YAML mapping', {
@@ -152,6 +172,19 @@ export function formatFieldPath(path: readonly (string | number | symbol)[]): st
     else text += `[${JSON.stringify(String(part))}]`;
   }
   return text;
+}
+
+/** The path to the first value nested deeper than `limit`, found without recursion. */
+function pathDeeperThan(value: unknown, limit: number): (string | number)[] | undefined {
+  const stack: { value: unknown; path: (string | number)[] }[] = [{ value, path: [] }];
+  while (stack.length > 0) {
+    const { value: current, path } = stack.pop()!;
+    if (current === null || typeof current !== 'object') continue;
+    if (path.length > limit) return path.slice(0, limit + 1);
+    const entries: [string | number, unknown][] = Array.isArray(current) ? current.map((item, index) => [index, item]) : Object.entries(current);
+    for (const [key, child] of entries) stack.push({ value: child, path: [...path, key] });
+  }
+  return undefined;
 }
 
 function firstLine(text: string): string {

@@ -11,6 +11,7 @@ import type { StepKind } from '../steps/types.ts';
 import { expressionProblems, referencesIn, type Reference } from './expressions.ts';
 import type { LoadedDrill } from './load.ts';
 import { formatFieldPath } from './load.ts';
+import { ancestry, findCycle, topologicalOrder } from './graph.ts';
 import type { DrillFile, StepSpec, TargetKind } from './schema.ts';
 
 export interface PlannedStep {
@@ -151,9 +152,13 @@ export function buildPlan(loaded: LoadedDrill, registry: StepRegistry, options: 
   }
   const finallySteps = spec.finally.map((stepSpec, index) => planStep(stepSpec, ['finally', index], 'finally', true, []));
 
-  for (const stepId of Object.keys(overrides)) {
-    if (!stepLocations.has(stepId)) {
-      fail('EUNKNOWNREF', `targets.${target}.steps names unknown step "${stepId}"`, ['targets', target, 'steps', stepId], `use one of: ${[...stepLocations.keys()].join(', ')}`);
+  // Overrides of every target, not only this run's: a typo for another target is still a typo.
+  const allStepIds = new Set([...spec.phases.flatMap((phase) => phase.steps.map((step) => step.id)), ...spec.finally.map((step) => step.id)]);
+  for (const [targetName, targetOptions] of Object.entries(spec.targets)) {
+    for (const stepId of Object.keys((targetOptions as { steps?: Record<string, unknown> } | undefined)?.steps ?? {})) {
+      if (!allStepIds.has(stepId)) {
+        fail('EUNKNOWNREF', `targets.${targetName}.steps names unknown step "${stepId}"`, ['targets', targetName, 'steps', stepId], `use one of: ${closest(stepId, [...allStepIds]) ?? [...allStepIds].join(', ')}`);
+      }
     }
   }
 
@@ -171,13 +176,13 @@ export function buildPlan(loaded: LoadedDrill, registry: StepRegistry, options: 
   }
 
   // References: steps.X must run before; roots must exist.
-  const ancestors = ancestorsOf(steps);
+  const runsBefore = stepPrecedence(steps, phases);
   const variables = { ...spec.variables, ...(spec.targets[target]?.variables ?? {}) };
   for (const step of [...steps, ...finallySteps]) {
     const at = stepLocations.get(step.id)!;
     if (step.notApplicable) continue;
     for (const reference of referencesIn(step.spec.with)) {
-      const problem = checkReference(reference, step, ancestors, stepLocations, variables);
+      const problem = checkReference(reference, step, runsBefore, stepLocations, variables, finallySteps);
       if (problem) fail('EUNKNOWNREF', `step "${step.id}": ${problem.message}`, [...at, 'with'], problem.fix);
     }
   }
@@ -197,7 +202,9 @@ export function buildPlan(loaded: LoadedDrill, registry: StepRegistry, options: 
   const milestones: PlannedMilestone[] = Object.entries({ ...spec.milestones, ...milestoneOverrides }).filter(([name]) => name in spec.milestones).map(([name, milestone]) => {
     const at = name in milestoneOverrides ? ['targets', target, 'milestones', name] : ['milestones', name];
     milestone.after.forEach((stepId, index) => {
-      if (!stepLocations.has(stepId) || finallySteps.some((step) => step.id === stepId)) {
+      if (finallySteps.some((step) => step.id === stepId)) {
+        fail('EUNKNOWNREF', `milestone "${name}" names finally step "${stepId}"`, [...at, 'after', index], 'a milestone measures recovery; teardown (finally) steps are not part of it: name steps in phases');
+      } else if (!stepLocations.has(stepId)) {
         fail('EUNKNOWNREF', `milestone "${name}" names unknown step "${stepId}"`, [...at, 'after', index], `use ids of steps in phases: ${closest(stepId, steps.map((step) => step.id)) ?? steps[0]?.id ?? ''}`);
       }
     });
@@ -210,6 +217,11 @@ export function buildPlan(loaded: LoadedDrill, registry: StepRegistry, options: 
     }
   }
   const rpoObjectives = Object.entries(spec.objectives.rpo).map(([dataClass, objective]) => ({ dataClass, objectiveMs: parseDuration(objective) }));
+  for (const { dataClass } of rpoObjectives) {
+    if (![...steps, ...finallySteps].some((step) => step.rpoClass === dataClass)) {
+      fail('EUNKNOWNREF', `RPO objective for data class "${dataClass}" that no step measures`, ['objectives', 'rpo', dataClass], `add rpo: ${dataClass} to the restore step that brings this data back, or remove the objective`);
+    }
+  }
   for (const step of [...steps, ...finallySteps]) {
     if (step.rpoClass && !(step.rpoClass in spec.objectives.rpo)) {
       fail('EUNKNOWNREF', `step "${step.id}" records RPO for data class "${step.rpoClass}" that has no objective`, [...stepLocations.get(step.id)!, 'rpo'], `add it under objectives.rpo or use one of: ${Object.keys(spec.objectives.rpo).join(', ') || 'none'}`);
@@ -299,9 +311,10 @@ function getAt(value: unknown, at: readonly PropertyKey[]): unknown {
 function checkReference(
   reference: Reference,
   step: PlannedStep,
-  ancestors: Map<string, Set<string>>,
+  runsBefore: (before: string, after: string) => boolean,
   stepLocations: Map<string, unknown>,
   variables: Record<string, string>,
+  finallySteps: PlannedStep[],
 ): { message: string; fix: string } | undefined {
   const [root, name, third] = reference.path;
   switch (root) {
@@ -310,7 +323,15 @@ function checkReference(
         return { message: `malformed reference ${reference.text}`, fix: 'write ${steps.<id>.outputs.<key>}' };
       }
       if (!stepLocations.has(name)) return { message: `${reference.text} names unknown step "${name}"`, fix: 'use the id of a step that runs before this one' };
-      if (!step.finally && !ancestors.get(step.id)?.has(name)) {
+      if (step.finally) {
+        // Teardown runs whatever happened, also when no other step ran: it can rely only on finally steps before it.
+        const earlier = finallySteps.findIndex((candidate) => candidate.id === name) < finallySteps.findIndex((candidate) => candidate.id === step.id);
+        if (!finallySteps.some((candidate) => candidate.id === name) || !earlier) {
+          return { message: `${reference.text}: a finally step cannot rely on step "${name}", which may not have run (teardown runs also after a failure or cancellation)`, fix: 'derive the value from ${run.id} or ${vars.X} (e.g. workspace: drill-${run.id}), or read it from an earlier finally step' };
+        }
+        return undefined;
+      }
+      if (!runsBefore(name, step.id)) {
         return { message: `${reference.text} refers to step "${name}", which does not finish before this step`, fix: 'move the step after it, or add its phase to this phase\'s dependsOn' };
       }
       return undefined;
@@ -335,53 +356,20 @@ function walkStringsAt(value: unknown, at: (string | number)[], visit: (text: st
   else if (value && typeof value === 'object') for (const [key, item] of Object.entries(value)) walkStringsAt(item, [...at, key], visit);
 }
 
-function ancestorsOf(steps: PlannedStep[]): Map<string, Set<string>> {
-  const result = new Map<string, Set<string>>();
-  for (const step of steps) {
-    const set = new Set<string>();
-    for (const dep of step.dependsOn) {
-      set.add(dep);
-      for (const ancestor of result.get(dep) ?? []) set.add(ancestor);
-    }
-    result.set(step.id, set);
-  }
-  return result;
-}
-
-export function findCycle(nodes: string[], depsOf: (node: string) => string[]): string[] | undefined {
-  const state = new Map<string, 'visiting' | 'done'>();
-  const stack: string[] = [];
-  const visit = (node: string): string[] | undefined => {
-    if (state.get(node) === 'done') return undefined;
-    if (state.get(node) === 'visiting') return [...stack.slice(stack.indexOf(node)), node];
-    state.set(node, 'visiting');
-    stack.push(node);
-    for (const dep of depsOf(node)) {
-      const cycle = visit(dep);
-      if (cycle) return cycle;
-    }
-    stack.pop();
-    state.set(node, 'done');
-    return undefined;
+/**
+ * Whether step `before` finishes before step `after` starts. Steps of a phase run in order and a
+ * phase starts after its dependencies, so this is step order within a phase, else phase ancestry.
+ */
+function stepPrecedence(steps: PlannedStep[], phases: PlannedPhase[]): (before: string, after: string) => boolean {
+  const place = new Map(steps.map((step, index) => [step.id, { phase: step.phase, index }]));
+  const phaseDeps = new Map(phases.map((phase) => [phase.name, phase.dependsOn]));
+  const phaseBefore = ancestry([...phaseDeps.keys()], (phase) => phaseDeps.get(phase) ?? []);
+  return (before, after) => {
+    const a = place.get(before);
+    const b = place.get(after);
+    if (!a || !b) return false;
+    return a.phase === b.phase ? a.index < b.index : phaseBefore(a.phase, b.phase);
   };
-  for (const node of nodes) {
-    const cycle = visit(node);
-    if (cycle) return cycle.reverse();
-  }
-  return undefined;
-}
-
-function topologicalOrder(nodes: string[], depsOf: (node: string) => string[]): string[] {
-  const order: string[] = [];
-  const seen = new Set<string>();
-  const visit = (node: string) => {
-    if (seen.has(node)) return;
-    seen.add(node);
-    depsOf(node).forEach(visit);
-    order.push(node);
-  };
-  nodes.forEach(visit);
-  return order;
 }
 
 /** The candidate within edit distance 3, for "did you mean" hints. */

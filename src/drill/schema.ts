@@ -114,7 +114,7 @@ const targetCommon = {
 };
 
 export const simTargetSchema = z.strictObject({
-  timeScale: z.number().positive().max(1e9).optional().meta({ description: 'Replay at this pace (drill milliseconds per real millisecond, e.g. 600: an hour in 6 seconds) to watch the drill; unset: as fast as possible. Figures never depend on it: sim runs on a virtual clock.' }),
+  timeScale: z.number({ error: 'must be a number' }).gt(0, { error: 'must be greater than 0 (drill milliseconds per real millisecond)' }).max(1e9, { error: 'must be at most 1e9' }).optional().meta({ description: 'Replay at this pace (drill milliseconds per real millisecond, e.g. 600: an hour in 6 seconds) to watch the drill; unset: as fast as possible. Figures never depend on it: sim runs on a virtual clock.' }),
   durations: z
     .record(z.string(), duration)
     .default({})

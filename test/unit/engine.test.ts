@@ -221,11 +221,12 @@ phases:
 });
 
 test('an RPO objective nobody measured is a miss, not a pass', async () => {
+  // The step is declared to measure the class but records no sample (a drill with no such step is refused by plan).
   const { outcome, plan } = await run(`objectives:
   rpo: { data: 24h }
 phases:
   - name: p
-    steps: [{ id: a, kind: test.work }]
+    steps: [{ id: a, kind: test.work, rpo: data }]
 `);
   const result = buildResult(plan, outcome, { runId: 'r1', toolVersion: 't', clock: 'virtual', timeScale: 0, logFiles: new Map() }, new Masker());
   assert.equal(result.rpo[0]!.verdict, 'not-reached');
