@@ -67,7 +67,7 @@ export const command = defineStep({
       try {
         await access(file);
       } catch {
-        throw new DrillError('ESTEPFAILED', `${program} did not write the ${name} at ${file}`, { details: `check where the command writes it and set ${name}: accordingly` });
+        throw new DrillError('ECOMMAND', `${program} did not write the ${name} at ${file}`, { details: `check where the command writes it and set ${name}: accordingly` });
       }
       if (name === 'kubeconfig') context.target.kubeconfigPath = file;
       else context.target.talosconfigPath = file;

@@ -1,27 +1,10 @@
 /**
- * Every error a user can see has a stable code, a one-line message and details that say how to
- * fix it. Codes are part of the public interface: scripts and docs refer to them.
+ * Every error a user can see has a stable code (defined in error-codes.ts), a one-line message
+ * and details that say how to fix it. Codes are part of the public interface.
  */
-export type ErrorCode =
-  | 'EDRILLSCHEMA' // drill file does not match the schema
-  | 'EDRILLYAML' // drill file is not valid YAML
-  | 'EDRILLREAD' // drill file cannot be read
-  | 'EDAGCYCLE' // phases depend on each other in a cycle
-  | 'EUNKNOWNKIND' // step kind not registered
-  | 'EUNKNOWNREF' // expression refers to something that does not exist
-  | 'EINPUT' // step inputs invalid after expansion
-  | 'EUSAGE' // command line is wrong
-  | 'EUNKNOWNTARGET'
-  | 'EPRODTARGET' // drill would touch production
-  | 'EPREFLIGHT' // preflight found something missing
-  | 'ESTEPTIMEOUT'
-  | 'ESTEPFAILED'
-  | 'ECOMMAND' // external command failed
-  | 'ECANCELLED'
-  | 'ECLUSTER' // Kubernetes API problem
-  | 'ERESULT' // result file unreadable
-  | 'EREPORT' // a report could not be rendered or written
-  | 'EINTERNAL';
+import type { ErrorCode } from './error-codes.ts';
+
+export type { ErrorCode } from './error-codes.ts';
 
 export interface ErrorLocation {
   file: string;

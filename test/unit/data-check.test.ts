@@ -41,9 +41,9 @@ test('data.check fails when the restored data holds no canary record, saying wha
   await writeFile(path.join(dir, 'empty.log'), '');
   await writeFile(path.join(dir, 'late.log'), '2026-11-25T12:30:00Z\n');
   const run = async (inputs: string) => (await runPlan(planFrom(check(inputs), undefined, path.join(dir, 'drill.yaml')), { session: realSession(), env: {}, workDir: dir, t0: T0 })).outcome.records.get('canary')!.error;
-  assert.deepEqual(await run('{ file: empty.log }'), { code: 'ESTEPFAILED', message: `no canary record in ${path.join(dir, 'empty.log')}`, details: 'expected RFC 3339 timestamps such as 2026-11-25T02:00:00Z; got: (empty)' });
-  assert.deepEqual(await run('{ file: late.log }'), { code: 'ESTEPFAILED', message: `no canary record older than T0 in ${path.join(dir, 'late.log')}`, details: 'all 1 record(s) were written after T0 (2026-11-25T12:00:00.000Z): the restored data holds none' });
-  assert.deepEqual(await run('{ file: missing.log }'), { code: 'ESTEPFAILED', message: `no canary file at ${path.join(dir, 'missing.log')}`, details: 'ENOENT: did the restore bring it back? check file: against the restore\'s target' });
+  assert.deepEqual(await run('{ file: empty.log }'), { code: 'EDATACHECK', message: `no canary record in ${path.join(dir, 'empty.log')}`, details: 'expected RFC 3339 timestamps such as 2026-11-25T02:00:00Z; got: (empty)' });
+  assert.deepEqual(await run('{ file: late.log }'), { code: 'EDATACHECK', message: `no canary record older than T0 in ${path.join(dir, 'late.log')}`, details: 'all 1 record(s) were written after T0 (2026-11-25T12:00:00.000Z): the restored data holds none' });
+  assert.deepEqual(await run('{ file: missing.log }'), { code: 'EDATACHECK', message: `no canary file at ${path.join(dir, 'missing.log')}`, details: 'ENOENT: did the restore bring it back? check file: against the restore\'s target' });
 });
 
 test('data.check takes exactly one source', () => {

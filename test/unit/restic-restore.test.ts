@@ -104,7 +104,7 @@ test('restic.restore with a wrong password fails with the reason and never print
   const { outcome, events } = await runPlan(plan, { session: realSession(), env, workDir: dir });
   const record = outcome.records.get('restore-paperless')!;
   assert.equal(record.status, 'failed');
-  assert.deepEqual(record.error, { code: 'ESTEPFAILED', message: `restic snapshots: wrong password for repository ${repo}`, details: 'check password: / passwordFile: (the repository key the backups were made with)' });
+  assert.deepEqual(record.error, { code: 'ERESTIC', message: `restic snapshots: wrong password for repository ${repo}`, details: 'check password: / passwordFile: (the repository key the backups were made with)' });
   assert.equal(outcome.rpoSamples.length, 0);
   assert.ok(!JSON.stringify(events).includes('not the password'));
 });
@@ -115,7 +115,7 @@ test('restic.restore fails when the include matches nothing, naming the snapshot
   const env = { PATH: process.env.PATH, HOME: process.env.HOME, RESTIC_CACHE_DIR: path.join(dir, 'cache'), PAPERLESS_RESTIC_PASSWORD: PASSWORD };
   const { outcome } = await runPlan(plan, { session: realSession(), env, workDir: dir });
   assert.deepEqual(outcome.records.get('restore-paperless')!.error, {
-    code: 'ESTEPFAILED',
+    code: 'ERESTIC',
     message: `restic restore of ${snapshot.short_id} restored no files`,
     details: `no file of the snapshot matches include: /nope; list its files with: restic ls ${snapshot.short_id}`,
   });
@@ -184,7 +184,7 @@ test('on the sim target a restic fault fails the step the way restic does', asyn
     const plan = planFrom(drillYaml(`phases:\n  - name: p\n    steps:\n      - { id: restore-mediabox, kind: restic.restore, with: { repository: "s3:https://s3.sim.dr-drill.invalid/restic", host: mediabox } }\n`));
     const { outcome } = await runPlan(plan, { session: sim, env: { RESTIC_PASSWORD: 'sim-password' }, workDir: dir });
     assert.deepEqual(outcome.records.get('restore-mediabox')!.error, {
-      code: 'ESTEPFAILED',
+      code: 'ERESTIC',
       message: 'restic snapshots: wrong password for repository s3:https://s3.sim.dr-drill.invalid/restic',
       details: 'check password: / passwordFile: (the repository key the backups were made with)',
     });

@@ -44,14 +44,14 @@ export const dataCheck = defineStep({
       try {
         text = await readFile(file, 'utf8');
       } catch (error) {
-        throw new DrillError('ESTEPFAILED', `no canary file at ${file}`, { details: `${(error as NodeJS.ErrnoException).code ?? errorMessage(error)}: did the restore bring it back? check file: against the restore's target` });
+        throw new DrillError('EDATACHECK', `no canary file at ${file}`, { details: `${(error as NodeJS.ErrnoException).code ?? errorMessage(error)}: did the restore bring it back? check file: against the restore's target` });
       }
     } else if (input.url !== undefined) {
       where = input.url;
       for (const value of Object.values(input.headers)) context.addSecret(value);
       const response = await context.http.request({ url: input.url, headers: input.headers, insecureSkipVerify: input.insecureSkipVerify, signal: context.signal });
       if (response.status < 200 || response.status > 299) {
-        throw new DrillError('ESTEPFAILED', `canary endpoint ${input.url} answered HTTP ${response.status}`, { details: response.body.slice(0, 300) });
+        throw new DrillError('EDATACHECK', `canary endpoint ${input.url} answered HTTP ${response.status}`, { details: response.body.slice(0, 300) });
       }
       text = response.body;
     } else {
@@ -66,7 +66,7 @@ export const dataCheck = defineStep({
     if (later > 0) context.log.info(`${later} canary record(s) newer than T0 ignored: written after the disaster, not restored`);
     const newest = restored.length > 0 ? Math.max(...restored) : undefined;
     if (newest === undefined) {
-      throw new DrillError('ESTEPFAILED', `no canary record ${times.length > 0 ? 'older than T0 ' : ''}in ${where}`, {
+      throw new DrillError('EDATACHECK', `no canary record ${times.length > 0 ? 'older than T0 ' : ''}in ${where}`, {
         details:
           times.length > 0
             ? `all ${times.length} record(s) were written after T0 (${new Date(context.t0).toISOString()}): the restored data holds none`

@@ -77,14 +77,14 @@ export const fluxWait = defineStep({
       },
       { signal: context.signal, clock: context.clock, log: context.log },
     ).catch(async (error: unknown) => {
-      if (context.signal.aborted) throw new DrillError('ESTEPFAILED', `Kustomizations not Ready: ${[...lastState.entries()].filter(([name]) => !readyAt.has(name)).map(([name, state]) => `${name} (${state})`).join('; ')}`, { cause: error });
+      if (context.signal.aborted) throw new DrillError('EFLUX', `Kustomizations not Ready: ${[...lastState.entries()].filter(([name]) => !readyAt.has(name)).map(([name, state]) => `${name} (${state})`).join('; ')}`, { cause: error });
       throw error;
     });
 
     if ('failed' in done) {
       const failed = done.failed;
       const ready = conditionOf(failed, 'Ready')!;
-      throw new DrillError('ESTEPFAILED', `Kustomization ${input.namespace}/${failed.metadata.name} failed: ${ready.reason}: ${ready.message ?? ''}`, {
+      throw new DrillError('EFLUX', `Kustomization ${input.namespace}/${failed.metadata.name} failed: ${ready.reason}: ${ready.message ?? ''}`, {
         details: `last attempted revision: ${failed.status?.lastAttemptedRevision ?? 'unknown'}\ninspect with: flux get kustomizations -n ${input.namespace}; flux events --for Kustomization/${failed.metadata.name} -n ${input.namespace}`,
       });
     }

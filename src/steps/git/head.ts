@@ -26,7 +26,7 @@ export const gitHead = defineStep({
     }
     const listed = await context.shell.run('git', ['ls-remote', input.url, `refs/heads/${input.branch}`], { signal: context.signal });
     const head = listed.stdout.split('\n').find((line) => line.endsWith(`refs/heads/${input.branch}`))?.split('\t')[0];
-    if (!head) throw new DrillError('ESTEPFAILED', `branch ${input.branch} not found on ${input.url}`, { details: 'check branch: and that the remote is the one Flux syncs from' });
+    if (!head) throw new DrillError('EGIT', `branch ${input.branch} not found on ${input.url}`, { details: 'check branch: and that the remote is the one Flux syncs from' });
     const clone = path.join(context.workDir, `git-${context.stepId}`);
     await context.shell.run('git', ['clone', '--bare', '--quiet', '--filter=blob:none', `--depth=${input.history}`, '--branch', input.branch, input.url, clone], { signal: context.signal });
     const log = await context.shell.run('git', ['--git-dir', clone, 'log', `-${input.history}`, '--format=%H%x09%cI', head], { signal: context.signal });
@@ -36,7 +36,7 @@ export const gitHead = defineStep({
       if (sha && time) commits[sha] = new Date(time).toISOString();
     }
     const commitTime = commits[head];
-    if (!commitTime) throw new DrillError('ESTEPFAILED', `could not read the commit time of ${head}`);
+    if (!commitTime) throw new DrillError('EGIT', `could not read the commit time of ${head}`);
     context.log.info(`${input.branch} at T0: ${head} committed ${commitTime}`);
     return { revision: head, branch: input.branch, commitTime, commits };
   },

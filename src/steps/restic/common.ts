@@ -69,10 +69,10 @@ export function resticError(repository: string, command: string, exitCode: numbe
   const lines = output.trim().split('\n').filter(Boolean);
   const fatal = lines.find((line) => line.startsWith('Fatal:'))?.replace(/^Fatal:\s*/, '') ?? lines.at(-1) ?? `exit code ${exitCode}`;
   if (exitCode === 12 || /wrong password/.test(output)) {
-    return new DrillError('ESTEPFAILED', `restic ${command}: wrong password for repository ${repository}`, { details: 'check password: / passwordFile: (the repository key the backups were made with)' });
+    return new DrillError('ERESTIC', `restic ${command}: wrong password for repository ${repository}`, { details: 'check password: / passwordFile: (the repository key the backups were made with)' });
   }
   if (exitCode === 10 || /Is there a repository at the following location|repository does not exist/.test(output)) {
-    return new DrillError('ESTEPFAILED', `restic ${command}: no repository at ${repository}`, { details: `restic said: ${fatal}\ncheck repository: and the credentials in env:` });
+    return new DrillError('ERESTIC', `restic ${command}: no repository at ${repository}`, { details: `restic said: ${fatal}\ncheck repository: and the credentials in env:` });
   }
   return new DrillError('ECOMMAND', `restic ${command} exited with code ${exitCode}: ${fatal}`, { details: lines.slice(-20).join('\n') });
 }

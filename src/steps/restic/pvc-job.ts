@@ -60,7 +60,7 @@ export async function restoreIntoPvc(
   const name = jobName(context.stepId, context.runId, context.attempt);
   const labels = { 'app.kubernetes.io/managed-by': 'dr-drill', 'dr-drill.io/run': context.runId };
   const claim = await cluster.get({ apiVersion: 'v1', kind: 'PersistentVolumeClaim', namespace: pvc.namespace, name: pvc.name });
-  if (!claim) throw new DrillError('ESTEPFAILED', `PersistentVolumeClaim ${pvc.namespace}/${pvc.name} not found`, { details: 'restore after the app\'s Kustomization created the claim (put the step after flux.wait of the apps layer)' });
+  if (!claim) throw new DrillError('ERESTIC', `PersistentVolumeClaim ${pvc.namespace}/${pvc.name} not found`, { details: 'restore after the app\'s Kustomization created the claim (put the step after flux.wait of the apps layer)' });
 
   const secret: KubeObject = { apiVersion: 'v1', kind: 'Secret', metadata: { name, namespace: pvc.namespace, labels }, type: 'Opaque', stringData: { ...options.secretEnv, RESTIC_REPOSITORY: repository } };
   await cluster.create(secret);
@@ -108,7 +108,7 @@ export async function restoreIntoPvc(
     );
     if (done.failed) {
       const failed = conditionOf(done.job, 'Failed');
-      throw new DrillError('ESTEPFAILED', `restic restore Job ${pvc.namespace}/${name} failed: ${failed?.reason ?? 'Failed'}: ${failed?.message ?? ''}`, {
+      throw new DrillError('ERESTIC', `restic restore Job ${pvc.namespace}/${name} failed: ${failed?.reason ?? 'Failed'}: ${failed?.message ?? ''}`, {
         details: `read its log with: kubectl -n ${pvc.namespace} logs job/${name}`,
       });
     }

@@ -72,7 +72,7 @@ export const resticRestore = defineStep({
     const messages = jsonLines(restored.stdout);
     const errors = messages.filter((message) => message.message_type === 'error');
     if (errors.length > 0) {
-      throw new DrillError('ESTEPFAILED', `restic restore of ${shortId} reported ${errors.length} error(s)`, {
+      throw new DrillError('ERESTIC', `restic restore of ${shortId} reported ${errors.length} error(s)`, {
         details: errors
           .slice(0, 10)
           .map((error) => `${String(error.item ?? '')}: ${String((error.error as { message?: string } | undefined)?.message ?? JSON.stringify(error.error))}`)
@@ -86,7 +86,7 @@ export const resticRestore = defineStep({
     const bytesRestored = summary ? Number(summary.bytes_restored ?? summary.total_bytes ?? 0) : counted!.bytes;
     context.log.info(`restored ${filesRestored} file(s), ${bytesRestored} byte(s) to ${target}`);
     if (filesRestored === 0 && !input.allowEmpty) {
-      throw new DrillError('ESTEPFAILED', `restic restore of ${shortId} restored no files`, {
+      throw new DrillError('ERESTIC', `restic restore of ${shortId} restored no files`, {
         details: input.include.length > 0 ? `no file of the snapshot matches include: ${input.include.join(', ')}; list its files with: restic ls ${shortId}` : 'the snapshot is empty; set allowEmpty: true if that is expected',
       });
     }
@@ -129,7 +129,7 @@ async function chooseSnapshot(
   const filter = [input.host && `host ${input.host}`, input.tags.length > 0 && `tags ${input.tags.join(',')}`, input.paths.length > 0 && `paths ${input.paths.join(', ')}`].filter(Boolean).join(', ');
   if (named) {
     const match = snapshots.find((snapshot) => snapshot.id.startsWith(input.snapshot) || snapshot.short_id === input.snapshot);
-    if (!match) throw new DrillError('ESTEPFAILED', `restic snapshot ${input.snapshot} not found in ${repo.repository}${filter ? ` (${filter})` : ''}`, { details: `list snapshots with: restic -r ${repo.repository} snapshots` });
+    if (!match) throw new DrillError('ERESTIC', `restic snapshot ${input.snapshot} not found in ${repo.repository}${filter ? ` (${filter})` : ''}`, { details: `list snapshots with: restic -r ${repo.repository} snapshots` });
     if (parseResticTime(match.time).getTime() > context.t0) {
       throw new DrillError('EINPUT', `restic snapshot ${input.snapshot} was taken ${match.time}, after T0 ${t0}: it holds data written after the disaster`, {
         details: 'name a snapshot taken before T0, or use snapshot: latest to take the newest one that was',
@@ -146,7 +146,7 @@ async function chooseSnapshot(
   }
   const newest = sorted.find((candidate) => parseResticTime(candidate.time).getTime() <= context.t0);
   if (!newest) {
-    throw new DrillError('ESTEPFAILED', `no restic snapshot taken by T0 ${t0} in ${repo.repository}${filter ? ` for ${filter}` : ''}`, {
+    throw new DrillError('ERESTIC', `no restic snapshot taken by T0 ${t0} in ${repo.repository}${filter ? ` for ${filter}` : ''}`, {
       details: `found ${sorted.length} snapshot(s), all taken after T0; list snapshots with: restic -r ${repo.repository} snapshots${filter ? '; check host:, tags: and paths:' : ''}`,
     });
   }
@@ -180,7 +180,7 @@ async function checkRepository(repo: ReturnType<typeof openRepository>, readData
   const check = await repo.run(['check', ...(readDataSubset ? [`--read-data-subset=${readDataSubset}`] : [])], { allowFailure: true });
   if (check.exitCode !== 0) {
     const failure = resticError(repo.repository, 'check', check.exitCode, `${check.stdout}\n${check.stderr}`);
-    throw new DrillError('ESTEPFAILED', `restic check found problems in ${repo.repository}`, { details: failure.details ?? failure.message });
+    throw new DrillError('ERESTIC', `restic check found problems in ${repo.repository}`, { details: failure.details ?? failure.message });
   }
   return true;
 }

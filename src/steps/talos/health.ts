@@ -36,9 +36,9 @@ export const talosHealth = defineStep({
     const { items } = await cluster.list('v1', 'Node');
     const notReady = items.filter((node) => conditionOf(node, 'Ready')?.status !== 'True').map((node) => node.metadata.name);
     context.log.info(`Kubernetes API at ${cluster.description}: ${items.length} node(s), ${items.length - notReady.length} Ready`);
-    if (notReady.length > 0) throw new DrillError('ESTEPFAILED', `node(s) not Ready: ${notReady.join(', ')}`);
+    if (notReady.length > 0) throw new DrillError('ETALOS', `node(s) not Ready: ${notReady.join(', ')}`);
     if (input.expectedNodes !== undefined && items.length < input.expectedNodes) {
-      throw new DrillError('ESTEPFAILED', `only ${items.length} of ${input.expectedNodes} expected nodes joined the cluster`);
+      throw new DrillError('ETALOS', `only ${items.length} of ${input.expectedNodes} expected nodes joined the cluster`);
     }
     return { nodes: items.length };
   },

@@ -39,7 +39,7 @@ export const veleroLocation = defineStep({
     const ref = { apiVersion: VELERO, kind: 'BackupStorageLocation', namespace: input.namespace, name: input.name };
     const location = await cluster.get(ref);
     if (!location) {
-      throw new DrillError('ESTEPFAILED', `backup storage location ${input.namespace}/${input.name} not found`, { details: 'list them with: velero backup-location get' });
+      throw new DrillError('EVELERO', `backup storage location ${input.namespace}/${input.name} not found`, { details: 'list them with: velero backup-location get' });
     }
     const current: string = location.spec?.accessMode ?? 'ReadWrite';
     const remembered = location.metadata.annotations?.[PREVIOUS_MODE_ANNOTATION];

@@ -103,7 +103,7 @@ export const veleroRestore = defineStep({
         ...(status.validationErrors ?? []).map((error: string) => `validation: ${error}`),
         ...failedVolumes.map((volume) => `PodVolumeRestore ${volume.metadata.name} ${volume.status?.phase ?? 'unknown'}: ${volume.status?.message ?? ''}`),
       ].filter(Boolean);
-      throw new DrillError('ESTEPFAILED', `Velero restore ${name} did not complete cleanly: ${reasons.join('; ')}`, {
+      throw new DrillError('EVELERO', `Velero restore ${name} did not complete cleanly: ${reasons.join('; ')}`, {
         details: `inspect with: velero restore describe ${name} --details; velero restore logs ${name}`,
       });
     }
@@ -136,8 +136,8 @@ async function chooseBackup(cluster: Cluster, input: Inputs, context: StepContex
   const t0 = new Date(context.t0).toISOString();
   if (input.backup) {
     const backup = await cluster.get({ apiVersion: VELERO, kind: 'Backup', name: input.backup, namespace: input.namespace });
-    if (!backup) throw new DrillError('ESTEPFAILED', `backup ${input.namespace}/${input.backup} not found`, { details: 'list backups with: velero backup get' });
-    if (backup.status?.phase !== 'Completed') throw new DrillError('ESTEPFAILED', `backup ${input.backup} is ${backup.status?.phase ?? 'not finished'}, not Completed`);
+    if (!backup) throw new DrillError('EVELERO', `backup ${input.namespace}/${input.backup} not found`, { details: 'list backups with: velero backup get' });
+    if (backup.status?.phase !== 'Completed') throw new DrillError('EVELERO', `backup ${input.backup} is ${backup.status?.phase ?? 'not finished'}, not Completed`);
     if (startedAfter(backup, context.t0)) {
       throw new DrillError('EINPUT', `backup ${input.backup} started ${backupStartOf(backup).time}, after T0 ${t0}: it holds data written after the disaster`, {
         details: 'name a backup that started before T0, or drop backup: to take the newest one that did',
@@ -162,7 +162,7 @@ async function chooseBackup(cluster: Cluster, input: Inputs, context: StepContex
     skipped.push(why);
   }
   if (!newestCompleted) {
-    throw new DrillError('ESTEPFAILED', `no Completed Velero backup${input.schedule ? ` of schedule ${input.schedule}` : ''} in ${input.namespace} that started by T0 ${t0}`, {
+    throw new DrillError('EVELERO', `no Completed Velero backup${input.schedule ? ` of schedule ${input.schedule}` : ''} in ${input.namespace} that started by T0 ${t0}`, {
       details: `found ${items.length} backup(s), ${items.length - existedAtT0.length} of them started after T0; check the schedule with: velero schedule get; velero backup get`,
     });
   }
@@ -173,7 +173,7 @@ async function checkLocation(cluster: Cluster, input: Inputs, backup: KubeObject
   if (!input.requireReadOnlyLocation) return;
   const locationName: string = backup.spec?.storageLocation ?? 'default';
   const location = await cluster.get({ apiVersion: VELERO, kind: 'BackupStorageLocation', name: locationName, namespace: input.namespace });
-  if (!location) throw new DrillError('ESTEPFAILED', `backup storage location ${input.namespace}/${locationName} not found`);
+  if (!location) throw new DrillError('EVELERO', `backup storage location ${input.namespace}/${locationName} not found`);
   if (location.spec?.accessMode !== 'ReadOnly') {
     throw new DrillError('EPRODTARGET', `backup storage location ${input.namespace}/${locationName} is ${location.spec?.accessMode ?? 'ReadWrite'}: a drill must not be able to write production backups`, {
       details: `set spec.accessMode: ReadOnly on the drill cluster's BackupStorageLocation (velero backup-location set ${locationName} --access-mode ReadOnly), or set requireReadOnlyLocation: false if this location is drill-owned`,

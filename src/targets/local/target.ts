@@ -67,7 +67,7 @@ export async function createLocalTarget(plan: Plan, env: Record<string, string |
     await started.stop();
     const left = leftovers(started);
     if (left.pids.length > 0 || left.dirExists) {
-      throw new DrillError('ESTEPFAILED', `local cluster ${started.name} left things behind`, {
+      throw new DrillError('ELOCAL', `local cluster ${started.name} left things behind`, {
         details: `${left.pids.length > 0 ? `processes still running: ${left.pids.join(', ')}` : ''}${left.dirExists ? ` directory ${started.dir} still exists` : ''}`.trim(),
       });
     }
@@ -86,7 +86,7 @@ export async function createLocalTarget(plan: Plan, env: Record<string, string |
     const control: LocalClusterControl = {
       up: (log) =>
         serially(async () => {
-          if (closed) throw new DrillError('ESTEPFAILED', 'the local target is closed: no cluster is started any more');
+          if (closed) throw new DrillError('ELOCAL', 'the local target is closed: no cluster is started any more');
           // A retry after a failed attempt: remove whatever that attempt left first.
           await stopCluster(log);
           stepLog = log;
@@ -137,7 +137,7 @@ export async function createLocalTarget(plan: Plan, env: Record<string, string |
         }).catch((error: unknown) => errors.push(errorMessage(error)));
         await git?.stop().catch((error: unknown) => errors.push(`git server: ${errorMessage(error)}`));
         ws.remove();
-        if (errors.length > 0) throw new DrillError('ESTEPFAILED', 'the local target did not stop cleanly', { details: errors.join('\n') });
+        if (errors.length > 0) throw new DrillError('ELOCAL', 'the local target did not stop cleanly', { details: errors.join('\n') });
       },
     };
     return session;
