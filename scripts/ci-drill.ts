@@ -9,6 +9,7 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { main } from '../src/cli/main.ts';
+import { exitWhenDrained } from '../src/cli/entry.ts';
 import { cancellationOnSignals } from '../src/cli/signals.ts';
 import { writeGithubJob } from '../src/ci/github.ts';
 import { readResult } from '../src/result/io.ts';
@@ -50,6 +51,5 @@ async function cli(argv: string[]): Promise<number> {
 }
 
 if (import.meta.main) {
-  process.exitCode = await cli(process.argv.slice(2));
-  process.exit();
+  await exitWhenDrained(await cli(process.argv.slice(2)));
 }

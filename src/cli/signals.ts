@@ -1,7 +1,9 @@
 /**
- * SIGINT/SIGTERM (a cancelled CI job) cancel the drill: running steps are aborted and teardown
- * runs. A second signal stops teardown too.
+ * Cancellation of a drill: SIGINT/SIGTERM (a cancelled CI job, `timeout`, Ctrl-C) or the loss of
+ * the launcher abort the running steps and teardown runs; a second signal stops teardown too.
  */
+import { watchLauncher } from './launcher.ts';
+
 export function cancellationOnSignals(): { cancelSignal: AbortSignal; forceSignal: AbortSignal } {
   const cancel = new AbortController();
   const force = new AbortController();
@@ -16,5 +18,12 @@ export function cancellationOnSignals(): { cancelSignal: AbortSignal; forceSigna
   };
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
+  // npm's launchers (npx, npm run) keep the drill behind `sh -c`, which dies of a SIGTERM without
+  // passing it on: the drill then only sees that its launcher is gone.
+  watchLauncher((gone) => {
+    if (cancel.signal.aborted) return;
+    process.stderr.write(`\n${gone}: cancelling the drill; teardown runs\n`);
+    cancel.abort(new Error(gone));
+  });
   return { cancelSignal: cancel.signal, forceSignal: force.signal };
 }

@@ -6,7 +6,7 @@ import { runDrill } from '../../src/run-drill.ts';
 import { insertChangelogEntry, renderChangelogEntry, renderPostmortem } from '../../src/report/postmortem.ts';
 import type { Fault } from '../../src/targets/sim/world.ts';
 import { tempDir } from '../helpers/drill-fixtures.ts';
-import { REPO } from '../helpers/cli.ts';
+import { REPO, runCli } from '../helpers/cli.ts';
 
 async function simRun(faults: [string, Fault][] = []) {
   const out = await tempDir();
@@ -78,4 +78,22 @@ test('--append adds the entry to an existing CHANGELOG and leaves every other by
   const updated = insertChangelogEntry(cases[0]!, entry);
   assert.ok(updated.indexOf(entry) < updated.indexOf('## 2026-01-15'), 'newest first');
   assert.ok(updated.startsWith('# Changelog\n\nAll notable changes.\n\n'), 'the title and its text stay on top');
+});
+
+test('dr-drill postmortem writes both files and --append changes the CHANGELOG only by the entry', async () => {
+  const { out } = await simRun();
+  const changelog = path.join(out, 'CHANGELOG.md');
+  const before = '# Changelog\n\nDrills and incidents.\n\n## 2025-01-15: DR drill `cold-start` (cold-start) passed\n\n- earlier\n';
+  const { writeFile } = await import('node:fs/promises');
+  await writeFile(changelog, before);
+  const rendered = path.join(out, 'again');
+  const run = await runCli(['postmortem', path.join(out, 'result.json'), '--out', rendered, '--append', changelog]);
+  assert.equal(run.code, 0, run.stderr);
+  const entry = await readFile(path.join(rendered, 'changelog-entry.md'), 'utf8');
+  assert.equal(entry, await readFile(path.join(out, 'changelog-entry.md'), 'utf8'));
+  const after = await readFile(changelog, 'utf8');
+  assert.equal(after.replace(`${entry}\n`, ''), before);
+  const missing = await runCli(['postmortem', path.join(out, 'result.json'), '--append', path.join(out, 'nope.md')]);
+  assert.equal(missing.code, 3);
+  assert.match(missing.stderr, /EUSAGE cannot read the changelog/);
 });
