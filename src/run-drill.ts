@@ -13,7 +13,7 @@ import { buildPlan, teardownPlan, type Plan } from './drill/plan.ts';
 import type { TargetKind } from './drill/schema.ts';
 import type { DrillEvent } from './engine/events.ts';
 import { runEngine, toStepError, type EngineOutcome, type StepRecord } from './engine/run.ts';
-import { buildResult } from './result/build.ts';
+import { buildResult } from './measure/build-result.ts';
 import type { DrillResult, StepError } from './result/model.ts';
 import { writeReports } from './report/write.ts';
 import { stepRegistry } from './steps/registry.ts';

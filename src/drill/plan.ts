@@ -7,7 +7,7 @@ import path from 'node:path';
 import type { z } from 'zod';
 import { DrillError, DrillErrors, type ErrorLocation } from '../util/errors.ts';
 import { parseDuration } from '../util/duration.ts';
-import type { StepKind } from '../steps/types.ts';
+import type { StepKind } from '../contract/step.ts';
 import { expressionProblems, referencesIn, type Reference } from './expressions.ts';
 import type { LoadedDrill } from './load.ts';
 import { formatFieldPath } from './load.ts';

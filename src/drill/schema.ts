@@ -4,12 +4,13 @@
  */
 import { z } from 'zod';
 import { isDuration, parseDuration } from '../util/duration.ts';
+import { TARGET_KINDS } from '../contract/target.ts';
 import { preflightSchema, productionSchema } from './safety-schema.ts';
+
+export { TARGET_KINDS, type TargetKind } from '../contract/target.ts';
 
 export const DRILL_API_VERSION = 'dr-drill.io/v1';
 export const SCENARIOS = ['cold-start', 'namespace-restore', 'node-loss', 'gitops-drift', 'secret-rotation'] as const;
-export const TARGET_KINDS = ['sim', 'local', 'kubeconfig', 'proxmox-talos'] as const;
-export type TargetKind = (typeof TARGET_KINDS)[number];
 
 const NAME_PATTERN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 export const name = z

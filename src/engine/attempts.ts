@@ -7,7 +7,7 @@ import { DrillError, errorMessage } from '../util/errors.ts';
 import type { Masker } from '../util/mask.ts';
 import { formatDuration } from '../util/duration.ts';
 import type { AttemptResult, StepError, StepStatus } from '../result/model.ts';
-import type { StepOutputs } from '../steps/types.ts';
+import { CLUSTER_ACCESS, type StepProduct } from '../contract/step.ts';
 import type { Clock } from './clock.ts';
 import type { DrillEvent } from './events.ts';
 import { retryDelay } from './retry.ts';
@@ -75,7 +75,7 @@ async function runAttempt(context: RunContext, record: StepRecord, attempt: numb
     .then(() => controller.abort(new StepTimeoutError(step.timeoutMs)))
     .catch(() => undefined);
 
-  let work: Promise<StepOutputs | void> | undefined;
+  let work: Promise<StepProduct | void> | undefined;
   try {
     const kind = options.registry.get(step.kind);
     if (!kind) throw new DrillError('EUNKNOWNKIND', `unknown step kind "${step.kind}"`);
@@ -85,7 +85,9 @@ async function runAttempt(context: RunContext, record: StepRecord, attempt: numb
     // A step abandoned at its timeout may still reject later; that is expected, never a crash.
     work.catch(() => undefined);
     const outputs = await abortable(work, controller.signal);
-    record.outputs = outputs ?? {};
+    const access = outputs?.[CLUSTER_ACCESS];
+    if (access !== undefined) options.session.useClusterAccess(access);
+    record.outputs = Object.fromEntries(Object.entries(outputs ?? {}));
     context.scope.steps[step.id] = { outputs: record.outputs };
     attemptContext.commitRpoSamples();
     return { status: 'passed' };

@@ -1,7 +1,7 @@
 /** Wraps a step's shell so every command and its output land in the step's log, masked. */
 import { DrillError } from '../util/errors.ts';
-import type { Logger } from '../steps/types.ts';
-import { renderCommand, type CommandOptions, type CommandResult, type Shell } from './shell.ts';
+import type { Logger } from '../contract/step.ts';
+import { renderCommand, type CommandOptions, type CommandResult, type Shell } from '../contract/shell.ts';
 
 const TAIL_LINES = 20;
 

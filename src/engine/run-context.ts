@@ -4,8 +4,8 @@ import type { Scope } from '../drill/expressions.ts';
 import { errorMessage } from '../util/errors.ts';
 import type { Masker } from '../util/mask.ts';
 import type { AttemptResult, StepError, StepStatus } from '../result/model.ts';
-import type { StepOutputs } from '../steps/types.ts';
-import type { TargetSession } from '../targets/types.ts';
+import type { StepOutputs } from '../contract/step.ts';
+import type { TargetSession } from '../contract/target.ts';
 import type { Clock } from './clock.ts';
 import type { DrillEvent } from './events.ts';
 

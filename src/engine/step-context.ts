@@ -6,7 +6,7 @@ import type { PlannedStep } from '../drill/plan.ts';
 import { expand, UnresolvedReferenceError } from '../drill/expressions.ts';
 import { DrillError } from '../util/errors.ts';
 import { formatDuration } from '../util/duration.ts';
-import type { Logger, RpoSampleInput, StepContext } from '../steps/types.ts';
+import type { Logger, RpoSampleInput, StepContext } from '../contract/step.ts';
 import type { LogLevel } from './events.ts';
 import { loggingShell } from './logging-shell.ts';
 import type { RecordedRpoSample, RunContext, StepRecord } from './run-context.ts';

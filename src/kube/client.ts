@@ -1,7 +1,7 @@
 /** The real Cluster: @kubernetes/client-node against an API server, from a kubeconfig file. */
 import { KubeConfig, KubernetesObjectApi, PatchStrategy, Watch, type KubernetesObject } from '@kubernetes/client-node';
 import { DrillError, errorMessage } from '../util/errors.ts';
-import { describeRef, WatchExpiredError, type Cluster, type KubeObject, type ObjectRef } from '../engine/cluster.ts';
+import { describeRef, WatchExpiredError, type Cluster, type KubeObject, type ObjectRef } from '../contract/cluster.ts';
 
 /** Exposes the API discovery the object API already does and caches (kind -> plural, namespaced). */
 class DiscoveringObjectApi extends KubernetesObjectApi {

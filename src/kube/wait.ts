@@ -3,10 +3,10 @@
  * list's resourceVersion, list again on 410 Gone, and restart a watch that ends or stays idle
  * (a half-open connection delivers nothing, forever).
  */
-import type { Clock } from '../engine/clock.ts';
-import { WatchExpiredError, type Cluster, type KubeObject } from '../engine/cluster.ts';
+import type { Clock } from '../contract/clock.ts';
+import { WatchExpiredError, type Cluster, type KubeObject } from '../contract/cluster.ts';
 import { errorMessage } from '../util/errors.ts';
-import type { Logger } from '../steps/types.ts';
+import type { Logger } from '../contract/step.ts';
 
 export interface ObjectQuery {
   apiVersion: string;

@@ -3,7 +3,7 @@ import path from 'node:path';
 import type { Plan, PlannedStep } from '../drill/plan.ts';
 import { expand, referencesIn, UnresolvedReferenceError, type Scope } from '../drill/expressions.ts';
 import type { LoadedDrill } from '../drill/load.ts';
-import type { Shell } from '../engine/shell.ts';
+import type { Shell } from '../contract/shell.ts';
 import { DrillError, type ErrorCode, type ErrorLocation } from '../util/errors.ts';
 
 export interface PreflightContext {

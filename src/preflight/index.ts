@@ -9,7 +9,7 @@ import type { Plan } from '../drill/plan.ts';
 import { loadDrillFile, type LoadedDrill } from '../drill/load.ts';
 import { simTargetSchema } from '../drill/schema.ts';
 import { PREFLIGHT_CHECKS } from '../drill/safety-schema.ts';
-import type { Shell } from '../engine/shell.ts';
+import type { Shell } from '../contract/shell.ts';
 import { realShell, whichCommand } from '../targets/real-shell.ts';
 import { createSimTarget } from '../targets/sim/target.ts';
 import { DrillErrors } from '../util/errors.ts';

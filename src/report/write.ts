@@ -13,7 +13,7 @@ import { renderJunit } from './junit.ts';
 import { renderMarkdown } from './markdown.ts';
 import { renderOpenMetrics } from './openmetrics.ts';
 import { renderChangelogEntry, renderPostmortem } from './postmortem.ts';
-import { renderDotenv } from '../ci/gitlab.ts';
+import { renderDotenv } from './dotenv.ts';
 
 export const REPORT_FILES = { result: 'result.json', junit: 'junit.xml', summary: 'summary.md', metrics: 'metrics.txt', dotenv: 'dr-drill.env', postmortem: 'postmortem.md', changelog: 'changelog-entry.md' } as const;
 

@@ -8,7 +8,7 @@ import { access, chmod, readFile } from 'node:fs/promises';
 import { z } from 'zod';
 import { credentialsIn } from '../util/credentials.ts';
 import { DrillError } from '../util/errors.ts';
-import { defineStep } from './types.ts';
+import { defineStep, withClusterAccess } from '../contract/step.ts';
 
 const inputs = z.strictObject({
   run: z.array(z.string()).min(1).meta({ description: 'Program and arguments, e.g. [task, bootstrap:talos].' }),
@@ -62,6 +62,7 @@ export const command = defineStep({
       await registerCredentials();
       flush();
     }
+    const produced: { kubeconfig?: string; talosconfig?: string } = {};
     for (const [name, file] of written) {
       if (!file) continue;
       try {
@@ -69,9 +70,9 @@ export const command = defineStep({
       } catch {
         throw new DrillError('ECOMMAND', `${program} did not write the ${name} at ${file}`, { details: `check where the command writes it and set ${name}: accordingly` });
       }
-      if (name === 'kubeconfig') context.target.kubeconfigPath = file;
-      else context.target.talosconfigPath = file;
+      produced[name] = file;
     }
-    return { exitCode: result.exitCode, stdoutTail: result.stdout.split('\n').slice(-5).join('\n') };
+    const outputs = { exitCode: result.exitCode, stdoutTail: result.stdout.split('\n').slice(-5).join('\n') };
+    return Object.keys(produced).length > 0 ? withClusterAccess(outputs, produced) : outputs;
   },
 });

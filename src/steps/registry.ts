@@ -12,7 +12,7 @@ import { script } from './script/run.ts';
 import { talosHealth } from './talos/health.ts';
 import { terraformApply } from './terraform/apply.ts';
 import { terraformDestroy } from './terraform/destroy.ts';
-import type { StepKind } from './types.ts';
+import type { StepKind } from '../contract/step.ts';
 import { localDown, localUp } from './local/cluster.ts';
 import { veleroLocation } from './velero/location.ts';
 import { veleroRestore } from './velero/restore.ts';

@@ -5,7 +5,7 @@ import { createLocalTarget } from './local/target.ts';
 import { createRealTarget } from './real.ts';
 import { createSimTarget } from './sim/target.ts';
 import type { Fault } from './sim/world.ts';
-import type { TargetSession } from './types.ts';
+import type { TargetSession } from '../contract/target.ts';
 
 /** Targets that stage what survives a disaster (Git, backups) do it here, before T0. */
 export async function createTarget(plan: Plan, options: { faults: Map<string, Fault>; timeScale?: number; env: Record<string, string | undefined> }): Promise<TargetSession> {

@@ -3,7 +3,7 @@ import http from 'node:http';
 import https from 'node:https';
 import { readFile } from 'node:fs/promises';
 import { performance } from 'node:perf_hooks';
-import type { HttpClient, HttpRequest, HttpResponse } from '../engine/http.ts';
+import type { HttpClient, HttpRequest, HttpResponse } from '../contract/http.ts';
 
 const MAX_BODY_BYTES = 1024 * 1024;
 

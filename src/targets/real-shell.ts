@@ -3,7 +3,7 @@ import { execa } from 'execa';
 import { performance } from 'node:perf_hooks';
 import { access, constants } from 'node:fs/promises';
 import path from 'node:path';
-import type { CommandOptions, CommandResult, Shell } from '../engine/shell.ts';
+import type { CommandOptions, CommandResult, Shell } from '../contract/shell.ts';
 
 export function realShell(): Shell {
   return {

@@ -5,12 +5,12 @@
  */
 import { DrillError } from '../util/errors.ts';
 import { systemClock } from '../engine/clock.ts';
-import type { Cluster } from '../engine/cluster.ts';
+import type { Cluster } from '../contract/cluster.ts';
 import type { TargetKind } from '../drill/schema.ts';
 import { kubeCluster, loadKubeConfig } from '../kube/client.ts';
 import { realHttp } from './real-http.ts';
 import { realShell } from './real-shell.ts';
-import type { TargetSession } from './types.ts';
+import { applyClusterAccess, type TargetSession } from '../contract/target.ts';
 
 export function createRealTarget(kind: Exclude<TargetKind, 'sim'>, options: { kubeconfig?: string; context?: string } = {}): TargetSession {
   const shell = realShell();
@@ -22,6 +22,9 @@ export function createRealTarget(kind: Exclude<TargetKind, 'sim'>, options: { ku
     facts: {},
     kubeconfigPath: options.kubeconfig,
     talosconfigPath: undefined,
+    useClusterAccess(access) {
+      applyClusterAccess(this, access);
+    },
     shellFor: () => shell,
     httpFor: () => http,
     commandEnv: () => ({

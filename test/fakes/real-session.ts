@@ -3,11 +3,11 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { systemClock } from '../../src/engine/clock.ts';
 import type { DrillEvent } from '../../src/engine/events.ts';
-import type { HttpClient } from '../../src/engine/http.ts';
+import type { HttpClient } from '../../src/contract/http.ts';
 import { runEngine, type EngineOutcome } from '../../src/engine/run.ts';
 import type { Plan } from '../../src/drill/plan.ts';
 import { realShell } from '../../src/targets/real-shell.ts';
-import type { TargetSession } from '../../src/targets/types.ts';
+import { applyClusterAccess, type TargetSession } from '../../src/contract/target.ts';
 import { DrillError } from '../../src/util/errors.ts';
 import { Masker } from '../../src/util/mask.ts';
 import { stepRegistry } from '../../src/steps/registry.ts';
@@ -22,6 +22,9 @@ export function realSession(options: { http?: HttpClient } = {}): TargetSession 
     facts: {},
     kubeconfigPath: undefined,
     talosconfigPath: undefined,
+    useClusterAccess(access) {
+      applyClusterAccess(this, access);
+    },
     shellFor: () => shell,
     httpFor: () => options.http ?? { request: async () => Promise.reject(new Error('no HTTP in this test')) },
     clusterFor: async () => {

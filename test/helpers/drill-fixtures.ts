@@ -6,7 +6,7 @@ import path from 'node:path';
 import { z } from 'zod';
 import { parseDrill } from '../../src/drill/load.ts';
 import { buildPlan, type Plan, type StepRegistry } from '../../src/drill/plan.ts';
-import { defineStep, type StepKind } from '../../src/steps/types.ts';
+import { defineStep, type StepKind } from '../../src/contract/step.ts';
 import { stepRegistry } from '../../src/steps/registry.ts';
 
 /** Temp dirs of this test process, removed when it exits (DR_DRILL_KEEP_TEST_DIRS=1 keeps them to debug). */

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { DrillResult } from '../../src/result/model.ts';
-import { DOTENV_MAX_VARIABLES, dotenvName, renderDotenv } from '../../src/ci/gitlab.ts';
+import { DOTENV_MAX_VARIABLES, dotenvName, renderDotenv } from '../../src/report/dotenv.ts';
 
 function result(milestones: number, dataClasses: number): DrillResult {
   return {

@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import type { HttpRequest } from '../../src/engine/http.ts';
+import type { HttpRequest } from '../../src/contract/http.ts';
 import { findTimes } from '../../src/steps/data/canary.ts';
 import { drillYaml, planFrom, tempDir } from '../helpers/drill-fixtures.ts';
 import { realSession, runPlan } from '../fakes/real-session.ts';

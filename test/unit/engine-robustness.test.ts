@@ -5,7 +5,7 @@ import path from 'node:path';
 import { virtualClock } from '../../src/engine/virtual-clock.ts';
 import type { DrillEvent } from '../../src/engine/events.ts';
 import { runEngine } from '../../src/engine/run.ts';
-import type { TargetSession } from '../../src/targets/types.ts';
+import { applyClusterAccess, type TargetSession } from '../../src/contract/target.ts';
 import { Masker } from '../../src/util/mask.ts';
 import { runDrill } from '../../src/run-drill.ts';
 import { readResult } from '../../src/result/io.ts';
@@ -19,6 +19,9 @@ function session(): TargetSession {
     facts: {},
     kubeconfigPath: undefined,
     talosconfigPath: undefined,
+    useClusterAccess(access) {
+      applyClusterAccess(this, access);
+    },
     shellFor: () => ({ run: async () => assert.fail('no shell in engine tests'), which: async () => undefined }),
     httpFor: () => ({ request: async () => assert.fail('no http in engine tests') }),
     clusterFor: async () => assert.fail('no cluster in engine tests'),

@@ -3,9 +3,9 @@ import assert from 'node:assert/strict';
 import { virtualClock } from '../../src/engine/virtual-clock.ts';
 import type { DrillEvent } from '../../src/engine/events.ts';
 import { runEngine, type EngineOutcome } from '../../src/engine/run.ts';
-import type { TargetSession } from '../../src/targets/types.ts';
+import { applyClusterAccess, type TargetSession } from '../../src/contract/target.ts';
 import { Masker } from '../../src/util/mask.ts';
-import { buildResult } from '../../src/result/build.ts';
+import { buildResult } from '../../src/measure/build-result.ts';
 import { drillYaml, planFrom, testRegistry } from '../helpers/drill-fixtures.ts';
 
 function session(): TargetSession {
@@ -16,6 +16,9 @@ function session(): TargetSession {
     facts: {},
     kubeconfigPath: undefined,
     talosconfigPath: undefined,
+    useClusterAccess(access) {
+      applyClusterAccess(this, access);
+    },
     shellFor: () => ({ run: async () => assert.fail('no shell in engine tests'), which: async () => undefined }),
     httpFor: () => ({ request: async () => assert.fail('no http in engine tests') }),
     clusterFor: async () => assert.fail('no cluster in engine tests'),

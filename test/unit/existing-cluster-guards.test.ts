@@ -4,7 +4,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { systemClock } from '../../src/engine/clock.ts';
-import type { KubeObject } from '../../src/engine/cluster.ts';
+import type { KubeObject } from '../../src/contract/cluster.ts';
 import { ObjectStore } from '../../src/targets/sim/store.ts';
 import { realSession, runPlan } from '../fakes/real-session.ts';
 import { drillYaml, planFrom, tempDir } from '../helpers/drill-fixtures.ts';

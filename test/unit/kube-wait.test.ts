@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { virtualClock } from '../../src/engine/virtual-clock.ts';
-import { WatchExpiredError, type Cluster, type KubeObject, type WatchEventType } from '../../src/engine/cluster.ts';
+import { WatchExpiredError, type Cluster, type KubeObject, type WatchEventType } from '../../src/contract/cluster.ts';
 import { waitForObjects } from '../../src/kube/wait.ts';
 
 const object = (name: string, phase: string, resourceVersion: string): KubeObject => ({ apiVersion: 'velero.io/v1', kind: 'Restore', metadata: { name, namespace: 'velero', resourceVersion }, status: { phase } });

@@ -4,12 +4,12 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { z } from 'zod';
-import type { HttpRequest } from '../../src/engine/http.ts';
+import type { HttpRequest } from '../../src/contract/http.ts';
 import { runEngine } from '../../src/engine/run.ts';
 import type { DrillEvent } from '../../src/engine/events.ts';
 import type { StepRegistry } from '../../src/drill/plan.ts';
 import { stepRegistry } from '../../src/steps/registry.ts';
-import { defineStep, type StepKind } from '../../src/steps/types.ts';
+import { defineStep, type StepKind } from '../../src/contract/step.ts';
 import { Masker, MASK } from '../../src/util/mask.ts';
 import { drillYaml, planFrom, tempDir } from '../helpers/drill-fixtures.ts';
 import { realSession, runPlan } from '../fakes/real-session.ts';

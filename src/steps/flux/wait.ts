@@ -4,11 +4,11 @@
  * reason and message. With the Git HEAD at T0 it records the cluster configuration RPO.
  */
 import { z } from 'zod';
-import { conditionOf, type KubeObject } from '../../engine/cluster.ts';
+import { conditionOf, type KubeObject } from '../../contract/cluster.ts';
 import { waitForObjects } from '../../kube/wait.ts';
 import { formatDuration } from '../../util/duration.ts';
 import { DrillError } from '../../util/errors.ts';
-import { defineStep } from '../types.ts';
+import { defineStep } from '../../contract/step.ts';
 
 /** Ready=False reasons after which Flux will not succeed without a change (a new commit or a fix). */
 const FAILURE_REASONS = new Set(['BuildFailed', 'HealthCheckFailed', 'ReconciliationFailed', 'PruneFailed', 'ValidationFailed', 'InvalidPath', 'DependencyNotFound']);

@@ -5,7 +5,7 @@
 import path from 'node:path';
 import { z } from 'zod';
 import { DrillError } from '../../util/errors.ts';
-import { defineStep } from '../types.ts';
+import { defineStep } from '../../contract/step.ts';
 
 const inputs = z.strictObject({
   url: z.string().min(1).meta({ description: 'Git remote URL that Flux syncs from.' }),

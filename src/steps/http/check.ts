@@ -4,7 +4,7 @@ import { z } from 'zod';
 import { parseDuration } from '../../util/duration.ts';
 import { errorMessage } from '../../util/errors.ts';
 import { duration } from '../../drill/schema.ts';
-import { defineStep } from '../types.ts';
+import { defineStep } from '../../contract/step.ts';
 
 const inputs = z.strictObject({
   url: z.url(),

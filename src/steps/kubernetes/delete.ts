@@ -3,10 +3,10 @@
  * scratch namespaces a namespace-restore drill created, in `finally`. Missing objects are fine.
  */
 import { z } from 'zod';
-import type { Cluster } from '../../engine/cluster.ts';
+import type { Cluster } from '../../contract/cluster.ts';
 import { waitForObjects } from '../../kube/wait.ts';
 import { DrillError } from '../../util/errors.ts';
-import { defineStep } from '../types.ts';
+import { defineStep } from '../../contract/step.ts';
 
 const inputs = z
   .strictObject({

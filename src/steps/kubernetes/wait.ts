@@ -4,10 +4,10 @@
  * Bound, a Deployment is Available.
  */
 import { z } from 'zod';
-import { conditionOf, type KubeObject } from '../../engine/cluster.ts';
+import { conditionOf, type KubeObject } from '../../contract/cluster.ts';
 import { evaluateJsonPath } from '../../kube/jsonpath.ts';
 import { waitForObjects } from '../../kube/wait.ts';
-import { defineStep } from '../types.ts';
+import { defineStep } from '../../contract/step.ts';
 
 const inputs = z
   .strictObject({

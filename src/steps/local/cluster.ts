@@ -5,7 +5,7 @@
  */
 import { z } from 'zod';
 import { DrillError } from '../../util/errors.ts';
-import { defineStep, type StepContext } from '../types.ts';
+import { defineStep, type StepContext } from '../../contract/step.ts';
 
 function control(context: StepContext, kind: string) {
   const local = context.target.localCluster;

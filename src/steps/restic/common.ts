@@ -2,7 +2,7 @@
 import path from 'node:path';
 import { z } from 'zod';
 import { DrillError } from '../../util/errors.ts';
-import type { StepContext } from '../types.ts';
+import type { StepContext } from '../../contract/step.ts';
 
 export const resticRepositoryInputs = {
   repository: z.string().min(1).meta({ description: 'restic repository (-r): a path, sftp:, s3:, rest:, b2:, ... URL.' }),

@@ -7,10 +7,10 @@
  * restic recreates the backed-up absolute path below the mount point.
  */
 import { z } from 'zod';
-import { conditionOf, type KubeObject } from '../../engine/cluster.ts';
+import { conditionOf, type KubeObject } from '../../contract/cluster.ts';
 import { waitForObjects } from '../../kube/wait.ts';
 import { DrillError, errorMessage } from '../../util/errors.ts';
-import type { StepContext } from '../types.ts';
+import type { StepContext } from '../../contract/step.ts';
 
 export const pvcInputs = z
   .strictObject({

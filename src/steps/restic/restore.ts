@@ -12,7 +12,7 @@ import { lstat, readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { z } from 'zod';
 import { DrillError } from '../../util/errors.ts';
-import { defineStep, type StepContext } from '../types.ts';
+import { defineStep, type StepContext } from '../../contract/step.ts';
 import { pvcInputs, restoreIntoPvc } from './pvc-job.ts';
 import { jsonLines, openRepository, parseResticTime, resticError, resticRepositoryInputs, type ResticSnapshot } from './common.ts';
 

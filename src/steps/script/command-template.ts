@@ -4,7 +4,7 @@
  * interpolation is one argument (arrays are several); nothing goes through a system shell, so
  * values need no quoting.
  */
-import type { CommandResult, Shell } from '../../engine/shell.ts';
+import type { CommandResult, Shell } from '../../contract/shell.ts';
 
 export type CommandTemplate = (strings: TemplateStringsArray, ...values: unknown[]) => Promise<CommandResult>;
 

@@ -8,7 +8,7 @@ import { pathToFileURL } from 'node:url';
 import { access } from 'node:fs/promises';
 import { z } from 'zod';
 import { DrillError } from '../../util/errors.ts';
-import { defineStep, type StepContext, type StepOutputs } from '../types.ts';
+import { defineStep, type StepContext, type StepOutputs } from '../../contract/step.ts';
 import { commandTemplate, type CommandTemplate } from './command-template.ts';
 
 export interface ScriptContext extends StepContext {

@@ -3,9 +3,9 @@
  * answer and every node must be Ready (runbook 002: "Control Plane online").
  */
 import { z } from 'zod';
-import { conditionOf } from '../../engine/cluster.ts';
+import { conditionOf } from '../../contract/cluster.ts';
 import { DrillError } from '../../util/errors.ts';
-import { defineStep } from '../types.ts';
+import { defineStep } from '../../contract/step.ts';
 
 const inputs = z.strictObject({
   talosconfig: z.string().optional().meta({ description: 'talosconfig path; default: the one the provisioning step wrote.' }),

@@ -8,7 +8,7 @@ import path from 'node:path';
 import { z } from 'zod';
 import { credentialsIn } from '../../util/credentials.ts';
 import { DrillError } from '../../util/errors.ts';
-import { defineStep } from '../types.ts';
+import { defineStep, withClusterAccess } from '../../contract/step.ts';
 import { initAndSelectWorkspace, prepareTerraform, terraformInputs, variableArgs } from './common.ts';
 
 const inputs = z.strictObject({
@@ -61,16 +61,10 @@ export const terraformApply = defineStep({
     };
     const kubeconfig = await writeConfig(input.kubeconfigOutput, 'kubeconfig');
     const talosconfig = await writeConfig(input.talosconfigOutput, 'talosconfig');
-    if (kubeconfig) {
-      context.target.kubeconfigPath = kubeconfig;
-      result.kubeconfig = kubeconfig;
-    }
-    if (talosconfig) {
-      context.target.talosconfigPath = talosconfig;
-      result.talosconfig = talosconfig;
-    }
+    if (kubeconfig) result.kubeconfig = kubeconfig;
+    if (talosconfig) result.talosconfig = talosconfig;
     context.log.info(`drill cluster provisioned in workspace ${input.workspace}`);
-    return result;
+    return withClusterAccess(result, { ...(kubeconfig ? { kubeconfig } : {}), ...(talosconfig ? { talosconfig } : {}) });
   },
 });
 

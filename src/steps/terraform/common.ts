@@ -2,7 +2,7 @@
 import path from 'node:path';
 import { z } from 'zod';
 import { DrillError } from '../../util/errors.ts';
-import type { StepContext } from '../types.ts';
+import type { StepContext } from '../../contract/step.ts';
 
 export const terraformInputs = {
   dir: z.string().meta({ description: 'Terraform root module directory (relative to the drill file).' }),

@@ -1,6 +1,6 @@
 /** terraform.destroy: tear the drill cluster down and delete its workspace (a `finally` step). */
 import { z } from 'zod';
-import { defineStep } from '../types.ts';
+import { defineStep, withClusterAccess } from '../../contract/step.ts';
 import { initAndSelectWorkspace, prepareTerraform, terraformInputs, variableArgs } from './common.ts';
 
 const inputs = z.strictObject({
@@ -24,8 +24,6 @@ export const terraformDestroy = defineStep({
       await terraform.run(['workspace', 'select', '-no-color', 'default']);
       await terraform.run(['workspace', 'delete', '-no-color', input.workspace]);
     }
-    context.target.kubeconfigPath = undefined;
-    context.target.talosconfigPath = undefined;
-    return { destroyed: true, workspace: input.workspace };
+    return withClusterAccess({ destroyed: true, workspace: input.workspace }, null);
   },
 });

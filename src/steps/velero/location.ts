@@ -16,7 +16,7 @@
  */
 import { z } from 'zod';
 import { DrillError } from '../../util/errors.ts';
-import { defineStep } from '../types.ts';
+import { defineStep } from '../../contract/step.ts';
 
 const VELERO = 'velero.io/v1';
 export const PREVIOUS_MODE_ANNOTATION = 'dr-drill.io/previous-access-mode';

@@ -8,10 +8,10 @@
  * volumes completed: data that did not come back has no RPO.
  */
 import { z } from 'zod';
-import type { Cluster, KubeObject } from '../../engine/cluster.ts';
+import type { Cluster, KubeObject } from '../../contract/cluster.ts';
 import { waitForObjects } from '../../kube/wait.ts';
 import { DrillError } from '../../util/errors.ts';
-import { defineStep, type StepContext } from '../types.ts';
+import { defineStep, type StepContext } from '../../contract/step.ts';
 
 const VELERO = 'velero.io/v1';
 const RESTORE_DONE = new Set(['Completed', 'PartiallyFailed', 'Failed', 'FailedValidation']);

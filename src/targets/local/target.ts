@@ -12,7 +12,7 @@
 import { existsSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { systemClock } from '../../engine/clock.ts';
-import type { Cluster } from '../../engine/cluster.ts';
+import type { Cluster } from '../../contract/cluster.ts';
 import { expand } from '../../drill/expressions.ts';
 import type { Plan } from '../../drill/plan.ts';
 import { localTargetSchema } from '../../drill/schema.ts';
@@ -27,7 +27,7 @@ import { parseDuration } from '../../util/duration.ts';
 import { DrillError, errorMessage } from '../../util/errors.ts';
 import { realHttp } from '../real-http.ts';
 import { realShell } from '../real-shell.ts';
-import type { LocalClusterControl, TargetSession } from '../types.ts';
+import { applyClusterAccess, type LocalClusterControl, type TargetSession } from '../../contract/target.ts';
 import { stageBackup } from './backup.ts';
 
 /** The first address the local load-balancer stand-in hands out: the sample's ingress Service gets it. */
@@ -115,6 +115,9 @@ export async function createLocalTarget(plan: Plan, env: Record<string, string |
       },
       kubeconfigPath: undefined,
       talosconfigPath: undefined,
+      useClusterAccess(access) {
+        applyClusterAccess(this, access);
+      },
       localCluster: control,
       shellFor: () => shell,
       httpFor: () => http,

@@ -3,7 +3,7 @@
  * puts in flux-system, what each Flux layer applies (runbook 000: CNI/ingress/CSI, then
  * certificates and configs, then apps), and the Velero backups that survived the disaster.
  */
-import type { KubeObject } from '../../engine/cluster.ts';
+import type { KubeObject } from '../../contract/cluster.ts';
 import { fakeSha, type SimWorld } from './world.ts';
 
 export const SIM_INGRESS_IP = '198.51.100.50';

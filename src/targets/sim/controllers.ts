@@ -4,8 +4,8 @@
  * the Deployment controller, a load-balancer controller, cert-manager, and Velero's restore and
  * pod-volume-restore controllers.
  */
-import type { KubeObject, ObjectRef } from '../../engine/cluster.ts';
-import { conditionOf, refOf } from '../../engine/cluster.ts';
+import type { KubeObject, ObjectRef } from '../../contract/cluster.ts';
+import { conditionOf, refOf } from '../../contract/cluster.ts';
 import { formatDuration } from '../../util/duration.ts';
 import { layerContent, SIM_APPS, SIM_INGRESS_IP } from './cluster-content.ts';
 import type { Fault, SimWorld } from './world.ts';

@@ -1,6 +1,6 @@
 /** Simulated HTTP: the drill cluster's ingress answers for the sample apps once they are up. */
-import { conditionOf } from '../../engine/cluster.ts';
-import type { HttpClient, HttpRequest, HttpResponse } from '../../engine/http.ts';
+import { conditionOf } from '../../contract/cluster.ts';
+import type { HttpClient, HttpRequest, HttpResponse } from '../../contract/http.ts';
 import { SIM_APPS } from './cluster-content.ts';
 import type { SimWorld } from './world.ts';
 

@@ -1,6 +1,6 @@
 /** The simulated target's shell: dispatches each command to its simulated tool. */
 import path from 'node:path';
-import type { CommandOptions, CommandResult, Shell } from '../../engine/shell.ts';
+import type { CommandOptions, CommandResult, Shell } from '../../contract/shell.ts';
 import { echo, falseTool, task, trueTool } from './tools/basic.ts';
 import { git } from './tools/git.ts';
 import { kubectl } from './tools/kubectl.ts';

@@ -4,9 +4,9 @@
  * the real controllers change them on a real API server.
  */
 import { randomUUID } from 'node:crypto';
-import type { Cluster, KubeObject, ListOptions, ObjectRef, WatchEventType, WatchOptions } from '../../engine/cluster.ts';
-import { describeRef } from '../../engine/cluster.ts';
-import type { Clock } from '../../engine/clock.ts';
+import type { Cluster, KubeObject, ListOptions, ObjectRef, WatchEventType, WatchOptions } from '../../contract/cluster.ts';
+import { describeRef } from '../../contract/cluster.ts';
+import type { Clock } from '../../contract/clock.ts';
 
 type Watcher = { apiVersion: string; kind: string; options: WatchOptions; onEvent: (type: WatchEventType, object: KubeObject) => void };
 

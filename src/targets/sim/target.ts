@@ -6,8 +6,8 @@ import { DrillError } from '../../util/errors.ts';
 import { virtualClock } from '../../engine/virtual-clock.ts';
 import type { SimTargetOptions } from '../../drill/schema.ts';
 import { parseDuration } from '../../util/duration.ts';
-import type { TargetSession } from '../types.ts';
-import type { Cluster } from '../../engine/cluster.ts';
+import { applyClusterAccess, type TargetSession } from '../../contract/target.ts';
+import type { Cluster } from '../../contract/cluster.ts';
 import { simHttp } from './http.ts';
 import { simShell } from './shell.ts';
 import { provisionCluster } from './provision.ts';
@@ -34,6 +34,9 @@ export function createSimTarget(options: SimTargetOptions, faults: Map<string, F
     world,
     kubeconfigPath: undefined,
     talosconfigPath: undefined,
+    useClusterAccess(access) {
+      applyClusterAccess(this, access);
+    },
     shellFor: (stepId) => simShell(world, stepId),
     httpFor: (stepId) => simHttp(world, stepId),
     commandEnv: () => ({

@@ -4,8 +4,8 @@
  * faults injected per step. Nothing outside this process is touched.
  */
 import { createHash } from 'node:crypto';
-import type { Clock } from '../../engine/clock.ts';
-import type { KubeObject, ObjectRef } from '../../engine/cluster.ts';
+import type { Clock } from '../../contract/clock.ts';
+import type { KubeObject, ObjectRef } from '../../contract/cluster.ts';
 import { parseDuration } from '../../util/duration.ts';
 import { ObjectStore } from './store.ts';
 import type { SIM_FAULTS } from '../../drill/schema.ts';

@@ -3,7 +3,7 @@
  * status, and exec into GitLab's toolbox to run `backup-utility --restore` (runbook 000's GitLab
  * database restore).
  */
-import { conditionOf } from '../../../engine/cluster.ts';
+import { conditionOf } from '../../../contract/cluster.ts';
 import { evaluateJsonPath } from '../../../kube/jsonpath.ts';
 import { flag, positionals, type SimTool, type ToolInvocation } from './types.ts';
 

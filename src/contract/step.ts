@@ -3,11 +3,11 @@
  * a context and validated inputs, does one job, and returns outputs (or throws).
  */
 import type { z } from 'zod';
-import type { Clock } from '../engine/clock.ts';
-import type { Cluster } from '../engine/cluster.ts';
-import type { Shell } from '../engine/shell.ts';
-import type { HttpClient } from '../engine/http.ts';
-import type { TargetSession } from '../targets/types.ts';
+import type { Clock } from './clock.ts';
+import type { Cluster } from './cluster.ts';
+import type { Shell } from './shell.ts';
+import type { HttpClient } from './http.ts';
+import type { ClusterAccess, TargetView } from './target.ts';
 
 export interface Logger {
   debug(message: string): void;
@@ -43,7 +43,7 @@ export interface StepContext {
   readonly drillName: string;
   /** Environment for commands: the process environment as the drill sees it. */
   readonly env: Readonly<Record<string, string | undefined>>;
-  readonly target: TargetSession;
+  readonly target: TargetView;
   /** The drill cluster's API; fails when no kubeconfig is known yet. */
   cluster(): Promise<Cluster>;
   /** Record the age at T0 of the newest data this step brought back. */
@@ -54,12 +54,23 @@ export interface StepContext {
 
 export type StepOutputs = Record<string, unknown>;
 
+/** Marks the cluster access a step produced (or `null`: removed) on its outputs; the engine hands it to the target. */
+export const CLUSTER_ACCESS: unique symbol = Symbol('dr-drill.clusterAccess');
+
+export type StepProduct = StepOutputs & { [CLUSTER_ACCESS]?: ClusterAccess | null };
+
+/** A step's outputs together with the drill cluster's access it created (or null when it removed the cluster). */
+export function withClusterAccess(outputs: StepOutputs, access: ClusterAccess | null): StepProduct {
+  // Not enumerable: it is a message to the engine, never one of the step's outputs.
+  return Object.defineProperty({ ...outputs }, CLUSTER_ACCESS, { value: access, enumerable: false });
+}
+
 export interface StepKind<Schema extends z.ZodType = z.ZodType> {
   readonly kind: string;
   /** One line for `dr-drill kinds` and the JSON Schema. */
   readonly summary: string;
   readonly inputs: Schema;
-  run(context: StepContext, inputs: z.output<Schema>): Promise<StepOutputs | void>;
+  run(context: StepContext, inputs: z.output<Schema>): Promise<StepProduct | void>;
 }
 
 export function defineStep<Schema extends z.ZodType>(step: StepKind<Schema>): StepKind<Schema> {

@@ -3,11 +3,33 @@
  * kubeconfig is known. `sim` answers all of these from a simulated world; the real targets use
  * real programs and the real API server.
  */
-import type { Clock } from '../engine/clock.ts';
-import type { Cluster } from '../engine/cluster.ts';
-import type { Shell } from '../engine/shell.ts';
-import type { HttpClient } from '../engine/http.ts';
-import type { TargetKind } from '../drill/schema.ts';
+import type { Clock } from './clock.ts';
+import type { Cluster } from './cluster.ts';
+import type { Shell } from './shell.ts';
+import type { HttpClient } from './http.ts';
+
+export const TARGET_KINDS = ['sim', 'local', 'kubeconfig', 'proxmox-talos'] as const;
+export type TargetKind = (typeof TARGET_KINDS)[number];
+
+/** How to reach a drill cluster: what terraform.apply or a bootstrap command writes. */
+export interface ClusterAccess {
+  kubeconfig?: string;
+  talosconfig?: string;
+}
+
+/** Applies handed-over cluster access to a session's fields (targets share this). */
+export function applyClusterAccess(session: { kubeconfigPath: string | undefined; talosconfigPath: string | undefined }, access: ClusterAccess | null): void {
+  if (access === null) {
+    session.kubeconfigPath = undefined;
+    session.talosconfigPath = undefined;
+    return;
+  }
+  if (access.kubeconfig !== undefined) session.kubeconfigPath = access.kubeconfig;
+  if (access.talosconfig !== undefined) session.talosconfigPath = access.talosconfig;
+}
+
+/** What a step sees of the target: it reads the cluster access, it never sets it (it returns it: withClusterAccess). */
+export type TargetView = Readonly<Pick<TargetSession, 'kind' | 'facts' | 'kubeconfigPath' | 'talosconfigPath' | 'localCluster'>>;
 
 export interface TargetSession {
   readonly kind: TargetKind;
@@ -20,9 +42,11 @@ export interface TargetSession {
   httpFor(stepId: string): HttpClient;
   /** The drill cluster, as a given step sees it. */
   clusterFor(stepId: string): Promise<Cluster>;
-  /** Set by provisioning steps when the drill cluster's kubeconfig is written. */
+  /** The drill cluster's access files, once a provisioning step handed them over (useClusterAccess). */
   kubeconfigPath: string | undefined;
   talosconfigPath: string | undefined;
+  /** The engine hands over what a provisioning step produced; null: the cluster is gone. */
+  useClusterAccess(access: ClusterAccess | null): void;
   /** Environment additions for commands (KUBECONFIG, TALOSCONFIG, ...). */
   commandEnv(): Record<string, string>;
   /** T0: the runner declares the disaster; targets that stage history (backups, commits) date it from here. */

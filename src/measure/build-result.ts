@@ -1,12 +1,12 @@
 /** Assemble the one result from the plan and what the engine recorded. */
 import type { Plan } from '../drill/plan.ts';
 import type { EngineOutcome, StepRecord } from '../engine/run.ts';
-import { measureMilestones } from '../measure/milestones.ts';
-import { measureRpo } from '../measure/rpo.ts';
+import { measureMilestones } from './milestones.ts';
+import { measureRpo } from './rpo.ts';
 import { formatDuration } from '../util/duration.ts';
 import type { Masker } from '../util/mask.ts';
-import { EXIT } from './exit-codes.ts';
-import { objectiveFailed, RESULT_SCHEMA_VERSION, type DrillResult, type DrillStatus, type PhaseResult, type StepError, type StepResult, type StepStatus, type RunInfo } from './model.ts';
+import { EXIT } from '../result/exit-codes.ts';
+import { objectiveFailed, RESULT_SCHEMA_VERSION, type DrillResult, type DrillStatus, type PhaseResult, type StepError, type StepResult, type StepStatus, type RunInfo } from '../result/model.ts';
 
 export interface ResultMeta {
   runId: string;
