@@ -8,6 +8,7 @@ import { access, chmod, readFile } from 'node:fs/promises';
 import { z } from 'zod';
 import { credentialsIn } from '../util/credentials.ts';
 import { DrillError } from '../util/errors.ts';
+import { tailOf } from '../util/output-limits.ts';
 import { defineStep } from './types.ts';
 
 const inputs = z.strictObject({
@@ -72,6 +73,6 @@ export const command = defineStep({
       if (name === 'kubeconfig') context.target.kubeconfigPath = file;
       else context.target.talosconfigPath = file;
     }
-    return { exitCode: result.exitCode, stdoutTail: result.stdout.split('\n').slice(-5).join('\n') };
+    return { exitCode: result.exitCode, stdoutTail: tailOf(result.stdout, 5) };
   },
 });

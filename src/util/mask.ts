@@ -197,7 +197,7 @@ function crosses(ranges: Ranges, position: number): boolean {
   return false;
 }
 
-/** Each range becomes the mask, keeping its line breaks so line numbers stay right. */
+/** Each range becomes the mask (line breaks inside a wrapped secret go with it). */
 function replaceRanges(text: string, ranges: Ranges): string {
   if (ranges.length === 0) return text;
   const parts: string[] = [];
@@ -206,18 +206,10 @@ function replaceRanges(text: string, ranges: Ranges): string {
     const start = ranges[index]!;
     const end = ranges[index + 1]!;
     parts.push(text.slice(at, start), MASK);
-    const breaks = countBreaks(text, start, end);
-    if (breaks > 0) parts.push('\n'.repeat(breaks));
     at = end;
   }
   parts.push(text.slice(at));
   return parts.join('');
-}
-
-function countBreaks(text: string, start: number, end: number): number {
-  let count = 0;
-  for (let index = text.indexOf('\n', start); index !== -1 && index < end; index = text.indexOf('\n', index + 1)) count++;
-  return count;
 }
 
 export function looksSecretName(name: string): boolean {
