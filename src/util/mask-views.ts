@@ -321,13 +321,23 @@ export function originalEnd(view: View, index: number): number {
   return view.end ? view.end[index]! : index + 1;
 }
 
-/** The views every text is searched in; each ends with `despace`, as the patterns do. */
+const DECODERS = [unescape, unquote, percentDecode, decodeEntities];
+
+/**
+ * The views every text is searched in: the text, each decoder, and each pair of decoders in
+ * either order (a JSON-escaped value in a re-quoted command line, a percent-encoded one in JSON),
+ * each ending with `despace` as the patterns do. A decoder that finds nothing to decode costs a
+ * regular-expression test and adds no view.
+ */
 export function decodedViews(text: string): View[] {
   const raw: View = { text, start: undefined, end: undefined };
-  const once = refine(raw, unescape);
-  const twice = once === raw ? raw : refine(once, unescape);
-  const entities = refine(raw, decodeEntities);
-  const bases = new Set<View>([raw, once, twice, refine(raw, unquote), refine(once, unquote), refine(raw, percentDecode), refine(once, percentDecode), entities, refine(entities, unescape)]);
+  const bases = new Set<View>([raw]);
+  for (const first of DECODERS) {
+    const once = refine(raw, first);
+    if (once === raw) continue;
+    bases.add(once);
+    for (const second of DECODERS) bases.add(refine(once, second));
+  }
   return [...bases].map((view) => refine(view, despace));
 }
 

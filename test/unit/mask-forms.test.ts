@@ -26,7 +26,7 @@ const FORMS: [string, string][] = [
   ['ANSI-C quoting', `$'${SECRET.replace(/[\\']/g, '\\$&')}'`],
   ['ANSI-C hex bytes', `$'${[...Buffer.from(SECRET)].map((byte) => `\\x${byte.toString(16)}`).join('')}'`],
   ['percent-encoded', encodeURIComponent(SECRET)],
-  ['percent-encoded, lower case', encodeURIComponent(SECRET).toLowerCase()],
+  ['percent-encoded, lower case', encodeURIComponent(SECRET).replace(/%[0-9A-F]{2}/g, (escape) => escape.toLowerCase())],
   ['only reserved characters percent-encoded', SECRET.replace(/[%+/&' "]/g, (char) => `%${char.charCodeAt(0).toString(16).toUpperCase()}`)],
   ['form-encoded', new URLSearchParams({ password: SECRET }).toString()],
   ['basic auth, alignment 0', `Authorization: Basic ${b64(`abc:${SECRET}`)}`],
