@@ -85,3 +85,21 @@ test('maskDeep masks keys and values and drops undefined like JSON', () => {
   const instance = masker();
   assert.deepEqual(instance.maskDeep({ [SECRET]: [`x ${SECRET}`, 3, null], gone: undefined }), { '***': ['x ***', 3, null] });
 });
+
+test('MR/PR notes and webhook payloads are masked in every form before they leave', async () => {
+  const { upsertNote } = await import('../../src/ci/comment.ts');
+  const { postWebhook } = await import('../../src/notify/webhook.ts');
+  const bodies: string[] = [];
+  const fetchStub = async (_url: string, init?: RequestInit) => {
+    if (init?.body) bodies.push(String(init.body));
+    return new Response(init?.method === 'GET' ? '[]' : JSON.stringify({ id: 7 }), { status: init?.method === 'POST' ? 201 : 200 });
+  };
+  const secretText = `token ${encodeURIComponent(SECRET)} and ${b64(`u:${SECRET}`)}`;
+  await upsertNote({ provider: 'github', apiUrl: 'http://api.invalid', project: 'o/r', number: '1', token: 'ghp-token-value-1' }, 'k', secretText, { fetch: fetchStub, masker: masker() });
+  await postWebhook(secretText, { url: 'http://hooks.invalid/services/abc', fetch: fetchStub as typeof fetch, masker: masker(), attempts: 1 });
+  assert.equal(bodies.length, 2);
+  for (const body of bodies) {
+    assert.ok(!body.includes(encodeURIComponent(SECRET)) && !body.includes(b64(`u:${SECRET}`)), body);
+    assert.match(body, /token \*\*\* and /);
+  }
+});
