@@ -24,6 +24,8 @@ import { detectCi } from './ci/detect.ts';
 import { runControls, withControls } from './controls/run-controls.ts';
 import { DrillError } from './util/errors.ts';
 import { Masker } from './util/mask.ts';
+import { claimOutDir } from './util/out-dir.ts';
+import { outputLimits } from './util/output-limits.ts';
 import { VERSION } from './version.ts';
 
 export interface RunDrillOptions {
@@ -73,6 +75,8 @@ export async function runDrill(options: RunDrillOptions): Promise<RunDrillOutcom
   validateFaults(plan, options.faults);
 
   const runId = options.runId ?? `${new Date().toISOString().slice(0, 10).replace(/-/g, '')}-${randomBytes(3).toString('hex')}`;
+  outputLimits(env);
+  using _outDirLock = claimOutDir(options.outDir, runId);
   // Before anything is provisioned (before T0): one list of what is missing, or no run at all.
   if (!options.skipPreflight) {
     // A teardown must not be stopped by an empty age key or an unreachable Git remote: it only

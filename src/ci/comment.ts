@@ -38,16 +38,24 @@ const PAGE_SIZE = 100;
 /** A pull request with more notes than this is not worth paging through further. */
 const MAX_PAGES = 50;
 
+function environmentMasker(): Masker {
+  const masker = new Masker();
+  masker.addFromEnvironment(process.env);
+  return masker;
+}
+
 export function noteMarker(key: string): string {
   return `<!-- dr-drill:${key.replace(/-->/g, '')} -->`;
 }
 
-export async function upsertNote(target: NoteTarget, key: string, markdown: string, options: { fetch?: FetchLike } = {}): Promise<UpsertOutcome> {
+/** `masker`: the run's secrets (default: secret-looking variables of this process's environment); the token is added to it. */
+export async function upsertNote(target: NoteTarget, key: string, markdown: string, options: { fetch?: FetchLike; masker?: Masker } = {}): Promise<UpsertOutcome> {
   const doFetch = options.fetch ?? fetch;
-  const masker = new Masker();
+  const masker = options.masker ?? environmentMasker();
   masker.add(target.token);
   const marker = noteMarker(key);
-  let body = `${marker}\n${markdown}`;
+  // The note leaves the job: masked like every other sink, before it is cut to the size limit.
+  let body = `${marker}\n${masker.mask(markdown)}`;
   if (body.length > MAX_BODY) body = `${body.slice(0, MAX_BODY)}\n\n… (truncated: the full report is in the job artifacts)`;
   const api = target.provider === 'github' ? githubApi(target) : gitlabApi(target);
 

@@ -67,7 +67,7 @@ export function createStepContext(context: RunContext, record: StepRecord, attem
     attempt,
     log: logger,
     signal,
-    shell: loggingShell(options.session.shellFor(stepId), logger, () => ({ ...options.env, ...options.session.commandEnv() })),
+    shell: loggingShell(options.session.shellFor(stepId), logger, () => ({ ...options.env, ...options.session.commandEnv() }), { masker: options.masker }),
     http: options.session.httpFor(stepId),
     clock: options.clock,
     t0: context.t0,

@@ -1,7 +1,8 @@
-/** Reading and writing result.json. Old schema versions stay readable. */
+/** Reading and writing result.json. Old schema versions stay readable; a damaged file is refused naming the field. */
 import { readFile } from 'node:fs/promises';
 import { DrillError } from '../util/errors.ts';
 import { RESULT_SCHEMA_VERSION, type DrillResult } from './model.ts';
+import { resultProblems } from './shape.ts';
 
 export function serializeResult(result: DrillResult): string {
   return `${JSON.stringify(result, null, 2)}\n`;
@@ -21,5 +22,13 @@ export async function readResult(file: string): Promise<DrillResult> {
   if (candidate.schemaVersion > RESULT_SCHEMA_VERSION) {
     throw new DrillError('ERESULT', `${file} has result schema version ${candidate.schemaVersion}; this dr-drill reads up to ${RESULT_SCHEMA_VERSION}`, { details: 'upgrade dr-drill', location: { file } });
   }
-  return candidate as DrillResult;
+  const problems = resultProblems(candidate);
+  if (problems.length > 0) {
+    const shown = problems.slice(0, 10).join('\n');
+    throw new DrillError('ERESULT', `${file} is damaged: ${problems[0]}`, {
+      details: `${shown}${problems.length > 10 ? `\n(and ${problems.length - 10} more)` : ''}\nrun the drill again, or restore the result.json it wrote`,
+      location: { file, field: problems[0]!.split(':')[0]! },
+    });
+  }
+  return { ...candidate, errors: candidate.errors ?? [] } as DrillResult;
 }

@@ -8,6 +8,7 @@ import { access, chmod, readFile } from 'node:fs/promises';
 import { z } from 'zod';
 import { credentialsIn } from '../util/credentials.ts';
 import { DrillError } from '../util/errors.ts';
+import { tailOf } from '../util/output-limits.ts';
 import { defineStep, withClusterAccess } from '../contract/step.ts';
 
 const inputs = z.strictObject({
@@ -72,7 +73,7 @@ export const command = defineStep({
       }
       produced[name] = file;
     }
-    const outputs = { exitCode: result.exitCode, stdoutTail: result.stdout.split('\n').slice(-5).join('\n') };
+    const outputs = { exitCode: result.exitCode, stdoutTail: tailOf(result.stdout, 5) };
     return Object.keys(produced).length > 0 ? withClusterAccess(outputs, produced) : outputs;
   },
 });
