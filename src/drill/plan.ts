@@ -4,72 +4,28 @@
  * references), milestones and objectives. Pure: nothing here touches the world.
  */
 import path from 'node:path';
-import type { z } from 'zod';
-import { DrillError, DrillErrors, type ErrorLocation } from '../util/errors.ts';
+import { DrillError, DrillErrors } from '../util/errors.ts';
 import { parseDuration } from '../util/duration.ts';
-import type { StepKind } from '../contract/step.ts';
-import { expressionProblems, referencesIn, type Reference } from './expressions.ts';
+import { closest } from '../util/closest.ts';
+import { expressionProblems, referencesIn } from './expressions.ts';
 import type { LoadedDrill } from './load.ts';
 import { formatFieldPath } from './load.ts';
-import { ancestry, findCycle, topologicalOrder } from './graph.ts';
-import type { DrillFile, StepSpec, TargetKind } from './schema.ts';
+import { findCycle, topologicalOrder } from './graph.ts';
+import { planObjectives } from './objectives.ts';
+import { checkReference, stepPrecedence, walkStringsAt } from './references.ts';
+import { validateInputs } from './step-inputs.ts';
 
-export interface PlannedStep {
-  id: string;
-  name: string;
-  kind: string;
-  phase: string;
-  finally: boolean;
-  spec: StepSpec;
-  /** Step ids that must pass before this one starts. */
-  dependsOn: string[];
-  timeoutMs: number;
-  retries: number;
-  retryDelayMs: number;
-  rpoClass: string | undefined;
-  /** Why the target says this step does not apply (it is recorded, not run). */
-  notApplicable: string | undefined;
-  location: ErrorLocation;
-}
+import type { Plan, PlanFail, PlannedPhase, PlannedStep, StepRegistry } from './plan-types.ts';
+import type { StepSpec, TargetKind } from './schema.ts';
 
-export interface PlannedPhase {
-  name: string;
-  description: string | undefined;
-  dependsOn: string[];
-  stepIds: string[];
-}
-
-export interface PlannedMilestone {
-  name: string;
-  description: string | undefined;
-  after: string[];
-  objectiveMs: number | undefined;
-}
-
-export interface Plan {
-  file: string;
-  drillDir: string;
-  drill: DrillFile;
-  target: TargetKind;
-  /** Variables for this target, before expansion. */
-  variables: Record<string, string>;
-  phases: PlannedPhase[];
-  /** Steps in a valid execution order (topological). */
-  steps: PlannedStep[];
-  finallySteps: PlannedStep[];
-  milestones: PlannedMilestone[];
-  rpoObjectives: { dataClass: string; objectiveMs: number }[];
-  secretEnv: string[];
-}
-
-export type StepRegistry = ReadonlyMap<string, StepKind>;
+export { closest } from '../util/closest.ts';
+export type { Plan, PlanFail, PlannedMilestone, PlannedPhase, PlannedStep, StepRegistry } from './plan-types.ts';
 
 export function buildPlan(loaded: LoadedDrill, registry: StepRegistry, options: { target?: TargetKind } = {}): Plan {
   const { spec, locate } = loaded;
   const errors: DrillError[] = [];
   const target = options.target ?? spec.target;
-  const fail = (code: DrillError['code'], message: string, at: (string | number)[], details: string) =>
-    errors.push(new DrillError(code, message, { details, location: locate(at) }));
+  const fail: PlanFail = (code, message, at, details) => errors.push(new DrillError(code, message, { details, location: locate(at) }));
 
   // Phases: unique names, dependencies that exist, no cycles.
   const phaseIndex = new Map<string, number>();
@@ -194,49 +150,7 @@ export function buildPlan(loaded: LoadedDrill, registry: StepRegistry, options: 
     }
   });
 
-  // Milestones and objectives.
-  const milestoneOverrides = spec.targets[target]?.milestones ?? {};
-  for (const name of Object.keys(milestoneOverrides)) {
-    if (!(name in spec.milestones)) fail('EUNKNOWNREF', `targets.${target}.milestones names unknown milestone "${name}"`, ['targets', target, 'milestones', name], `override one of: ${Object.keys(spec.milestones).join(', ') || 'none (define it under milestones first)'}`);
-  }
-  const milestones: PlannedMilestone[] = Object.entries({ ...spec.milestones, ...milestoneOverrides }).filter(([name]) => name in spec.milestones).map(([name, milestone]) => {
-    const at = name in milestoneOverrides ? ['targets', target, 'milestones', name] : ['milestones', name];
-    milestone.after.forEach((stepId, index) => {
-      if (finallySteps.some((step) => step.id === stepId)) {
-        fail('EUNKNOWNREF', `milestone "${name}" names finally step "${stepId}"`, [...at, 'after', index], 'a milestone measures recovery; teardown (finally) steps are not part of it: name steps in phases');
-      } else if (!stepLocations.has(stepId)) {
-        fail('EUNKNOWNREF', `milestone "${name}" names unknown step "${stepId}"`, [...at, 'after', index], `use ids of steps in phases: ${closest(stepId, steps.map((step) => step.id)) ?? steps[0]?.id ?? ''}`);
-      }
-    });
-    const objective = spec.objectives.rto[name];
-    return { name, description: milestone.description, after: milestone.after, objectiveMs: objective === undefined ? undefined : parseDuration(objective) };
-  });
-  for (const name of Object.keys(spec.objectives.rto)) {
-    if (!(name in spec.milestones)) {
-      fail('EUNKNOWNREF', `RTO objective for unknown milestone "${name}"`, ['objectives', 'rto', name], `define it under milestones: (known: ${Object.keys(spec.milestones).join(', ') || 'none'})`);
-    }
-  }
-  const rpoObjectives = Object.entries(spec.objectives.rpo).map(([dataClass, objective]) => ({ dataClass, objectiveMs: parseDuration(objective) }));
-  for (const { dataClass } of rpoObjectives) {
-    if (![...steps, ...finallySteps].some((step) => step.rpoClass === dataClass)) {
-      fail('EUNKNOWNREF', `RPO objective for data class "${dataClass}" that no step measures`, ['objectives', 'rpo', dataClass], `add rpo: ${dataClass} to the restore step that brings this data back, or remove the objective`);
-    }
-  }
-  for (const step of [...steps, ...finallySteps]) {
-    if (step.rpoClass && !(step.rpoClass in spec.objectives.rpo)) {
-      fail('EUNKNOWNREF', `step "${step.id}" records RPO for data class "${step.rpoClass}" that has no objective`, [...stepLocations.get(step.id)!, 'rpo'], `add it under objectives.rpo or use one of: ${Object.keys(spec.objectives.rpo).join(', ') || 'none'}`);
-    }
-  }
-
-  // Negative controls: the steps they fault and expect to fail exist.
-  const knownSteps = [...stepLocations.keys()];
-  spec.controls.forEach((control, index) => {
-    const check = (stepId: string, at: (string | number)[]) => {
-      if (!stepLocations.has(stepId)) fail('EUNKNOWNREF', `control "${control.name}" names unknown step "${stepId}"`, at, `use one of: ${closest(stepId, knownSteps) ?? knownSteps.join(', ')}`);
-    };
-    for (const stepId of Object.keys(control.faults)) check(stepId, ['controls', index, 'faults', stepId]);
-    control.detectedBy?.forEach((stepId, at) => check(stepId, ['controls', index, 'detectedBy', at]));
-  });
+  const { milestones, rpoObjectives } = planObjectives({ spec, target, steps, finallySteps, stepLocations, fail });
 
   if (errors.length > 0) throw new DrillErrors(errors);
   return {
@@ -265,137 +179,3 @@ export function teardownPlan(plan: Plan): Plan {
 /** Run ids name Terraform workspaces (drill-<id>) and Kubernetes objects: DNS-label characters only. */
 export const RUN_ID_PATTERN = /^[a-z0-9]([-a-z0-9]{0,38}[a-z0-9])?$/;
 
-/**
- * Validate inputs as far as they are known before the run: problems at fields whose value holds
- * a `${steps...}` or `${run...}` expression are left to the run, where the value exists.
- */
-function validateInputs(schema: z.ZodType, inputs: Record<string, unknown>, at: (string | number)[], locate: LoadedDrill['locate']): DrillError[] {
-  const result = schema.safeParse(inputs);
-  if (result.success) return [];
-  return result.error.issues
-    .filter((issue) => !hasExpressionAt(inputs, issue.path))
-    .map((issue) => {
-      const issuePath = issue.path.filter((part): part is string | number => typeof part !== 'symbol');
-      const fieldPath = [...at, ...issuePath];
-      const message =
-        issue.code === 'unrecognized_keys'
-          ? `unknown input "${issue.keys.join('", "')}"`
-          : issue.code === 'invalid_type' && getAt(inputs, issuePath) === undefined
-            ? `missing required input "${formatFieldPath(issuePath)}"`
-            : `${formatFieldPath(issuePath)}: ${issue.message.replace(/^Invalid input: /, '')}`;
-      return new DrillError('EINPUT', message, {
-        details: 'see `dr-drill kinds` for the inputs of each step kind',
-        location: locate(issue.code === 'unrecognized_keys' ? [...fieldPath, issue.keys[0] ?? ''] : fieldPath),
-      });
-    });
-}
-
-function hasExpressionAt(inputs: unknown, issuePath: readonly PropertyKey[]): boolean {
-  for (let length = issuePath.length; length >= 0; length--) {
-    const value = getAt(inputs, issuePath.slice(0, length));
-    if (typeof value === 'string') return referencesIn(value).length > 0;
-    if (value !== undefined) return false;
-  }
-  return false;
-}
-
-function getAt(value: unknown, at: readonly PropertyKey[]): unknown {
-  let current = value;
-  for (const part of at) {
-    if (current === null || typeof current !== 'object') return undefined;
-    current = (current as Record<PropertyKey, unknown>)[part];
-  }
-  return current;
-}
-
-function checkReference(
-  reference: Reference,
-  step: PlannedStep,
-  runsBefore: (before: string, after: string) => boolean,
-  stepLocations: Map<string, unknown>,
-  variables: Record<string, string>,
-  finallySteps: PlannedStep[],
-): { message: string; fix: string } | undefined {
-  const [root, name, third] = reference.path;
-  switch (root) {
-    case 'steps': {
-      if (!name || third !== 'outputs' || reference.path.length < 4) {
-        return { message: `malformed reference ${reference.text}`, fix: 'write ${steps.<id>.outputs.<key>}' };
-      }
-      if (!stepLocations.has(name)) return { message: `${reference.text} names unknown step "${name}"`, fix: 'use the id of a step that runs before this one' };
-      if (step.finally) {
-        // Teardown runs whatever happened, also when no other step ran: it can rely only on finally steps before it.
-        const earlier = finallySteps.findIndex((candidate) => candidate.id === name) < finallySteps.findIndex((candidate) => candidate.id === step.id);
-        if (!finallySteps.some((candidate) => candidate.id === name) || !earlier) {
-          return { message: `${reference.text}: a finally step cannot rely on step "${name}", which may not have run (teardown runs also after a failure or cancellation)`, fix: 'derive the value from ${run.id} or ${vars.X} (e.g. workspace: drill-${run.id}), or read it from an earlier finally step' };
-        }
-        return undefined;
-      }
-      if (!runsBefore(name, step.id)) {
-        return { message: `${reference.text} refers to step "${name}", which does not finish before this step`, fix: 'move the step after it, or add its phase to this phase\'s dependsOn' };
-      }
-      return undefined;
-    }
-    case 'vars':
-      if (!name || !(name in variables)) return { message: `${reference.text}: variable "${name}" is not defined`, fix: 'add it under variables:' };
-      return undefined;
-    case 'env':
-    case 'run':
-    case 'drill':
-    case 'target':
-      return name ? undefined : { message: `malformed reference ${reference.text}`, fix: `write \${${root}.<name>}` };
-    default:
-      // Reported where the string is, with every other malformed expression (expressionProblems).
-      return undefined;
-  }
-}
-
-function walkStringsAt(value: unknown, at: (string | number)[], visit: (text: string, at: (string | number)[]) => void): void {
-  if (typeof value === 'string') visit(value, at);
-  else if (Array.isArray(value)) value.forEach((item, index) => walkStringsAt(item, [...at, index], visit));
-  else if (value && typeof value === 'object') for (const [key, item] of Object.entries(value)) walkStringsAt(item, [...at, key], visit);
-}
-
-/**
- * Whether step `before` finishes before step `after` starts. Steps of a phase run in order and a
- * phase starts after its dependencies, so this is step order within a phase, else phase ancestry.
- */
-function stepPrecedence(steps: PlannedStep[], phases: PlannedPhase[]): (before: string, after: string) => boolean {
-  const place = new Map(steps.map((step, index) => [step.id, { phase: step.phase, index }]));
-  const phaseDeps = new Map(phases.map((phase) => [phase.name, phase.dependsOn]));
-  const phaseBefore = ancestry([...phaseDeps.keys()], (phase) => phaseDeps.get(phase) ?? []);
-  return (before, after) => {
-    const a = place.get(before);
-    const b = place.get(after);
-    if (!a || !b) return false;
-    return a.phase === b.phase ? a.index < b.index : phaseBefore(a.phase, b.phase);
-  };
-}
-
-/** The candidate within edit distance 3, for "did you mean" hints. */
-export function closest(word: string, candidates: string[]): string | undefined {
-  let best: string | undefined;
-  let bestDistance = 4;
-  for (const candidate of candidates) {
-    const distance = editDistance(word, candidate);
-    if (distance < bestDistance) {
-      best = candidate;
-      bestDistance = distance;
-    }
-  }
-  return best;
-}
-
-function editDistance(a: string, b: string): number {
-  const row = Array.from({ length: b.length + 1 }, (_, index) => index);
-  for (let i = 1; i <= a.length; i++) {
-    let previous = row[0]!;
-    row[0] = i;
-    for (let j = 1; j <= b.length; j++) {
-      const current = row[j]!;
-      row[j] = Math.min(row[j]! + 1, row[j - 1]! + 1, previous + (a[i - 1] === b[j - 1] ? 0 : 1));
-      previous = current;
-    }
-  }
-  return row[b.length]!;
-}

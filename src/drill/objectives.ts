@@ -1,0 +1,60 @@
+/** The milestone, objective and negative-control rules of a plan: every name they use exists and means what it says. */
+import { parseDuration } from '../util/duration.ts';
+import { closest } from '../util/closest.ts';
+import type { PlanFail, PlannedMilestone, PlannedStep } from './plan-types.ts';
+import type { DrillFile, TargetKind } from './schema.ts';
+
+export interface ObjectiveRuleInput {
+  spec: DrillFile;
+  target: TargetKind;
+  steps: PlannedStep[];
+  finallySteps: PlannedStep[];
+  stepLocations: Map<string, (string | number)[]>;
+  fail: PlanFail;
+}
+
+export function planObjectives({ spec, target, steps, finallySteps, stepLocations, fail }: ObjectiveRuleInput): { milestones: PlannedMilestone[]; rpoObjectives: { dataClass: string; objectiveMs: number }[] } {
+  const milestoneOverrides = spec.targets[target]?.milestones ?? {};
+  for (const name of Object.keys(milestoneOverrides)) {
+    if (!(name in spec.milestones)) fail('EUNKNOWNREF', `targets.${target}.milestones names unknown milestone "${name}"`, ['targets', target, 'milestones', name], `override one of: ${Object.keys(spec.milestones).join(', ') || 'none (define it under milestones first)'}`);
+  }
+  const milestones: PlannedMilestone[] = Object.entries({ ...spec.milestones, ...milestoneOverrides }).filter(([name]) => name in spec.milestones).map(([name, milestone]) => {
+    const at = name in milestoneOverrides ? ['targets', target, 'milestones', name] : ['milestones', name];
+    milestone.after.forEach((stepId, index) => {
+      if (finallySteps.some((step) => step.id === stepId)) {
+        fail('EUNKNOWNREF', `milestone "${name}" names finally step "${stepId}"`, [...at, 'after', index], 'a milestone measures recovery; teardown (finally) steps are not part of it: name steps in phases');
+      } else if (!stepLocations.has(stepId)) {
+        fail('EUNKNOWNREF', `milestone "${name}" names unknown step "${stepId}"`, [...at, 'after', index], `use ids of steps in phases: ${closest(stepId, steps.map((step) => step.id)) ?? steps[0]?.id ?? ''}`);
+      }
+    });
+    const objective = spec.objectives.rto[name];
+    return { name, description: milestone.description, after: milestone.after, objectiveMs: objective === undefined ? undefined : parseDuration(objective) };
+  });
+  for (const name of Object.keys(spec.objectives.rto)) {
+    if (!(name in spec.milestones)) {
+      fail('EUNKNOWNREF', `RTO objective for unknown milestone "${name}"`, ['objectives', 'rto', name], `define it under milestones: (known: ${Object.keys(spec.milestones).join(', ') || 'none'})`);
+    }
+  }
+  const rpoObjectives = Object.entries(spec.objectives.rpo).map(([dataClass, objective]) => ({ dataClass, objectiveMs: parseDuration(objective) }));
+  for (const { dataClass } of rpoObjectives) {
+    if (![...steps, ...finallySteps].some((step) => step.rpoClass === dataClass)) {
+      fail('EUNKNOWNREF', `RPO objective for data class "${dataClass}" that no step measures`, ['objectives', 'rpo', dataClass], `add rpo: ${dataClass} to the restore step that brings this data back, or remove the objective`);
+    }
+  }
+  for (const step of [...steps, ...finallySteps]) {
+    if (step.rpoClass && !(step.rpoClass in spec.objectives.rpo)) {
+      fail('EUNKNOWNREF', `step "${step.id}" records RPO for data class "${step.rpoClass}" that has no objective`, [...stepLocations.get(step.id)!, 'rpo'], `add it under objectives.rpo or use one of: ${Object.keys(spec.objectives.rpo).join(', ') || 'none'}`);
+    }
+  }
+
+  // Negative controls: the steps they fault and expect to fail exist.
+  const knownSteps = [...stepLocations.keys()];
+  spec.controls.forEach((control, index) => {
+    const check = (stepId: string, at: (string | number)[]) => {
+      if (!stepLocations.has(stepId)) fail('EUNKNOWNREF', `control "${control.name}" names unknown step "${stepId}"`, at, `use one of: ${closest(stepId, knownSteps) ?? knownSteps.join(', ')}`);
+    };
+    for (const stepId of Object.keys(control.faults)) check(stepId, ['controls', index, 'faults', stepId]);
+    control.detectedBy?.forEach((stepId, at) => check(stepId, ['controls', index, 'detectedBy', at]));
+  });
+  return { milestones, rpoObjectives };
+}

@@ -1,0 +1,57 @@
+/** What a plan is: the validated, target-specific shape of a drill that the engine runs. */
+import type { DrillError, ErrorLocation } from '../util/errors.ts';
+import type { StepKind } from '../contract/step.ts';
+import type { DrillFile, StepSpec, TargetKind } from './schema.ts';
+
+export interface PlannedStep {
+  id: string;
+  name: string;
+  kind: string;
+  phase: string;
+  finally: boolean;
+  spec: StepSpec;
+  /** Step ids that must pass before this one starts. */
+  dependsOn: string[];
+  timeoutMs: number;
+  retries: number;
+  retryDelayMs: number;
+  rpoClass: string | undefined;
+  /** Why the target says this step does not apply (it is recorded, not run). */
+  notApplicable: string | undefined;
+  location: ErrorLocation;
+}
+
+export interface PlannedPhase {
+  name: string;
+  description: string | undefined;
+  dependsOn: string[];
+  stepIds: string[];
+}
+
+export interface PlannedMilestone {
+  name: string;
+  description: string | undefined;
+  after: string[];
+  objectiveMs: number | undefined;
+}
+
+export interface Plan {
+  file: string;
+  drillDir: string;
+  drill: DrillFile;
+  target: TargetKind;
+  /** Variables for this target, before expansion. */
+  variables: Record<string, string>;
+  phases: PlannedPhase[];
+  /** Steps in a valid execution order (topological). */
+  steps: PlannedStep[];
+  finallySteps: PlannedStep[];
+  milestones: PlannedMilestone[];
+  rpoObjectives: { dataClass: string; objectiveMs: number }[];
+  secretEnv: string[];
+}
+
+export type StepRegistry = ReadonlyMap<string, StepKind>;
+
+/** Records one problem of the drill at a field path; every rule reports through it. */
+export type PlanFail = (code: DrillError['code'], message: string, at: (string | number)[], details: string) => void;
