@@ -1,6 +1,8 @@
-/** Exponential backoff: `base`, then doubling per further retry, capped. */
+/** A step's retry delay: the drill's retryDelay, doubling per further retry, capped at ten minutes. */
+import { backoffDelay } from '../util/backoff.ts';
+
 export const MAX_RETRY_DELAY_MS = 10 * 60_000;
 
 export function retryDelay(baseMs: number, retryNumber: number): number {
-  return Math.min(baseMs * 2 ** Math.max(0, retryNumber - 1), MAX_RETRY_DELAY_MS);
+  return backoffDelay(baseMs, retryNumber, MAX_RETRY_DELAY_MS);
 }

@@ -5,6 +5,7 @@
  */
 import type { Clock } from '../contract/clock.ts';
 import { WatchExpiredError, type Cluster, type KubeObject } from '../contract/cluster.ts';
+import { backoffDelay } from '../util/backoff.ts';
 import { errorMessage } from '../util/errors.ts';
 import type { Logger } from '../contract/step.ts';
 
@@ -47,7 +48,7 @@ export async function waitForObjects<T>(cluster: Cluster, query: ObjectQuery, ch
       failures += 1;
       if (failures >= 5) throw error;
       options.log?.warn(`listing ${query.kind} failed (${errorMessage(error)}); retrying`);
-      await clock.sleep(Math.min(30_000, 2_000 * 2 ** failures), signal);
+      await clock.sleep(backoffDelay(4_000, failures, 30_000), signal);
       continue;
     }
     const initial = check(view);

@@ -8,6 +8,7 @@
  * Rocket.Chat and most others take Slack's `{text}`. The webhook URL is itself a secret (the token
  * is in the path), so every message passes a masker that knows it.
  */
+import { backoffDelay } from '../util/backoff.ts';
 import type { DrillResult } from '../result/model.ts';
 import { achievedRpo, achievedRto } from '../report/figures.ts';
 import { formatDuration } from '../util/duration.ts';
@@ -102,7 +103,7 @@ export async function postWebhook(text: string, options: WebhookOptions): Promis
     } catch (error) {
       last = { ok: false, attempts: attempt, message: masker.mask(`webhook request failed: ${errorMessage(error)}`) };
     }
-    if (attempt < attempts) await sleep(Math.min(options.maxDelayMs ?? 30_000, retryAfterMs ?? (options.backoffMs ?? 1000) * 2 ** (attempt - 1)));
+    if (attempt < attempts) await sleep(Math.min(options.maxDelayMs ?? 30_000, retryAfterMs ?? backoffDelay(options.backoffMs ?? 1000, attempt, options.maxDelayMs ?? 30_000)));
   }
   return { ...last, message: `${last.message}; gave up after ${attempts} attempts (the drill result is unaffected)` };
 }
