@@ -36,7 +36,7 @@ export async function runEngine(options: EngineOptions): Promise<EngineOutcome> 
   };
   const variables = expandVariables(plan.variables, scope);
   scope.vars = variables.values;
-  const context: RunContext = { options, scope, records, rpoSamples: [], since, emit, t0, variableErrors: variables.errors, errors };
+  const context: RunContext = { options, scope, records, rpoSamples: [], since, emit: announceMilestones(emit, plan.milestones, records), t0, variableErrors: variables.errors, errors };
   emit({ kind: 'drill.started', atMs: 0, drill: plan.drill.name, target: plan.target, runId: options.runId, t0: new Date(t0).toISOString(), steps: records.size });
 
   let cancelReason: string | undefined;
@@ -90,6 +90,20 @@ async function runFinallySteps(context: RunContext): Promise<void> {
       record.endMs = since();
     }
   }
+}
+
+/** After a step passes, every milestone whose steps have now all passed is announced (the result measures it the same way). */
+function announceMilestones(emit: (event: DrillEvent) => void, milestones: EngineOptions['plan']['milestones'], records: Map<string, StepRecord>): (event: DrillEvent) => void {
+  const reached = new Set<string>();
+  return (event) => {
+    emit(event);
+    if (event.kind !== 'step.finished' || event.status !== 'passed') return;
+    for (const milestone of milestones) {
+      if (reached.has(milestone.name) || !milestone.after.every((stepId) => records.get(stepId)?.status === 'passed')) continue;
+      reached.add(milestone.name);
+      emit({ kind: 'milestone.reached', atMs: event.atMs, name: milestone.name });
+    }
+  };
 }
 
 /** Events go to the listener masked; a listener that throws is reported once and never stops the run. */

@@ -145,3 +145,33 @@ test('a script step cancelled mid-restore starts no further command: nothing of 
   assert.equal(result.steps.find((step) => step.id === 'gitlab-db-restore')!.status, 'cancelled');
   assert.equal(result.steps.find((step) => step.id === 'terraform-destroy')!.status, 'passed');
 });
+
+test('milestone.reached is announced when the last of its steps passes, at that moment, and never for a milestone whose step failed', async () => {
+  const events: DrillEvent[] = [];
+  await engine(
+    `objectives:
+  rto: { first: 1h, both: 1h, broken: 1h }
+milestones:
+  first: { after: [a] }
+  both: { after: [a, b] }
+  broken: { after: [a, c] }
+phases:
+  - name: p
+    steps:
+      - { id: a, kind: test.work, with: { ms: 60000 } }
+      - { id: b, kind: test.work, with: { ms: 60000 } }
+  - name: q
+    dependsOn: []
+    steps:
+      - { id: c, kind: test.work, with: { fail: true } }
+`,
+    { onEvent: (event) => events.push(event) },
+  );
+  assert.deepEqual(
+    events.filter((event) => event.kind === 'milestone.reached').map((event) => [(event as { name: string }).name, event.atMs]),
+    [
+      ['first', 60_000],
+      ['both', 120_000],
+    ],
+  );
+});
