@@ -47,12 +47,13 @@ export const preflightSchema = z
     allowProductionIssuer: z.boolean().default(false).meta({ description: 'Allow a production certificate issuer in this drill (counts against the issuer\'s rate limits).' }),
     skip: z
       .array(
-        z.enum(SKIPPABLE_CHECKS, {
-          error: (issue) =>
-            issue.input === 'isolation'
-              ? 'isolation from production cannot be switched off in the drill file: fix what preflight refuses, or for a one-off run pass --skip-preflight (every report then says preflight was skipped)'
-              : `one of ${SKIPPABLE_CHECKS.join(', ')}`,
-        }),
+        z
+          .enum(PREFLIGHT_CHECKS)
+          .refine((check) => check !== 'isolation', {
+            error: 'isolation from production cannot be switched off in the drill file: fix what preflight refuses, or for a one-off run pass --skip-preflight (every report then says preflight was skipped)',
+          })
+          // Editors offer only what the drill file may skip.
+          .meta({ enum: [...SKIPPABLE_CHECKS] }),
       )
       .default([])
       .meta({ description: 'Checks to leave out (tools, env, age-key, git-remote). Isolation from production is never left out by the drill file.' }),

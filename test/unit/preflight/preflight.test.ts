@@ -2,13 +2,13 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { runPreflight } from '../../src/preflight/index.ts';
-import { HclSyntaxError, parseHclFile } from '../../src/preflight/hcl.ts';
-import { ipRangesIn } from '../../src/preflight/ip.ts';
-import { DrillErrors, formatError } from '../../src/util/errors.ts';
-import { planFrom, tempDir } from '../helpers/drill-fixtures.ts';
-import { FAKES_BIN } from '../fakes/real-session.ts';
-import { loadPlan } from '../../src/run-drill.ts';
+import { runPreflight } from '../../../src/preflight/index.ts';
+import { HclSyntaxError, parseHclFile } from '../../../src/preflight/hcl.ts';
+import { ipRangesIn } from '../../../src/preflight/ip.ts';
+import { DrillErrors, formatError } from '../../../src/util/errors.ts';
+import { planFrom, tempDir } from '../../helpers/drill-fixtures.ts';
+import { FAKES_BIN } from '../../fakes/real-session.ts';
+import { loadPlan } from '../../../src/run-drill.ts';
 
 const env = (extra: Record<string, string> = {}) => ({ PATH: `${FAKES_BIN}${path.delimiter}${process.env.PATH}`, HOME: process.env.HOME, ...extra });
 
@@ -241,7 +241,7 @@ expr = cidrsubnet("10.0.0.0/16", 8, 1)
 });
 
 test('dr-drill run stops with exit code 3 and the list before anything runs; --skip-preflight runs anyway', async () => {
-  const { runCli } = await import('../helpers/cli.ts');
+  const { runCli } = await import('../../helpers/cli.ts');
   const { readFile } = await import('node:fs/promises');
   const dir = await tempDir('dr-drill-preflight-cli-');
   const file = path.join(dir, 'drill.yaml');
