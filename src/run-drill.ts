@@ -8,7 +8,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
-import { loadDrillFile } from './drill/load.ts';
+import { loadDrillFile, type LoadedDrill } from './drill/load.ts';
 import { buildPlan, teardownPlan, type Plan } from './drill/plan.ts';
 import type { TargetKind } from './drill/schema.ts';
 import type { DrillEvent } from './engine/events.ts';
@@ -58,7 +58,10 @@ export interface RunDrillOutcome {
 
 /** The plan for one target, after the drill was checked for every target it configures (as `validate` does). */
 export async function loadPlan(file: string, target?: TargetKind): Promise<Plan> {
-  const loaded = await loadDrillFile(file);
+  return planForTarget(await loadDrillFile(file), target);
+}
+
+function planForTarget(loaded: LoadedDrill, target?: TargetKind): Plan {
   const wanted = target ?? loaded.spec.target;
   for (const other of new Set([loaded.spec.target, ...(Object.keys(loaded.spec.targets) as TargetKind[])])) {
     if (other !== wanted) buildPlan(loaded, stepRegistry, { target: other });
@@ -68,7 +71,9 @@ export async function loadPlan(file: string, target?: TargetKind): Promise<Plan>
 
 export async function runDrill(options: RunDrillOptions): Promise<RunDrillOutcome> {
   const env = options.env ?? process.env;
-  const loaded = await loadPlan(options.file, options.target);
+  // One load: the plan, and the file's positions for preflight's messages.
+  const drillFile = await loadDrillFile(options.file);
+  const loaded = planForTarget(drillFile, options.target);
   const plan = options.teardownOnly ? teardownPlan(loaded) : loaded;
   const masker = options.masker ?? new Masker();
   masker.addFromEnvironment(env, plan.secretEnv);
@@ -77,16 +82,19 @@ export async function runDrill(options: RunDrillOptions): Promise<RunDrillOutcom
   const runId = options.runId ?? `${new Date().toISOString().slice(0, 10).replace(/-/g, '')}-${randomBytes(3).toString('hex')}`;
   outputLimits(env);
   using _outDirLock = claimOutDir(options.outDir, runId);
+  // The target stages what survives the disaster (the local target's Git server and backups) before T0.
+  const session = await createTarget(plan, { faults: options.faults ?? new Map(), ...(options.timeScale ? { timeScale: options.timeScale } : {}), env });
   // Before anything is provisioned (before T0): one list of what is missing, or no run at all.
   if (!options.skipPreflight) {
     // A teardown must not be stopped by an empty age key or an unreachable Git remote: it only
     // needs its tools, and the guarantee that it points at no production resource.
-    await runPreflight(plan, { env, runId, ...(options.cancelSignal ? { signal: options.cancelSignal } : {}), ...(options.teardownOnly ? { only: ['tools', 'isolation'] as const } : {}) });
+    await runPreflight(plan, { env, runId, loaded: drillFile, session, registry: stepRegistry, ...(options.cancelSignal ? { signal: options.cancelSignal } : {}), ...(options.teardownOnly ? { only: ['tools', 'isolation'] as const } : {}) }).catch(async (error: unknown) => {
+      await session.close();
+      throw error;
+    });
   }
-  const workDir = await mkdtemp(path.join(os.tmpdir(), `dr-drill-${runId}-`));
-  // The target stages what survives the disaster (the local target's Git server and backups) before T0.
-  const session = await createTarget(plan, { faults: options.faults ?? new Map(), ...(options.timeScale ? { timeScale: options.timeScale } : {}), env }).catch(async (error: unknown) => {
-    await rm(workDir, { recursive: true, force: true });
+  const workDir = await mkdtemp(path.join(os.tmpdir(), `dr-drill-${runId}-`)).catch(async (error: unknown) => {
+    await session.close();
     throw error;
   });
   const logDir = path.join(options.outDir, 'logs');
@@ -132,6 +140,7 @@ export async function runDrill(options: RunDrillOptions): Promise<RunDrillOutcom
   }
 
   let result = buildResult(plan, outcome, { runId, toolVersion: VERSION, clock: session.clock.kind, timeScale: session.clock.kind === 'real' ? 1 : (session.clock.pace ?? 0), logFiles, errors, ...(ci ? { ci } : {}) }, masker);
+  result.run.preflight = options.skipPreflight ? 'skipped' : 'passed';
   const reportOptions = { reportDirForAttachments: path.relative(process.cwd(), path.resolve(options.outDir)).split(path.sep).join('/') };
   let files = await writeReports(result, options.outDir, masker, reportOptions);
   if (options.controls && !options.teardownOnly && plan.drill.controls.length > 0) {

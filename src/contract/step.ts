@@ -65,11 +65,50 @@ export function withClusterAccess(outputs: StepOutputs, access: ClusterAccess | 
   return Object.defineProperty({ ...outputs }, CLUSTER_ACCESS, { value: access, enumerable: false });
 }
 
+/** A step's inputs as they are known before the run: a value that depends on the run (a step output) is undefined. */
+export type KnownInputs<T> = T extends readonly (infer Item)[] ? KnownInputs<Item>[] | undefined : T extends object ? { [Key in keyof T]?: KnownInputs<T[Key]> } : T | undefined;
+
+/** How a step uses a Velero backup storage location. */
+export interface BackupLocationUse {
+  namespace: string;
+  /** The location the step names; a restore uses the locations of the backups it may pick (`backup`, `schedule`). */
+  name?: string | undefined;
+  use: 'restore' | 'set-read-only' | 'set-writable' | 'put-back';
+  backup?: string | undefined;
+  schedule?: string | undefined;
+  /** A restore that would go through a location it can write (requireReadOnlyLocation: false). */
+  allowsWritable?: boolean;
+}
+
+/**
+ * What preflight needs of one step, declared by its kind beside its input schema: the programs it
+ * runs, the inputs that decide whether it is isolated from production, and the secret files it uses.
+ */
+export interface PreflightNeeds {
+  /** Programs the step runs; an inner list names alternatives (terraform or tofu). A relative path is resolved against `cwd`. */
+  tools?: readonly (string | undefined | readonly string[])[];
+  /** Working directory of those programs, relative to the drill file. */
+  cwd?: string | undefined;
+  /** Terraform the step runs: its state (workspace, backend config) and variable files. */
+  terraform?: { dir?: string | undefined; workspace?: string | undefined; productionWorkspaces?: readonly (string | undefined)[] | undefined; backendConfig?: readonly (string | undefined)[] | undefined; varFiles?: readonly (string | undefined)[] | undefined };
+  /** Git remotes the step reads; each must answer before the run. */
+  gitRemotes?: readonly (string | undefined)[];
+  /** Branches the step commits to (a Flux bootstrap): never production's. `via` says how, for the message. */
+  gitWrites?: readonly { branch: string; via: string }[];
+  /** Input fields that name production on purpose, to read from it (the branch git.head measures): left out of the isolation checks. */
+  readsProduction?: readonly string[];
+  backupLocations?: readonly BackupLocationUse[];
+  /** SOPS age key file the step hands to programs (relative to the drill file). */
+  ageKeyFile?: string | undefined;
+}
+
 export interface StepKind<Schema extends z.ZodType = z.ZodType> {
   readonly kind: string;
   /** One line for `dr-drill kinds` and the JSON Schema. */
   readonly summary: string;
   readonly inputs: Schema;
+  /** What preflight checks for this step; kinds without one need nothing beyond the checks every step gets. */
+  readonly preflight?: (inputs: KnownInputs<z.output<Schema>>) => PreflightNeeds;
   run(context: StepContext, inputs: z.output<Schema>): Promise<StepProduct | void>;
 }
 

@@ -19,11 +19,11 @@ export const productionSchema = z
     terraformWorkspaces: z
       .array(z.string().min(1))
       .default(['default', 'prod', 'production'])
-      .meta({ description: 'Terraform workspaces that hold production state; terraform steps using one are refused.' }),
+      .meta({ description: 'Terraform workspaces that hold production state; terraform steps using one are refused. Well-known production names (default, prod, production, live, main, master, prd, and names with the word prod, production, prd or live) are refused whatever this list says.' }),
     terraformStateKeys: z
       .array(z.string().min(1))
       .default([])
-      .meta({ description: 'Backend state keys of production (key= in the backend config). Refused in a production workspace; a drill workspace stores its state apart (env:/<workspace>/<key>).' }),
+      .meta({ description: 'Backend state keys of production (key= in the backend config). A drill using one, however written (./prod/../prod/terraform.tfstate, prod//terraform.tfstate), is refused: give the drill its own backend config and key.' }),
     proxmoxVmIds: z.array(vmIdRange).default([]).meta({ description: 'Proxmox VM IDs production uses: single IDs or ranges such as "100-199".' }),
     controlPlaneVips: z.array(ipv4).default([]).meta({ description: 'Control-plane VIPs (Talos VIP, Kubernetes API endpoint) of production.' }),
     loadBalancerRanges: z.array(ipRange).default([]).meta({ description: 'Load-balancer IPs and ranges production announces (MetalLB/Cilium pools, the ingress IP): CIDRs or a-b ranges.' }),
@@ -33,6 +33,8 @@ export const productionSchema = z
   .meta({ id: 'Production', description: 'What production owns. Preflight refuses (EPRODTARGET) a drill whose target, Terraform variables or inputs reuse any of it.' });
 
 export const PREFLIGHT_CHECKS = ['tools', 'env', 'age-key', 'git-remote', 'isolation'] as const;
+/** What a drill file may leave out: never isolation from production (only the --skip-preflight flag, which every report shows). */
+export const SKIPPABLE_CHECKS = ['tools', 'env', 'age-key', 'git-remote'] as const;
 
 export const preflightSchema = z
   .strictObject({
@@ -43,7 +45,18 @@ export const preflightSchema = z
     gitRemotes: z.array(z.string().min(1)).default([]).meta({ description: 'Git remotes that must answer git ls-remote besides those of git.head steps.' }),
     fluxBranch: z.string().optional().meta({ description: 'The branch the drill bootstraps Flux from, when neither the Terraform variables nor a flux bootstrap command say it.' }),
     allowProductionIssuer: z.boolean().default(false).meta({ description: 'Allow a production certificate issuer in this drill (counts against the issuer\'s rate limits).' }),
-    skip: z.array(z.enum(PREFLIGHT_CHECKS)).default([]).meta({ description: 'Checks to leave out (tools, env, age-key, git-remote, isolation).' }),
+    skip: z
+      .array(
+        z
+          .enum(PREFLIGHT_CHECKS)
+          .refine((check) => check !== 'isolation', {
+            error: 'isolation from production cannot be switched off in the drill file: fix what preflight refuses, or for a one-off run pass --skip-preflight (every report then says preflight was skipped)',
+          })
+          // Editors offer only what the drill file may skip.
+          .meta({ enum: [...SKIPPABLE_CHECKS] }),
+      )
+      .default([])
+      .meta({ description: 'Checks to leave out (tools, env, age-key, git-remote). Isolation from production is never left out by the drill file.' }),
   })
   .meta({ id: 'Preflight', description: 'Checks that run after planning and before anything is provisioned; every problem is listed, then the run stops with exit code 3.' });
 

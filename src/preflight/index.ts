@@ -3,15 +3,18 @@
  * the plan's steps need are installed (with their versions), that every environment variable the
  * plan uses is set, that the SOPS age key is not empty and matches .sops.yaml, that the Git
  * remotes answer, and that the drill is isolated from what the `production:` block says
- * production owns. Every problem is collected; then one DrillErrors lists them all.
+ * production owns. What each step needs is what its kind declares. Every problem is collected;
+ * then one DrillErrors lists them all.
  */
-import type { Plan } from '../drill/plan.ts';
+import type { Plan, StepRegistry } from '../drill/plan.ts';
 import { loadDrillFile, type LoadedDrill } from '../drill/load.ts';
 import { simTargetSchema } from '../drill/schema.ts';
 import { PREFLIGHT_CHECKS } from '../drill/safety-schema.ts';
 import type { Shell } from '../contract/shell.ts';
+import { stepRegistry } from '../steps/registry.ts';
 import { realShell, whichCommand } from '../targets/real-shell.ts';
 import { createSimTarget } from '../targets/sim/target.ts';
+import type { TargetSession } from '../contract/target.ts';
 import { DrillErrors } from '../util/errors.ts';
 import { createContext } from './context.ts';
 import { checkEnvironment } from './env.ts';
@@ -22,8 +25,11 @@ import { checkTools } from './tools.ts';
 export interface PreflightOptions {
   env: Record<string, string | undefined>;
   runId?: string;
-  /** Defaults to the target's shell: the real one, or a throwaway simulated world's on `sim`. */
-  shell?: Shell;
+  /** The drill as loaded, for file:line:column in messages; without it preflight reads the plan's file again. */
+  loaded?: LoadedDrill;
+  /** The run's target session: its shell, its ${target.*} facts and, on an existing cluster, its API. Without one preflight opens its own. */
+  session?: TargetSession;
+  registry?: StepRegistry;
   signal?: AbortSignal;
   /** Run only these checks (a teardown needs its tools and isolation, not the age key or Git). */
   only?: readonly (typeof PREFLIGHT_CHECKS)[number][];
@@ -36,16 +42,23 @@ export interface PreflightReport {
 
 /** Resolves with what passed; rejects with DrillErrors (EPREFLIGHT / EPRODTARGET, each naming the field and the fix). */
 export async function runPreflight(plan: Plan, options: PreflightOptions): Promise<PreflightReport> {
-  const owned = options.shell ? undefined : preflightShell(plan, options.env);
+  const owned = options.session ? undefined : plan.target === 'sim' ? createSimTarget(plan.drill.targets.sim ?? simTargetSchema.parse({}), new Map()) : undefined;
+  const session = options.session ?? owned;
   try {
-    let loaded: LoadedDrill | undefined;
-    try {
-      loaded = await loadDrillFile(plan.file);
-    } catch {
-      loaded = undefined; // planned from text (tests): locations name the file only
-    }
-    const context = createContext(plan, loaded, { shell: options.shell ?? owned!.shell, env: options.env, runId: options.runId ?? 'preflight', signal: options.signal ?? new AbortController().signal });
+    const loaded = options.loaded ?? (await loadDrillFile(plan.file).catch(() => undefined)); // planned from text (tests): locations name the file only
+    const context = createContext(plan, loaded, {
+      shell: preflightShell(plan, options.env, session),
+      registry: options.registry ?? stepRegistry,
+      env: options.env,
+      runId: options.runId ?? 'preflight',
+      signal: options.signal ?? new AbortController().signal,
+      facts: session?.facts ?? {},
+      // Only a cluster that exists before the run (an existing cluster) can be asked before T0.
+      cluster: async () => (session?.kubeconfigPath ? session.clusterFor('preflight') : undefined),
+    });
+    // The drill file may leave out some checks, never isolation: only --skip-preflight skips that.
     const skip = new Set<string>(plan.drill.preflight?.skip ?? []);
+    skip.delete('isolation');
     if (options.only) for (const check of PREFLIGHT_CHECKS) if (!options.only.includes(check)) skip.add(check);
     if (!skip.has('tools')) await checkTools(context);
     if (!skip.has('env')) checkEnvironment(context);
@@ -63,17 +76,16 @@ export async function runPreflight(plan: Plan, options: PreflightOptions): Promi
   }
 }
 
-/** The shell preflight asks: the real one, or on `sim` a simulated world's (its `which` says what the sim provides). */
-export function preflightShell(plan: Plan, env: Record<string, string | undefined>): { shell: Shell; close(): Promise<void> } {
-  if (plan.target !== 'sim') {
-    // Programs as the drill's steps will find them: on the drill environment's PATH.
-    const real = realShell();
-    const shell: Shell = {
-      which: (command) => whichCommand(command, env.PATH ?? process.env.PATH ?? ''),
-      run: (command, args, options = {}) => real.run(command, args, { ...options, env: { ...env, ...options.env } }),
-    };
-    return { shell, close: async () => undefined };
-  }
-  const session = createSimTarget(plan.drill.targets.sim ?? simTargetSchema.parse({}), new Map());
-  return { shell: session.shellFor('preflight'), close: () => session.close() };
+/**
+ * The shell preflight asks: on `sim` the simulated world's (its `which` says what the sim
+ * provides); elsewhere the target's, finding programs on the drill environment's PATH as the
+ * drill's commands will.
+ */
+function preflightShell(plan: Plan, env: Record<string, string | undefined>, session: TargetSession | undefined): Shell {
+  const inner = session?.shellFor('preflight') ?? realShell();
+  if (plan.target === 'sim') return inner;
+  return {
+    which: (command) => whichCommand(command, env.PATH ?? process.env.PATH ?? ''),
+    run: (command, args, options = {}) => inner.run(command, args, { ...options, env: { ...env, ...options.env } }),
+  };
 }

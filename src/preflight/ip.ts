@@ -1,5 +1,7 @@
-/** IPv4 addresses and ranges (single IPs, CIDRs, a-b ranges) for the isolation checks. */
-const IPV4 = /\b((?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(?:\.(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3})(?:\s*(\/)(3[0-2]|[12]?\d)\b|\s*-\s*((?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(?:\.(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3}))?/g;
+/** IPv4 addresses and ranges (single IPs, CIDRs, a-b ranges) for the isolation checks; octets may carry leading zeros (010). */
+const OCTET = String.raw`0*(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)`;
+const ADDRESS = String.raw`${OCTET}(?:\.${OCTET}){3}`;
+const IPV4 = new RegExp(String.raw`(?<![\d.])(${ADDRESS})(?:\s*(\/)(3[0-2]|[12]?\d)(?!\d)|\s*-\s*(${ADDRESS}))?(?![\d])`, 'g');
 
 export interface IpRange {
   first: number;
@@ -23,8 +25,7 @@ export function ipRangesIn(text: string): IpRange[] {
   for (const match of text.matchAll(IPV4)) {
     const first = ipToNumber(match[1]!);
     if (match[2]) {
-      const bits = Number(match[3]);
-      const size = 2 ** (32 - bits);
+      const size = 2 ** (32 - Number(match[3]));
       const base = Math.floor(first / size) * size;
       ranges.push({ first: base, last: base + size - 1, text: match[0] });
     } else if (match[4]) {

@@ -3,7 +3,7 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { readAgeKeyFile, sopsAgeRecipients } from './age.ts';
 import type { PreflightContext } from './context.ts';
-import { inputAt, redactUrl, simulatedInfrastructure } from './context.ts';
+import { inputWith, redactUrl, simulatedInfrastructure } from './context.ts';
 
 async function readOptional(file: string): Promise<{ text: string } | { error: string }> {
   try {
@@ -22,12 +22,12 @@ export async function checkAgeKey(context: PreflightContext): Promise<void> {
     return context.problem('EPREFLIGHT', `preflight.ageKeyFile "${settings.ageKeyFile}" cannot be resolved before the run`, 'export the environment variable it names (e.g. SOPS_AGE_KEY_FILE), or give a default with ${env.SOPS_AGE_KEY_FILE:-path}', keyAt);
   }
   if (keyFile === undefined) {
-    // The age key a command step hands to SOPS (SOPS_AGE_KEY_FILE).
+    // The age key a step hands to SOPS (SOPS_AGE_KEY_FILE), as its kind declares.
     for (const step of context.steps) {
-      const value = step.kind === 'command' ? context.inputsOf(step).ageKeyFile : undefined;
+      const value = context.needsOf(step).ageKeyFile;
       if (typeof value === 'string') {
         keyFile = value;
-        keyAt = inputAt(context, step, 'ageKeyFile');
+        keyAt = inputWith(context, step, value);
         break;
       }
     }
@@ -83,8 +83,7 @@ export async function checkAgeKey(context: PreflightContext): Promise<void> {
 export async function checkGitRemotes(context: PreflightContext): Promise<void> {
   const remotes = new Map<string, ReturnType<PreflightContext['locate']>>();
   for (const step of context.steps) {
-    const url = step.kind === 'git.head' ? context.inputsOf(step).url : undefined;
-    if (typeof url === 'string' && !remotes.has(url)) remotes.set(url, inputAt(context, step, 'url'));
+    for (const url of context.needsOf(step).gitRemotes ?? []) if (typeof url === 'string' && !remotes.has(url)) remotes.set(url, inputWith(context, step, url));
   }
   (context.plan.drill.preflight?.gitRemotes ?? []).forEach((remote, index) => {
     const url = context.resolve(remote);

@@ -1,4 +1,4 @@
-/** Which programs the plan needs (derived from its step kinds and commands), and that each answers its version command. */
+/** Which programs the plan needs (as its steps' kinds declare them), and that each answers its version command. */
 import path from 'node:path';
 import type { PlannedStep } from '../drill/plan.ts';
 import type { PreflightContext } from './context.ts';
@@ -28,42 +28,19 @@ interface Requirement {
   step?: PlannedStep;
 }
 
+/** The programs each step's kind declares it runs, then those of preflight.tools. */
 export function requiredTools(context: PreflightContext): Requirement[] {
   const requirements: Requirement[] = [];
-  const add = (programs: (string | undefined)[], neededBy: string, step?: PlannedStep) => {
-    const known = programs.filter((program): program is string => typeof program === 'string' && program.length > 0);
-    if (known.length > 0) requirements.push({ programs: known, neededBy, ...(step ? { step } : {}) });
-  };
   for (const step of context.steps) {
-    const inputs = context.inputsOf(step);
-    const by = `step "${step.id}" (${step.kind})`;
-    switch (step.kind) {
-      case 'terraform.apply':
-      case 'terraform.destroy':
-        add(typeof inputs.binary === 'string' ? [inputs.binary] : ['terraform', 'tofu'], by, step);
-        break;
-      case 'talos.health':
-        add(['talosctl'], by, step);
-        break;
-      case 'git.head':
-        add(['git'], by, step);
-        break;
-      case 'restic.restore':
-        add(['restic'], by, step);
-        break;
-      case 'command': {
-        // A relative program path (./scripts/restore.sh) runs from the step's working directory.
-        const program = Array.isArray(inputs.run) ? inputs.run[0] : undefined;
-        const cwd = path.resolve(context.plan.drillDir, typeof inputs.cwd === 'string' ? inputs.cwd : '.');
-        add([typeof program === 'string' && program.includes('/') ? path.resolve(cwd, program) : (program as string | undefined)], by, step);
-        break;
-      }
-      case 'data.check':
-        if (Array.isArray(inputs.command)) add([inputs.command[0] as string | undefined], by, step);
-        break;
+    const needs = context.needsOf(step);
+    // A relative program path (./scripts/restore.sh) runs from the step's working directory.
+    const cwd = path.resolve(context.plan.drillDir, needs.cwd ?? '.');
+    for (const tool of needs.tools ?? []) {
+      const programs = (typeof tool === 'string' ? [tool] : (tool ?? [])).filter((program) => program.length > 0);
+      if (programs.length > 0) requirements.push({ programs: programs.map((program) => (program.includes('/') ? path.resolve(cwd, program) : program)), neededBy: `step "${step.id}" (${step.kind})`, step });
     }
   }
-  for (const tool of context.plan.drill.preflight?.tools ?? []) add([tool], 'preflight.tools');
+  for (const tool of context.plan.drill.preflight?.tools ?? []) requirements.push({ programs: [tool], neededBy: 'preflight.tools' });
   return requirements;
 }
 

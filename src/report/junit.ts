@@ -6,7 +6,7 @@
  */
 import junitModule, { type Builder } from 'junit-report-builder';
 import path from 'node:path';
-import type { DrillResult, MilestoneResult, RpoResult, StepResult } from '../result/model.ts';
+import { PREFLIGHT_SKIPPED, type DrillResult, type MilestoneResult, type RpoResult, type StepResult } from '../result/model.ts';
 import { figureSeconds, formatDuration } from '../util/duration.ts';
 import { achievedRpo, achievedRto } from './figures.ts';
 
@@ -41,6 +41,7 @@ export function renderJunit(result: DrillResult, options: JunitOptions = {}): st
 
   const objectives = builder.testSuite().name(`${result.drill.name} / objectives`).timestamp(new Date(t0)).time(seconds(result.run.durationMs));
   for (const [name, value] of runProperties(result)) objectives.property(name, value);
+  if (result.run.preflight === 'skipped') objectives.testCase().className(`${result.drill.name}.preflight`).name('preflight').skipped().standardOutput(PREFLIGHT_SKIPPED);
   for (const milestone of result.milestones) addMilestone(objectives.testCase(), milestone, result);
   for (const rpo of result.rpo) addRpo(objectives.testCase(), rpo, result);
   for (const error of result.errors) {
@@ -128,6 +129,7 @@ function runProperties(result: DrillResult): [string, string][] {
     ['t0', result.run.startedAt],
     ['clock', result.run.clock ?? (result.run.timeScale === 1 ? 'real' : 'virtual')],
     ['time_scale', String(result.run.timeScale)],
+    ...(result.run.preflight ? [['preflight', result.run.preflight] as [string, string]] : []),
   ];
   for (const milestone of result.milestones) {
     if (milestone.rtoMs !== undefined) properties.push([`rto.${milestone.name}.achieved_seconds`, exactSeconds(milestone.rtoMs)]);

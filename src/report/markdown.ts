@@ -1,5 +1,5 @@
 /** summary.md: what a person needs in ten seconds — verdict, RTO and RPO against objectives, slowest steps. */
-import { isSimulated, type DrillResult, type StepResult, type Verdict } from '../result/model.ts';
+import { isSimulated, PREFLIGHT_SKIPPED, type DrillResult, type StepResult, type Verdict } from '../result/model.ts';
 import { formatDuration } from '../util/duration.ts';
 import { achievedRpo, achievedRto } from './figures.ts';
 
@@ -14,6 +14,9 @@ export function renderMarkdown(result: DrillResult, options: { slowest?: number 
   lines.push('');
   lines.push(`${escapeCell(result.reason)}.`);
   lines.push('');
+  if (result.run.preflight === 'skipped') {
+    lines.push('> [!CAUTION]', `> **${PREFLIGHT_SKIPPED}.**`, '');
+  }
   lines.push(`Scenario **${result.drill.scenario}** · T0 ${result.run.startedAt} · drill time ${formatDuration(result.run.durationMs)}${speed} · run \`${result.run.id}\``);
   lines.push('');
 

@@ -116,6 +116,9 @@ export interface RpoResult {
   samples: RpoSample[];
 }
 
+/** What every report says of a run with run.preflight `skipped`. */
+export const PREFLIGHT_SKIPPED = 'PREFLIGHT SKIPPED (--skip-preflight): nothing proved this drill isolated from production (kube context, Terraform state, VM IDs, IPs, Git branch, backup write access), nor that its tools and credentials were there';
+
 export interface RunInfo {
   id: string;
   target: string;
@@ -129,6 +132,8 @@ export interface RunInfo {
   timeScale: number;
   /** CI context when known: provider, pipeline URL, commit. */
   ci?: { provider: string; url?: string; ref?: string; commit?: string; trigger?: string };
+  /** `skipped`: run with --skip-preflight, so nothing proved the drill isolated from production; every report says so. Absent in results written before it existed. */
+  preflight?: 'passed' | 'skipped';
 }
 
 /** Whether a run's durations are simulated drill time (results from before `clock` existed said so by a time scale other than 1). */

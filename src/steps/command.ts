@@ -9,7 +9,7 @@ import { z } from 'zod';
 import { credentialsIn } from '../util/credentials.ts';
 import { DrillError } from '../util/errors.ts';
 import { tailOf } from '../util/output-limits.ts';
-import { defineStep, withClusterAccess } from '../contract/step.ts';
+import { defineStep, withClusterAccess, type PreflightNeeds } from '../contract/step.ts';
 
 const inputs = z.strictObject({
   run: z.array(z.string()).min(1).meta({ description: 'Program and arguments, e.g. [task, bootstrap:talos].' }),
@@ -24,6 +24,11 @@ export const command = defineStep({
   kind: 'command',
   summary: 'run a program (task bootstrap:talos, flux bootstrap git, ...) with the drill\'s KUBECONFIG/TALOSCONFIG',
   inputs,
+  preflight: (input) => {
+    const run = (input.run ?? []).map((arg) => arg ?? '');
+    const workspace = terraformWorkspaceIn(run);
+    return { tools: [input.run?.[0]], cwd: input.cwd, ageKeyFile: input.ageKeyFile, gitWrites: branchesWrittenBy(run), ...(workspace ? { terraform: { workspace } } : {}) };
+  },
   async run(context, input) {
     const resolve = (file: string | undefined) => (file ? path.resolve(context.drillDir, file) : undefined);
     const kubeconfig = resolve(input.kubeconfig) ?? context.target.kubeconfigPath;
@@ -77,3 +82,30 @@ export const command = defineStep({
     return Object.keys(produced).length > 0 ? withClusterAccess(outputs, produced) : outputs;
   },
 });
+
+/** Branches a command commits to: `flux bootstrap` (its --branch, main by default) and `git push <remote> <refspec>...`. */
+function branchesWrittenBy(run: string[]): NonNullable<PreflightNeeds['gitWrites']> {
+  const [program = '', ...args] = run;
+  const name = path.basename(program);
+  if (name === 'flux' && args.includes('bootstrap')) {
+    const index = args.findIndex((arg) => arg === '--branch' || arg.startsWith('--branch='));
+    if (index < 0) return [{ branch: 'main', via: 'flux bootstrap (--branch defaults to main)' }];
+    const option = args[index]!;
+    const branch = option.includes('=') ? option.slice('--branch='.length) : args[index + 1];
+    return branch ? [{ branch, via: 'flux bootstrap' }] : [];
+  }
+  if (name === 'git' && args.includes('push')) {
+    const positional = args.slice(args.indexOf('push') + 1).filter((arg) => !arg.startsWith('-'));
+    // git push <remote> <refspec>...: the branch written is the refspec's destination.
+    return positional.slice(1).map((refspec) => ({ branch: refspec.split(':').at(-1)!, via: 'git push' }));
+  }
+  return [];
+}
+
+/** `terraform|tofu [-chdir=..] workspace select|new [-or-create] NAME`. */
+function terraformWorkspaceIn(run: string[]): string | undefined {
+  if (!['terraform', 'tofu'].includes(path.basename(run[0] ?? ''))) return undefined;
+  const index = run.indexOf('workspace');
+  if (index < 0 || !['select', 'new'].includes(run[index + 1] ?? '')) return undefined;
+  return run.slice(index + 2).find((arg) => !arg.startsWith('-'));
+}

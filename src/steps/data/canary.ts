@@ -35,6 +35,7 @@ export const dataCheck = defineStep({
   kind: 'data.check',
   summary: 'read the newest canary record of restored data (file, HTTP endpoint or command) and record the data RPO from it',
   inputs,
+  preflight: (input) => ({ tools: [input.command?.[0]] }),
   async run(context, input) {
     let text: string;
     let where: string;

@@ -17,6 +17,8 @@ export const gitHead = defineStep({
   kind: 'git.head',
   summary: 'record the branch HEAD and recent commit times at T0 (for the cluster configuration RPO)',
   inputs,
+  // It reads production's branch on purpose: that HEAD is what the configuration RPO is measured against.
+  preflight: (input) => ({ tools: ['git'], gitRemotes: [input.url], readsProduction: ['url', 'branch'] }),
   async run(context, input) {
     try {
       const password = new URL(input.url).password;

@@ -38,6 +38,8 @@ export const resticRestore = defineStep({
   kind: 'restic.restore',
   summary: 'restic restore of the newest (or a named) snapshot to a directory; records data RPO from the snapshot time; optional restic check',
   inputs,
+  // The repository and the snapshot filters name production's backups: the restore reads them.
+  preflight: () => ({ tools: ['restic'], readsProduction: ['repository', 'host', 'tags', 'paths'] }),
   async run(context, input) {
     const repo = openRepository(context, input);
     const { snapshot, skipped } = await chooseSnapshot(repo, input, context);

@@ -21,6 +21,7 @@ export const talosHealth = defineStep({
   kind: 'talos.health',
   summary: 'talosctl health, then the Kubernetes API answers and all nodes are Ready',
   inputs,
+  preflight: () => ({ tools: ['talosctl'] }),
   async run(context, input) {
     const talosconfig = input.talosconfig ?? context.target.talosconfigPath;
     if (!talosconfig) {

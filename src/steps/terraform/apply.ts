@@ -9,7 +9,7 @@ import { z } from 'zod';
 import { credentialsIn } from '../../util/credentials.ts';
 import { DrillError } from '../../util/errors.ts';
 import { defineStep, withClusterAccess } from '../../contract/step.ts';
-import { initAndSelectWorkspace, prepareTerraform, terraformInputs, variableArgs } from './common.ts';
+import { initAndSelectWorkspace, prepareTerraform, terraformInputs, terraformPreflight, variableArgs } from './common.ts';
 
 const inputs = z.strictObject({
   ...terraformInputs,
@@ -28,6 +28,7 @@ export const terraformApply = defineStep({
   kind: 'terraform.apply',
   summary: 'terraform/tofu init + apply in a drill-owned workspace; writes kubeconfig and talosconfig outputs (0600) for later steps',
   inputs,
+  preflight: terraformPreflight,
   async run(context, input) {
     const terraform = await prepareTerraform(context, input);
     await initAndSelectWorkspace(terraform, input.backendConfig, input.workspace, true);

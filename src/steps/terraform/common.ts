@@ -2,7 +2,7 @@
 import path from 'node:path';
 import { z } from 'zod';
 import { DrillError } from '../../util/errors.ts';
-import type { StepContext } from '../../contract/step.ts';
+import type { KnownInputs, PreflightNeeds, StepContext } from '../../contract/step.ts';
 
 export const terraformInputs = {
   dir: z.string().meta({ description: 'Terraform root module directory (relative to the drill file).' }),
@@ -21,6 +21,14 @@ export const terraformInputs = {
     .default(['default', 'prod', 'production'])
     .meta({ description: 'Workspaces that hold production state; the step refuses to run in them.' }),
 };
+
+/** What preflight checks of terraform.apply and terraform.destroy: the CLI, the state they use and the variables they pass. */
+export function terraformPreflight(input: KnownInputs<{ dir: string; binary?: 'terraform' | 'tofu' | undefined; workspace: string; productionWorkspaces: string[]; backendConfig: string[]; varFiles: string[] }>): PreflightNeeds {
+  return {
+    tools: [input.binary ?? ['terraform', 'tofu']],
+    terraform: { dir: input.dir, workspace: input.workspace, productionWorkspaces: input.productionWorkspaces, backendConfig: input.backendConfig, varFiles: input.varFiles },
+  };
+}
 
 export interface TerraformRun {
   binary: string;

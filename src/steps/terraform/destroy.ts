@@ -1,7 +1,7 @@
 /** terraform.destroy: tear the drill cluster down and delete its workspace (a `finally` step). */
 import { z } from 'zod';
 import { defineStep, withClusterAccess } from '../../contract/step.ts';
-import { initAndSelectWorkspace, prepareTerraform, terraformInputs, variableArgs } from './common.ts';
+import { initAndSelectWorkspace, prepareTerraform, terraformInputs, terraformPreflight, variableArgs } from './common.ts';
 
 const inputs = z.strictObject({
   ...terraformInputs,
@@ -12,6 +12,7 @@ export const terraformDestroy = defineStep({
   kind: 'terraform.destroy',
   summary: 'terraform/tofu destroy of the drill workspace, then delete the workspace',
   inputs,
+  preflight: terraformPreflight,
   async run(context, input) {
     const terraform = await prepareTerraform(context, input);
     const exists = await initAndSelectWorkspace(terraform, input.backendConfig, input.workspace, false);

@@ -34,6 +34,9 @@ export const veleroLocation = defineStep({
   kind: 'velero.location',
   summary: 'set a Velero backup storage location ReadOnly for the drill (and put the previous mode back in finally with restore: true)',
   inputs,
+  preflight: (input) => ({
+    backupLocations: [{ use: input.restore ? 'put-back' : input.accessMode === 'ReadOnly' ? 'set-read-only' : 'set-writable', namespace: input.namespace ?? 'velero', name: input.name ?? 'default' }],
+  }),
   async run(context, input) {
     const cluster = await context.cluster();
     const ref = { apiVersion: VELERO, kind: 'BackupStorageLocation', namespace: input.namespace, name: input.name };

@@ -44,6 +44,9 @@ export const veleroRestore = defineStep({
   kind: 'velero.restore',
   summary: 'Velero restore from the newest Completed backup via a read-only location; waits for PodVolumeRestores; records data RPO',
   inputs,
+  preflight: (input) => ({
+    backupLocations: [{ use: 'restore', namespace: input.namespace ?? 'velero', backup: input.backup, schedule: input.schedule, allowsWritable: input.requireReadOnlyLocation === false }],
+  }),
   async run(context, input) {
     const cluster = await context.cluster();
     const { backup, skipped } = await chooseBackup(cluster, input, context);

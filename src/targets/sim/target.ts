@@ -26,6 +26,7 @@ export function createSimTarget(options: SimTargetOptions, faults: Map<string, F
     faults,
     backupAgeMs: parseDuration(options.backupAge),
     configAgeMs: parseDuration(options.configAge),
+    backupLocationAccessMode: options.backupLocationAccessMode,
   });
   const session: SimTargetSession = {
     kind: 'sim',

@@ -42,6 +42,8 @@ export interface SimOptions {
   faults?: Map<string, Fault>;
   backupAgeMs: number;
   configAgeMs: number;
+  /** The simulated Velero backup storage location's access mode. */
+  backupLocationAccessMode?: 'ReadOnly' | 'ReadWrite';
 }
 
 export const SIM_GIT = {
@@ -62,6 +64,7 @@ export class SimWorld {
   git: { url: string; branch: string; head: string; commitTime: string };
   readonly #configAgeMs: number;
   readonly backupAgeMs: number;
+  readonly backupLocationAccessMode: 'ReadOnly' | 'ReadWrite';
   /** Terraform workspaces that hold a provisioned cluster. */
   readonly provisioned = new Set<string>();
   readonly workspaces = new Set<string>(['default']);
@@ -75,6 +78,7 @@ export class SimWorld {
     this.faults = options.faults ?? new Map();
     this.#durations = Object.fromEntries(Object.entries({ ...DEFAULT_DURATIONS, ...options.durations }).map(([key, value]) => [key, parseDuration(value)]));
     this.backupAgeMs = options.backupAgeMs;
+    this.backupLocationAccessMode = options.backupLocationAccessMode ?? 'ReadOnly';
     this.#configAgeMs = options.configAgeMs;
     this.t0 = options.clock.now();
     this.git = this.#gitAt(this.t0);

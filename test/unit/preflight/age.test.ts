@@ -4,11 +4,11 @@ import { execFile } from 'node:child_process';
 import { access, mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import { agePublicKey, readAgeKeyFile, sopsAgeRecipients } from '../../src/preflight/age.ts';
-import { runDrill } from '../../src/run-drill.ts';
-import { DrillErrors, formatError } from '../../src/util/errors.ts';
-import { tempDir } from '../helpers/drill-fixtures.ts';
-import { FAKES_BIN } from '../fakes/real-session.ts';
+import { agePublicKey, readAgeKeyFile, sopsAgeRecipients } from '../../../src/preflight/age.ts';
+import { runDrill } from '../../../src/run-drill.ts';
+import { DrillErrors, formatError } from '../../../src/util/errors.ts';
+import { tempDir } from '../../helpers/drill-fixtures.ts';
+import { FAKES_BIN } from '../../fakes/real-session.ts';
 
 const exec = promisify(execFile);
 
