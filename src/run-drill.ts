@@ -24,7 +24,7 @@ import { detectCi } from './ci/detect.ts';
 import { runControls, withControls } from './controls/run-controls.ts';
 import { DrillError } from './util/errors.ts';
 import { Masker } from './util/mask.ts';
-import { claimOutDir } from './util/out-dir.ts';
+import { assertOutDirUsable, claimOutDir } from './util/out-dir.ts';
 import { outputLimits } from './util/output-limits.ts';
 import { VERSION } from './version.ts';
 
@@ -81,7 +81,8 @@ export async function runDrill(options: RunDrillOptions): Promise<RunDrillOutcom
 
   const runId = options.runId ?? `${new Date().toISOString().slice(0, 10).replace(/-/g, '')}-${randomBytes(3).toString('hex')}`;
   outputLimits(env);
-  using _outDirLock = claimOutDir(options.outDir, runId);
+  // Refused before anything else; created and locked only once preflight passed, so a refused drill leaves nothing behind.
+  assertOutDirUsable(options.outDir);
   // The target stages what survives the disaster (the local target's Git server and backups) before T0.
   const session = await createTarget(plan, { faults: options.faults ?? new Map(), ...(options.timeScale ? { timeScale: options.timeScale } : {}), env });
   // Before anything is provisioned (before T0): one list of what is missing, or no run at all.
@@ -93,6 +94,14 @@ export async function runDrill(options: RunDrillOptions): Promise<RunDrillOutcom
       throw error;
     });
   }
+  let outDirLock: ReturnType<typeof claimOutDir>;
+  try {
+    outDirLock = claimOutDir(options.outDir, runId);
+  } catch (error) {
+    await session.close();
+    throw error;
+  }
+  using _outDirLock = outDirLock;
   const workDir = await mkdtemp(path.join(os.tmpdir(), `dr-drill-${runId}-`)).catch(async (error: unknown) => {
     await session.close();
     throw error;

@@ -4,7 +4,7 @@
  * cannot interleave their logs and reports. The lock file (`.dr-drill.lock`) names the holder's
  * pid and run id; a lock whose process is gone is taken over.
  */
-import { linkSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { accessSync, constants, linkSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { DrillError } from './errors.ts';
@@ -69,7 +69,32 @@ export function claimOutDir(outDir: string, runId: string): OutDirLock {
   throw new DrillError('EUSAGE', `--out ${outDir}: could not take the lock ${file}`, { details: 'another run keeps taking it; pass another --out' });
 }
 
-function checkOutDir(outDir: string, dir: string): void {
+/**
+ * The same refusals as claimOutDir, without creating anything: for before preflight, so a drill
+ * refused there leaves no directory behind. The nearest existing ancestor must be writable.
+ */
+export function assertOutDirUsable(outDir: string): void {
+  const dir = path.resolve(outDir);
+  checkOutDir(outDir, dir, false);
+  let existing = dir;
+  while (!pathExists(existing) && path.dirname(existing) !== existing) existing = path.dirname(existing);
+  try {
+    accessSync(existing, constants.W_OK | constants.X_OK);
+  } catch (error) {
+    throw unwritable(outDir, error);
+  }
+}
+
+function pathExists(file: string): boolean {
+  try {
+    statSync(file);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function checkOutDir(outDir: string, dir: string, create = true): void {
   if (PSEUDO_FILESYSTEMS.some((root) => dir === root || dir.startsWith(`${root}/`))) {
     throw new DrillError('EUSAGE', `--out ${outDir} is on a kernel pseudo-filesystem (${dir})`, { details: 'pass a directory for reports, e.g. --out reports' });
   }
@@ -82,6 +107,7 @@ function checkOutDir(outDir: string, dir: string): void {
   if (existing && !existing.isDirectory()) {
     throw new DrillError('EUSAGE', `--out ${outDir} is a file, not a directory`, { details: 'pass a directory for reports (it is created if missing), e.g. --out reports' });
   }
+  if (!create) return;
   try {
     mkdirSync(path.join(dir, 'logs'), { recursive: true });
   } catch (error) {

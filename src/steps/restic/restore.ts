@@ -47,7 +47,7 @@ export const resticRestore = defineStep({
     const shortId = snapshot.short_id ?? snapshot.id.slice(0, 8);
     const recordRpo = () =>
       context.recordRpo({
-        source: `restic snapshot ${shortId} of ${(snapshot.paths ?? []).join(', ') || '?'}${snapshot.hostname ? ` on ${snapshot.hostname}` : ''} time`,
+        source: `restic snapshot ${shortId} of ${(snapshot.paths ?? []).join(', ') || '?'}${snapshot.hostname ? ` on ${snapshot.hostname}` : ''}: snapshot time`,
         dataTime: snapshotTime,
         detail: [`snapshot time ${snapshot.time} is when the backup started; judged from it`, ...(skipped.length > 0 ? [`skipped ${skipped.length} newer snapshot(s): ${skipped.join('; ')}`] : [])].join('; '),
       });
