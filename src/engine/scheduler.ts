@@ -3,7 +3,7 @@
  * dependency failed is skipped; after a cancellation nothing new starts. Teardown is not here:
  * `finally` steps run in run.ts whatever this does.
  */
-import type { StepStatus } from '../result/model.ts';
+import { describeStatus } from '../result/status-text.ts';
 import { runStep } from './attempts.ts';
 import { describeReason, isDone, markNotApplicable, skip, type RunContext } from './run-context.ts';
 
@@ -39,20 +39,5 @@ export async function runMainSteps(context: RunContext, signal: AbortSignal, run
       for (const id of remaining) skip(context, records.get(id)!, 'not-run', 'not run: its dependencies never completed');
       remaining.clear();
     }
-  }
-}
-
-function describeStatus(status: StepStatus): string {
-  switch (status) {
-    case 'failed':
-      return 'failed';
-    case 'timed-out':
-      return 'timed out';
-    case 'cancelled':
-      return 'was cancelled';
-    case 'skipped':
-      return 'was skipped';
-    default:
-      return 'did not run';
   }
 }

@@ -4,6 +4,7 @@
  * makes it "not reached", a step not applicable on this target makes it "not measured" there.
  * Neither is ever met.
  */
+import { describeStatus } from '../result/status-text.ts';
 import type { PlannedMilestone } from '../drill/plan.ts';
 import type { StepRecord } from '../engine/run.ts';
 import type { MilestoneResult } from '../result/model.ts';
@@ -43,20 +44,7 @@ export function measureMilestones(milestones: PlannedMilestone[], records: Map<s
 
 /** `failed`, `timed out`, `was skipped`, ...: how a step that did not pass ended, for reasons. */
 export function describe(record: StepRecord | undefined): string {
-  switch (record?.status) {
-    case 'failed':
-      return 'failed';
-    case 'timed-out':
-      return 'timed out';
-    case 'cancelled':
-      return 'was cancelled';
-    case 'skipped':
-      return 'was skipped';
-    case undefined:
-      return 'is not in the plan';
-    default:
-      return 'did not run';
-  }
+  return describeStatus(record?.status);
 }
 
 /** Walk back from the last step, always through the dependency that finished last (it gated the start). */

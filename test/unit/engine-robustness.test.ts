@@ -2,34 +2,16 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { virtualClock } from '../../src/engine/virtual-clock.ts';
 import type { DrillEvent } from '../../src/engine/events.ts';
 import { runEngine } from '../../src/engine/run.ts';
-import { applyClusterAccess, type TargetSession } from '../../src/contract/target.ts';
 import { Masker } from '../../src/util/mask.ts';
 import { runDrill } from '../../src/run-drill.ts';
 import { readResult } from '../../src/result/io.ts';
+import { engineSession } from '../helpers/engine-session.ts';
 import { drillYaml, planFrom, tempDir, testRegistry } from '../helpers/drill-fixtures.ts';
 import { REPO } from '../helpers/cli.ts';
 
-function session(): TargetSession {
-  return {
-    kind: 'sim',
-    clock: virtualClock(),
-    facts: {},
-    kubeconfigPath: undefined,
-    talosconfigPath: undefined,
-    useClusterAccess(access) {
-      applyClusterAccess(this, access);
-    },
-    shellFor: () => ({ run: async () => assert.fail('no shell in engine tests'), which: async () => undefined }),
-    httpFor: () => ({ request: async () => assert.fail('no http in engine tests') }),
-    clusterFor: async () => assert.fail('no cluster in engine tests'),
-    commandEnv: () => ({}),
-    declareDisaster: () => undefined,
-    close: async () => undefined,
-  };
-}
+const session = engineSession;
 
 async function engine(yaml: string, options: { onEvent?: (event: DrillEvent, plan: ReturnType<typeof planFrom>) => void } = {}) {
   const plan = planFrom(drillYaml(yaml), testRegistry);

@@ -1,32 +1,13 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { virtualClock } from '../../src/engine/virtual-clock.ts';
 import type { DrillEvent } from '../../src/engine/events.ts';
 import { runEngine, type EngineOutcome } from '../../src/engine/run.ts';
-import { applyClusterAccess, type TargetSession } from '../../src/contract/target.ts';
 import { Masker } from '../../src/util/mask.ts';
 import { buildResult } from '../../src/measure/build-result.ts';
+import { engineSession } from '../helpers/engine-session.ts';
 import { drillYaml, planFrom, testRegistry } from '../helpers/drill-fixtures.ts';
 
-function session(): TargetSession {
-  const clock = virtualClock();
-  return {
-    kind: 'sim',
-    clock,
-    facts: {},
-    kubeconfigPath: undefined,
-    talosconfigPath: undefined,
-    useClusterAccess(access) {
-      applyClusterAccess(this, access);
-    },
-    shellFor: () => ({ run: async () => assert.fail('no shell in engine tests'), which: async () => undefined }),
-    httpFor: () => ({ request: async () => assert.fail('no http in engine tests') }),
-    clusterFor: async () => assert.fail('no cluster in engine tests'),
-    commandEnv: () => ({}),
-    declareDisaster: () => undefined,
-    close: async () => undefined,
-  };
-}
+const session = engineSession;
 
 async function run(yaml: string, options: { cancelAfterMs?: number; masker?: Masker } = {}): Promise<{ outcome: EngineOutcome; events: DrillEvent[]; plan: ReturnType<typeof planFrom> }> {
   const plan = planFrom(drillYaml(yaml), testRegistry);
