@@ -7,7 +7,8 @@ const TAIL_LINES = 20;
 
 export function loggingShell(inner: Shell, log: Logger, baseEnv: () => Record<string, string | undefined>): Shell {
   return {
-    which: (command) => inner.which(command),
+    // Look programs up on the PATH they will run with, not this process's.
+    which: (command) => inner.which(command, baseEnv()['PATH']),
     async run(command: string, args: string[], options: CommandOptions = {}): Promise<CommandResult> {
       const rendered = renderCommand(command, args);
       log.info(`$ ${rendered}`);

@@ -7,7 +7,7 @@ import type { CommandOptions, CommandResult, Shell } from '../engine/shell.ts';
 
 export function realShell(): Shell {
   return {
-    which: async (command) => whichCommand(command),
+    which: async (command, searchPath) => whichCommand(command, searchPath ?? process.env.PATH ?? ''),
     async run(command: string, args: string[], options: CommandOptions = {}): Promise<CommandResult> {
       const started = performance.now();
       const subprocess = execa(command, args, {
