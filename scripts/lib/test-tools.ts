@@ -97,7 +97,7 @@ function alive(pid: number): boolean {
   }
 }
 
-/** There is no Go toolchain to build a missing tool: the one case a test may skip for (outside CI). */
+/** No Go toolchain (or one too old) to build a missing tool: the one case a test may skip for (outside CI). */
 export class NoGoToolchainError extends Error {
   override name = 'NoGoToolchainError';
 }
@@ -133,7 +133,7 @@ export async function ensureTool(bin: string, env: NodeJS.ProcessEnv = process.e
       if (existsSync(target)) return { bin, path: target, seconds: 0 }; // built by whoever held the lock
       const genv = goEnv(env);
       const localGo = await localGoVersion(go, genv);
-      if (compareGo(goNeeded(name), localGo) > 0) throw new Error(`ETESTINFRA ${name} ${pin.version} needs Go ${goNeeded(name)}, this machine has Go ${localGo}`);
+      if (compareGo(goNeeded(name), localGo) > 0) throw new NoGoToolchainError(`ETESTINFRA ${name} ${pin.version} needs Go ${goNeeded(name)}, this machine has Go ${localGo} (${go}): install Go ${goNeeded(name)}+, then run npm run build:test-tools`);
       const wrapper = await ensureWrapperModule(go, genv, name, pin, localGo, log);
       log(`${bin}: building ${pin.binaries[bin]}@${pin.version} into ${outDir}`);
       const seconds = await buildBinary({ go, env: genv, name, bin, pkg: pin.binaries[bin]!, wrapperDir: wrapper, outDir, ldflags: ldflags(name, pin, loadInfraVersions()), log });

@@ -92,6 +92,11 @@ test('without Go a missing tool is a skip naming the command that builds it; und
   assert.equal(skipped.paths['restic'], undefined);
   assert.match(String(skipped.skip), /^ETESTINFRA restic v\S+ is not built in .* npm run build:test-tools$/);
   await assert.rejects(requireTools(['restic'], env, true), NoGoToolchainError);
+
+  // A Go older than the wrapper module's go directive counts as none: the same skip, naming the versions.
+  const oldGo = path.join(env.DR_DRILL_CACHE, 'go');
+  writeFileSync(oldGo, '#!/bin/sh\necho go1.21.0\n', { mode: 0o755 });
+  await assert.rejects(ensureTool('restic', { ...env, GO: oldGo }), (error: unknown) => error instanceof NoGoToolchainError && /^ETESTINFRA restic v\S+ needs Go 1\.\d+(\.\d+)?, this machine has Go 1\.21\.0 \(.*\/go\): install Go .*npm run build:test-tools$/.test(error.message));
 });
 
 test('the pinned tools run and report the pinned versions', async (t) => {
