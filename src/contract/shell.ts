@@ -29,8 +29,8 @@ export interface CommandResult {
 
 export interface Shell {
   run(command: string, args: string[], options?: CommandOptions): Promise<CommandResult>;
-  /** Absolute path of a program, or undefined when it is not installed. */
-  which(command: string): Promise<string | undefined>;
+  /** Absolute path of a program, or undefined when it is not installed (searchPath: the PATH its commands run with). */
+  which(command: string, searchPath?: string): Promise<string | undefined>;
 }
 
 /** Render a command the way a person would type it, for logs and error messages. */

@@ -19,7 +19,8 @@ export interface LoggingShellOptions {
 
 export function loggingShell(inner: Shell, log: Logger, baseEnv: () => Record<string, string | undefined>, shellOptions: LoggingShellOptions = {}): Shell {
   return {
-    which: (command) => inner.which(command),
+    // Look programs up on the PATH they will run with, not this process's.
+    which: (command) => inner.which(command, baseEnv()['PATH']),
     async run(command: string, args: string[], options: CommandOptions = {}): Promise<CommandResult> {
       const rendered = renderCommand(command, args);
       // A stopped step starts nothing new: its script's next command must not run behind teardown's back.

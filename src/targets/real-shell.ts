@@ -14,7 +14,7 @@ import { BoundedText, MAX_LINE, outputLimits } from '../util/output-limits.ts';
 
 export function realShell(): Shell {
   return {
-    which: async (command) => whichCommand(command),
+    which: async (command, searchPath) => whichCommand(command, searchPath ?? process.env.PATH ?? ''),
     async run(command: string, args: string[], options: CommandOptions = {}): Promise<CommandResult> {
       const started = performance.now();
       const { captureBytes } = outputLimits({ ...process.env, ...options.env });

@@ -11,6 +11,11 @@ import { SAMPLE_FIXTURE_DIR } from '../../src/cluster/local/sample-repo.ts';
 import type { DrillResult } from '../../src/result/model.ts';
 import { runCli } from '../helpers/cli.ts';
 import { tempDir } from '../helpers/drill-fixtures.ts';
+import { requireTool } from '../helpers/tools.ts';
+
+// The local target stages and restores its backup with the `restic` on PATH: the pinned one, built
+// from the Go module proxy on first use, leads the PATH the CLI inherits.
+process.env.PATH = `${path.dirname(await requireTool('restic'))}${path.delimiter}${process.env.PATH ?? ''}`;
 
 const HOUR = 3_600_000;
 

@@ -12,6 +12,10 @@ import { runCli } from '../helpers/cli.ts';
 import { tempDir } from '../helpers/drill-fixtures.ts';
 import { gitRepositoryHead, startTestCluster, type TestCluster } from '../helpers/local-cluster.ts';
 import { playVelero, seedVelero } from '../helpers/velero-player.ts';
+import { requireTool } from '../helpers/tools.ts';
+
+/** The pinned restic, built from the Go module proxy on first use (the PVC restore test makes a real snapshot). */
+const RESTIC = await requireTool('restic');
 
 async function runDrillFile(yaml: string, cluster: TestCluster, extraArgs: string[] = [], env: Record<string, string> = {}): Promise<{ code: number | null; result: DrillResult; stdout: string }> {
   const dir = await tempDir();
@@ -181,8 +185,8 @@ phases:
     const env = { ...process.env, RESTIC_PASSWORD: password, RESTIC_CACHE_DIR: path.join(dir, 'cache') };
     await mkdir(path.join(dir, 'data', 'paperless'), { recursive: true });
     await writeFile(path.join(dir, 'data', 'paperless', 'canary.log'), `${new Date(Date.now() - 3_600_000).toISOString()} canary\n`);
-    execFileSync('restic', ['-r', path.join(dir, 'repo'), 'init'], { env, stdio: 'ignore' });
-    execFileSync('restic', ['-r', path.join(dir, 'repo'), 'backup', '--host', 'paperless', path.join(dir, 'data')], { env, stdio: 'ignore' });
+    execFileSync(RESTIC, ['-r', path.join(dir, 'repo'), 'init'], { env, stdio: 'ignore' });
+    execFileSync(RESTIC, ['-r', path.join(dir, 'repo'), 'backup', '--host', 'paperless', path.join(dir, 'data')], { env, stdio: 'ignore' });
     const core = kc.makeApiClient(CoreV1Api);
     await core.createNamespace({ body: { metadata: { name: 'pvc-restore' } } });
     await core.createPersistentVolume({ body: { metadata: { name: 'pvc-restore-data' }, spec: { capacity: { storage: '1Gi' }, accessModes: ['ReadWriteOnce'], hostPath: { path: '/data/pvc-restore' }, claimRef: { namespace: 'pvc-restore', name: 'paperless-data' }, storageClassName: '' } } });

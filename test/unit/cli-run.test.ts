@@ -1,25 +1,25 @@
 /** The issue's acceptance checks, through the real CLI on the simulated target. */
-import { test } from 'node:test';
+import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { cp, readdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { DrillResult } from '../../src/result/model.ts';
 import { runCli } from '../helpers/cli.ts';
 import { tempDir } from '../helpers/drill-fixtures.ts';
+import { assertValidAgainstXsd, junitXsd } from '../helpers/xml.ts';
 
 const FAST = ['--time-scale', '3000'];
 const readResult = async (dir: string) => JSON.parse(await readFile(path.join(dir, 'result.json'), 'utf8')) as DrillResult;
 const stepStatus = (result: DrillResult) => Object.fromEntries(result.steps.map((step) => [step.id, step.status]));
 
-function validateJunit(file: string): void {
-  const xsd = path.resolve(import.meta.dirname, '../../../shared/junit/jenkins-junit.xsd');
-  if (!existsSync(xsd)) return;
-  execFileSync('xmllint', ['--noout', '--schema', xsd, file], { stdio: 'pipe' });
+/** A subtest: junit.xml against the Jenkins JUnit XSD (skipped without the schema, failed under DR_DRILL_REQUIRE_TOOLS). */
+async function validateJunit(t: TestContext, file: string): Promise<void> {
+  const xsd = junitXsd();
+  await t.test('junit.xml is valid against the Jenkins JUnit XSD', { skip: xsd.skip }, () => assertValidAgainstXsd(file, xsd.file!));
 }
 
-test('the cold-start drill runs green on sim and writes junit.xml, result.json and summary.md', async () => {
+test('the cold-start drill runs green on sim and writes junit.xml, result.json and summary.md', async (t) => {
   const out = await tempDir();
   const run = await runCli(['run', 'drills/cold-start.yaml', '--target', 'sim', '--out', out, ...FAST]);
   assert.equal(run.code, 0, run.stdout + run.stderr);
@@ -41,11 +41,11 @@ test('the cold-start drill runs green on sim and writes junit.xml, result.json a
   const summary = await readFile(path.join(out, 'summary.md'), 'utf8');
   assert.match(summary, /^## ✅ DR drill `cold-start` passed on `sim`/);
   assert.match(summary, /\| control-plane \| \d+m \d\d(\.\d{3})?s \| 4h 00m 00s \| ✅ met \|/);
-  validateJunit(path.join(out, 'junit.xml'));
+  await validateJunit(t, path.join(out, 'junit.xml'));
   assert.match(run.stdout, /RTO control-plane: .* \(objective 4h 00m 00s: met\)/);
 });
 
-test('a fault in the restore turns the drill red with the failed-step exit code; teardown still runs', async () => {
+test('a fault in the restore turns the drill red with the failed-step exit code; teardown still runs', async (t) => {
   const out = await tempDir();
   const run = await runCli(['run', 'drills/cold-start.yaml', '--out', out, '--fault', 'velero-restore=fail', ...FAST]);
   assert.equal(run.code, 1, run.stdout + run.stderr);
@@ -59,7 +59,7 @@ test('a fault in the restore turns the drill red with the failed-step exit code;
   const junit = await readFile(path.join(out, 'junit.xml'), 'utf8');
   assert.match(junit, /<testcase classname="cold-start.restore-volumes" name="velero-restore \[velero.restore\]"[^>]*>\s*<failure message="failed: Velero restore/);
   assert.match(junit, /\[\[ATTACHMENT\|[^\]]*logs\/velero-restore\.log\]\]/);
-  validateJunit(path.join(out, 'junit.xml'));
+  await validateJunit(t, path.join(out, 'junit.xml'));
   assert.match(await readFile(path.join(out, 'logs/velero-restore.log'), 'utf8'), /PartiallyFailed/);
 });
 
@@ -159,7 +159,7 @@ test('a missed RTO objective fails the drill with its own exit code; a hung step
   assert.match(await readFile(path.join(out, 'junit.xml'), 'utf8'), /<failure message="RTO control-plane missed: \d+m \d\d(\.\d{3})?s > 10m 00s" type="EOBJECTIVE"\/>/);
 });
 
-test('the namespace-restore drill restores into scratch namespaces and removes them afterwards (sim)', async () => {
+test('the namespace-restore drill restores into scratch namespaces and removes them afterwards (sim)', async (t) => {
   const out = await tempDir();
   const run = await runCli(['run', 'drills/namespace-restore.yaml', '--target', 'sim', '--out', out, ...FAST]);
   assert.equal(run.code, 0, run.stdout + run.stderr);
@@ -175,7 +175,7 @@ test('the namespace-restore drill restores into scratch namespaces and removes t
   const junit = await readFile(path.join(out, 'junit.xml'), 'utf8');
   assert.match(junit, /passed in [^<]*\nwarnings:\n- skipping newer backup daily-\d+: phase PartiallyFailed/);
   assert.match(await readFile(path.join(out, 'summary.md'), 'utf8'), /### Warnings\n\n- ⚠️ \*\*velero-restore\*\*: skipping newer backup/);
-  validateJunit(path.join(out, 'junit.xml'));
+  await validateJunit(t, path.join(out, 'junit.xml'));
 });
 
 test('an error before any run is masked too: a secret-named variable quoted by the error never reaches the terminal', async () => {

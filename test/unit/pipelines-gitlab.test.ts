@@ -18,6 +18,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { parse } from 'yaml';
 import { tempDirSync } from '../helpers/drill-fixtures.ts';
+import { assertWellFormedXml } from '../helpers/xml.ts';
 
 const GCL = [process.env.GITLAB_CI_LOCAL, 'node_modules/gitlab-ci-local/dist/index.js'].find((candidate) => candidate && existsSync(candidate));
 const insidePipeline = process.env.GITLAB_CI !== undefined;
@@ -122,7 +123,7 @@ test('gitlab-ci-local runs the scheduled drill on sim, then the trend job create
   const drill = await gcl(copy, ['drill', '--force-shell-executor'], { CI_PIPELINE_SOURCE: 'schedule', DR_DRILL_HISTORY_REMOTE: remote });
   assert.equal(drill.code, 0, drill.output);
   for (const file of ['junit.xml', 'metrics.txt', 'dr-drill.env', 'result.json']) assert.ok(existsSync(path.join(copy, 'reports', file)), `${file} left by the drill job`);
-  execFileSync('xmllint', ['--noout', path.join(copy, 'reports', 'junit.xml')]);
+  await assertWellFormedXml(path.join(copy, 'reports', 'junit.xml'));
   assert.match(readFileSync(path.join(copy, 'reports', 'dr-drill.env'), 'utf8'), /^DR_DRILL_VERDICT=passed$/m);
   assert.match(readFileSync(path.join(copy, 'reports', 'metrics.txt'), 'utf8'), /^dr_drill_rto_seconds\{drill="cold-start",target="sim",milestone="control-plane"\} \d+$/m);
   assert.match(drill.output, /history: published results\/cold-start\/.*\.json to dr-drill-results@/);

@@ -7,9 +7,11 @@ import { main } from '../../src/cli/main.ts';
 import { readResult } from '../../src/result/io.ts';
 import { labelValue, renderOpenMetrics } from '../../src/report/openmetrics.ts';
 import { tempDir } from '../helpers/drill-fixtures.ts';
+import { requirePythonPackage } from '../helpers/tools.ts';
 
-const PYTHON = '/usr/bin/python3';
-const hasParser = spawnSync(PYTHON, ['-c', 'import prometheus_client.openmetrics.parser'], { stdio: 'ignore' }).status === 0;
+/** The OpenMetrics reference parser: prometheus_client pip-installed from PyPI into a cached venv on first use. */
+const parser = await requirePythonPackage('prometheus-client');
+const PYTHON = parser.python;
 
 async function drill(args: string[]) {
   const out = await tempDir('dr-drill-om-');
@@ -34,7 +36,7 @@ test('metrics.txt is written with the other reports and has RTO, RPO and the obj
   assert.equal(lines.at(-2), '# EOF');
 });
 
-test('the OpenMetrics reference parser (prometheus_client) accepts metrics.txt', { skip: !hasParser && !process.env.DR_DRILL_REQUIRE_TOOLS && 'python3-prometheus-client not installed (apt-get install python3-prometheus-client)' }, async () => {
+test('the OpenMetrics reference parser (prometheus_client) accepts metrics.txt', { skip: parser.skip }, async () => {
   const { out } = await failedRun;
   const script = [
     'import sys',

@@ -9,11 +9,15 @@ import { realSession, runPlan } from '../fakes/real-session.ts';
 import { createSimTarget } from '../../src/targets/sim/target.ts';
 import { simTargetSchema } from '../../src/drill/schema.ts';
 import { simSnapshots } from '../../src/targets/sim/tools/restic.ts';
+import { requireTools } from '../helpers/tools.ts';
 
 const exec = promisify(execFile);
 const PASSWORD = 'correct horse battery staple 7f3a';
+/** The pinned restic, built from the Go module proxy on first use; its directory leads the PATH the steps get. */
+const restic = await requireTools(['restic']);
+const needsRestic = { skip: restic.skip };
 
-/** A real restic repository with one snapshot of a directory holding a canary log, made with Debian's restic. */
+/** A real restic repository with one snapshot of a directory holding a canary log, made with the pinned restic. */
 let shared: ReturnType<typeof makeRepository> | undefined;
 const realRepository = () => (shared ??= makeRepository());
 
@@ -25,9 +29,9 @@ async function makeRepository(): Promise<{ dir: string; repo: string; source: st
   await writeFile(path.join(source, 'canary.log'), '2026-11-24T23:50:00Z canary 1\n2026-11-25T00:00:00Z canary 2\n');
   await writeFile(path.join(source, 'db', 'rows.csv'), 'id,name\n1,paperless\n');
   const env = { ...process.env, RESTIC_PASSWORD: PASSWORD, RESTIC_CACHE_DIR: path.join(dir, 'cache') };
-  await exec('restic', ['-r', repo, 'init'], { env });
-  await exec('restic', ['-r', repo, 'backup', '--host', 'paperless', '--tag', 'nightly', source], { env });
-  const { stdout } = await exec('restic', ['-r', repo, 'snapshots', '--json'], { env });
+  await exec(restic.paths.restic!, ['-r', repo, 'init'], { env });
+  await exec(restic.paths.restic!, ['-r', repo, 'backup', '--host', 'paperless', '--tag', 'nightly', source], { env });
+  const { stdout } = await exec(restic.paths.restic!, ['-r', repo, 'snapshots', '--json'], { env });
   const [snapshot] = JSON.parse(stdout) as { id: string; short_id: string; time: string }[];
   return { dir, repo, source, snapshot: snapshot! };
 }
@@ -51,7 +55,7 @@ ${extra}`,
     'objectives:\n  rpo:\n    data: 24h\n',
   );
 
-test('restic.restore restores a real snapshot made with restic and records the RPO from the snapshot time', async () => {
+test('restic.restore restores a real snapshot made with restic and records the RPO from the snapshot time', needsRestic, async () => {
   const { dir, repo, source, snapshot } = await realRepository();
   const target = path.join(dir, 'restored');
   const plan = planFrom(
@@ -67,7 +71,7 @@ test('restic.restore restores a real snapshot made with restic and records the R
     ),
   );
   const t0 = Date.now();
-  const env = { PATH: process.env.PATH, HOME: process.env.HOME, RESTIC_CACHE_DIR: path.join(dir, 'cache'), PAPERLESS_RESTIC_PASSWORD: PASSWORD };
+  const env = { PATH: restic.PATH, HOME: process.env.HOME, RESTIC_CACHE_DIR: path.join(dir, 'cache'), PAPERLESS_RESTIC_PASSWORD: PASSWORD };
   const { outcome, events } = await runPlan(plan, { session: realSession(), env, workDir: dir, t0 });
 
   const record = outcome.records.get('restore-paperless')!;
@@ -97,10 +101,10 @@ test('restic.restore restores a real snapshot made with restic and records the R
   assert.ok(!JSON.stringify(events).includes(PASSWORD), 'the password never reaches an event');
 });
 
-test('restic.restore with a wrong password fails with the reason and never prints the password', async () => {
+test('restic.restore with a wrong password fails with the reason and never prints the password', needsRestic, async () => {
   const { dir, repo } = await realRepository();
   const plan = planFrom(resticDrill(repo, path.join(dir, 'out')));
-  const env = { PATH: process.env.PATH, HOME: process.env.HOME, RESTIC_CACHE_DIR: path.join(dir, 'cache'), PAPERLESS_RESTIC_PASSWORD: 'not the password' };
+  const env = { PATH: restic.PATH, HOME: process.env.HOME, RESTIC_CACHE_DIR: path.join(dir, 'cache'), PAPERLESS_RESTIC_PASSWORD: 'not the password' };
   const { outcome, events } = await runPlan(plan, { session: realSession(), env, workDir: dir });
   const record = outcome.records.get('restore-paperless')!;
   assert.equal(record.status, 'failed');
@@ -109,10 +113,10 @@ test('restic.restore with a wrong password fails with the reason and never print
   assert.ok(!JSON.stringify(events).includes('not the password'));
 });
 
-test('restic.restore fails when the include matches nothing, naming the snapshot', async () => {
+test('restic.restore fails when the include matches nothing, naming the snapshot', needsRestic, async () => {
   const { dir, repo, snapshot } = await realRepository();
   const plan = planFrom(resticDrill(repo, path.join(dir, 'out')).replace('verify: true', 'include: [/nope]'));
-  const env = { PATH: process.env.PATH, HOME: process.env.HOME, RESTIC_CACHE_DIR: path.join(dir, 'cache'), PAPERLESS_RESTIC_PASSWORD: PASSWORD };
+  const env = { PATH: restic.PATH, HOME: process.env.HOME, RESTIC_CACHE_DIR: path.join(dir, 'cache'), PAPERLESS_RESTIC_PASSWORD: PASSWORD };
   const { outcome } = await runPlan(plan, { session: realSession(), env, workDir: dir });
   assert.deepEqual(outcome.records.get('restore-paperless')!.error, {
     code: 'ERESTIC',
@@ -163,11 +167,11 @@ test('restic.restore and data.check run unchanged on the sim target', async () =
   }
 });
 
-test('restic.restore restores a named snapshot by its short id', async () => {
+test('restic.restore restores a named snapshot by its short id', needsRestic, async () => {
   const { dir, repo, snapshot } = await realRepository();
   const target = path.join(dir, 'named');
   const plan = planFrom(resticDrill(repo, target).replace('host: paperless', `snapshot: "${snapshot.short_id}"`).replace('verify: true', 'verify: false'));
-  const env = { PATH: process.env.PATH, HOME: process.env.HOME, RESTIC_CACHE_DIR: path.join(dir, 'cache'), PAPERLESS_RESTIC_PASSWORD: PASSWORD };
+  const env = { PATH: restic.PATH, HOME: process.env.HOME, RESTIC_CACHE_DIR: path.join(dir, 'cache'), PAPERLESS_RESTIC_PASSWORD: PASSWORD };
   const { outcome, events } = await runPlan(plan, { session: realSession(), env, workDir: dir });
   const record = outcome.records.get('restore-paperless')!;
   assert.equal(record.status, 'passed', JSON.stringify(record.error));
@@ -193,7 +197,7 @@ test('on the sim target a restic fault fails the step the way restic does', asyn
   }
 });
 
-test('a PVC restore refuses a repository the cluster cannot reach, before touching the cluster', async () => {
+test('a PVC restore refuses a repository the cluster cannot reach, before touching the cluster', needsRestic, async () => {
   const { dir, repo } = await realRepository();
   const plan = planFrom(
     drillYaml(`phases:
@@ -209,7 +213,7 @@ test('a PVC restore refuses a repository the cluster cannot reach, before touchi
     undefined,
     path.join(dir, 'drill.yaml'),
   );
-  const env = { PATH: process.env.PATH, HOME: process.env.HOME, RESTIC_CACHE_DIR: path.join(dir, 'cache'), PAPERLESS_RESTIC_PASSWORD: PASSWORD };
+  const env = { PATH: restic.PATH, HOME: process.env.HOME, RESTIC_CACHE_DIR: path.join(dir, 'cache'), PAPERLESS_RESTIC_PASSWORD: PASSWORD };
   const { outcome, events } = await runPlan(plan, { session: realSession(), env, workDir: dir });
   const record = outcome.records.get('restore-pvc')!;
   assert.equal(record.status, 'failed');

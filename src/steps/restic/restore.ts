@@ -82,10 +82,12 @@ export const resticRestore = defineStep({
       });
     }
     const summary = messages.findLast((message) => message.message_type === 'summary');
-    // restic before 0.17 prints no JSON for restore: count what landed in the target instead.
-    const counted = summary ? undefined : await countFiles(target);
-    const filesRestored = summary ? Number(summary.files_restored ?? summary.total_files ?? 0) : counted!.files;
-    const bytesRestored = summary ? Number(summary.bytes_restored ?? summary.total_bytes ?? 0) : counted!.bytes;
+    // Files are counted where they landed: restic 0.17+ counts directories in files_restored, and
+    // restic before 0.17 prints no JSON for restore at all.
+    const landed = snapshot.paths?.length ? snapshot.paths.map((backedUp) => path.join(target, backedUp)) : [target];
+    const counted = (await Promise.all(landed.map(countFiles))).reduce((sum, c) => ({ files: sum.files + c.files, bytes: sum.bytes + c.bytes }), { files: 0, bytes: 0 });
+    const filesRestored = counted.files;
+    const bytesRestored = summary ? Number(summary.bytes_restored ?? summary.total_bytes ?? 0) : counted.bytes;
     context.log.info(`restored ${filesRestored} file(s), ${bytesRestored} byte(s) to ${target}`);
     if (filesRestored === 0 && !input.allowEmpty) {
       throw new DrillError('ERESTIC', `restic restore of ${shortId} restored no files`, {

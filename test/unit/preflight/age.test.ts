@@ -9,20 +9,24 @@ import { runDrill } from '../../../src/run-drill.ts';
 import { DrillErrors, formatError } from '../../../src/util/errors.ts';
 import { tempDir } from '../../helpers/drill-fixtures.ts';
 import { FAKES_BIN } from '../../fakes/real-session.ts';
+import { requireTools } from '../../helpers/tools.ts';
 
 const exec = promisify(execFile);
+/** The pinned age-keygen, built from the Go module proxy on first use. */
+const age = await requireTools(['age-keygen']);
+const needsAgeKeygen = { skip: age.skip };
 
-/** A fresh age identity from Debian's age-keygen: the file text and the public key it printed. */
+/** A fresh age identity from the real age-keygen: the file text and the public key it printed. */
 async function ageKeygen(dir: string, name: string): Promise<{ file: string; publicKey: string }> {
   const file = path.join(dir, name);
-  const { stderr } = await exec('age-keygen', ['-o', file]);
+  const { stderr } = await exec(age.paths['age-keygen']!, ['-o', file]);
   return { file, publicKey: /age1[0-9a-z]+/.exec(stderr)![0] };
 }
 
-test('the public key of an age identity is derived exactly as age-keygen -y derives it', async () => {
+test('the public key of an age identity is derived exactly as age-keygen -y derives it', needsAgeKeygen, async () => {
   const dir = await tempDir();
   const { file, publicKey } = await ageKeygen(dir, 'key.txt');
-  const { stdout } = await exec('age-keygen', ['-y', file]);
+  const { stdout } = await exec(age.paths['age-keygen']!, ['-y', file]);
   assert.equal(stdout.trim(), publicKey);
   const parsed = readAgeKeyFile(await readFile(file, 'utf8'));
   assert.deepEqual(parsed, { publicKeys: [publicKey], commentKeys: [publicKey], malformedLines: [] });
@@ -97,7 +101,7 @@ async function preflightFailure(dir: string, file: string): Promise<{ errors: st
   return { errors: error.errors.map((item) => formatError(item)), calls };
 }
 
-test('preflight stops an empty age key file before any provisioning command runs', async () => {
+test('preflight stops an empty age key file before any provisioning command runs', needsAgeKeygen, async () => {
   const dir = await tempDir('dr-drill-preflight-age-');
   const file = await drillWithAgeKey(dir);
   const { publicKey } = await ageKeygen(dir, 'other.agekey');
@@ -110,7 +114,7 @@ test('preflight stops an empty age key file before any provisioning command runs
   assert.deepEqual(calls, [['terraform', 'version']], 'only the version check ran: no init, no apply');
 });
 
-test('preflight stops an age key that is not a recipient of .sops.yaml before any provisioning command runs', async () => {
+test('preflight stops an age key that is not a recipient of .sops.yaml before any provisioning command runs', needsAgeKeygen, async () => {
   const dir = await tempDir('dr-drill-preflight-age-');
   const file = await drillWithAgeKey(dir);
   const recipient = await ageKeygen(dir, 'repository.agekey');
@@ -123,7 +127,7 @@ test('preflight stops an age key that is not a recipient of .sops.yaml before an
   assert.deepEqual(calls, [['terraform', 'version']]);
 });
 
-test('preflight catches a key file whose "# public key:" comment belongs to another key', async () => {
+test('preflight catches a key file whose "# public key:" comment belongs to another key', needsAgeKeygen, async () => {
   const dir = await tempDir('dr-drill-preflight-age-');
   const file = await drillWithAgeKey(dir);
   const recipient = await ageKeygen(dir, 'repository.agekey');
