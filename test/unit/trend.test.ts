@@ -30,7 +30,8 @@ const fixture = history();
 test('dr-drill trend renders the table of the last N runs and an SVG chart that is well-formed XML', async () => {
   const { dir, results } = await fixture;
   const failed = results[2]!;
-  const newest = [...results].sort((a, b) => Date.parse(a.run.startedAt) - Date.parse(b.run.startedAt)).at(-1)!;
+  // The history's order: T0, then run id (runs started in the same second tie on T0).
+  const newest = [...results].sort((a, b) => Date.parse(a.run.startedAt) - Date.parse(b.run.startedAt) || a.run.id.localeCompare(b.run.id)).at(-1)!;
   const out = path.join(dir, 'trend-out');
   const lines: string[] = [];
   const code = await main(['trend', '--history', dir, '--last', '5', '--out', out], { ...quiet, stdout: (text) => lines.push(text) });
@@ -42,12 +43,12 @@ test('dr-drill trend renders the table of the last N runs and an SVG chart that 
   assert.match(markdown, /^!\[RTO per milestone over time for drill cold-start\]\(rto-trend-cold-start\.svg\)$/m);
   assert.match(markdown, /^\| Run \| Status \| Target \| control-plane \(≤ 4h 00m 00s\) \| critical-apps \(≤ 8h 00m 00s\) \|$/m);
   assert.match(markdown, /^\| Run \| data \(≤ 24h 00m 00s\) \| cluster-config \(≤ 1h 00m 00s\) \|$/m);
-  const rtoRows = markdown.split('\n').filter((line) => /^\| \d{4}-\d\d-\d\d `/.test(line) && line.includes('sim (×3000)'));
+  const rtoRows = markdown.split('\n').filter((line) => /^\| \d{4}-\d\d-\d\d `/.test(line) && line.includes('sim (simulated)'));
   assert.equal(rtoRows.length, 5);
   assert.ok(!/\(([+−]|±)/.test(rtoRows[0]!), 'the first run has nothing to compare with');
   assert.match(rtoRows[1]!, /\| \d+m \d\d(\.\d{3})?s \(([+−]\S+( \S+)?|±0)\) \|/);
   const failedRow = rtoRows.find((row) => row.includes(failed.run.id))!;
-  assert.match(failedRow, /\| ❌ failed \| sim \(×3000\) \| \d+m \d\d(\.\d{3})?s( \(\S+( \S+)?\))? \| ❌ not reached \|$/);
+  assert.match(failedRow, /\| ❌ failed \| sim \(simulated\) \| \d+m \d\d(\.\d{3})?s( \(\S+( \S+)?\))? \| ❌ not reached \|$/);
   assert.ok(markdown.includes(`### Latest run against the objectives (${newest.run.startedAt.slice(0, 10)}, \`${newest.run.id}\`)`));
   assert.match(markdown, newest === failed ? /^\| ❌ RTO critical-apps \| not reached \| 8h 00m 00s \| — \| — \|$/m : /^\| ✅ RTO critical-apps \| 1h \d\dm \d\d(\.\d{3})?s \| 8h 00m 00s \| \+\dh \d\dm \d\d(\.\d{3})?s \| \d+% \|$/m);
 
