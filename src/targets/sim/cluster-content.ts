@@ -30,9 +30,24 @@ export function nodes(workspace: string): KubeObject[] {
   }));
 }
 
-export function fluxBootstrap(world: SimWorld): KubeObject[] {
-  const revision = `${world.git.branch}@sha1:${world.git.head}`;
-  const kustomization = (name: string, path: string, dependsOn: string[]): KubeObject => ({
+/** Where Flux bootstraps from: the drill's branch and the path that holds its Kustomizations. */
+export interface FluxSource {
+  url: string;
+  branch: string;
+  path: string;
+}
+
+/** The Kustomizations of the layers (runbook 000 Phase 2), as clusters/drill/ in the GitOps tree holds them. */
+export function layerKustomizations(): KubeObject[] {
+  return [
+    kustomization('infrastructure-controllers', './infrastructure/controllers', []),
+    kustomization('infrastructure-configs', './infrastructure/configs', ['infrastructure-controllers']),
+    kustomization('apps', './apps/production', ['infrastructure-configs']),
+  ];
+}
+
+function kustomization(name: string, path: string, dependsOn: string[]): KubeObject {
+  return {
     apiVersion: 'kustomize.toolkit.fluxcd.io/v1',
     kind: 'Kustomization',
     metadata: meta(name, 'flux-system'),
@@ -46,23 +61,27 @@ export function fluxBootstrap(world: SimWorld): KubeObject[] {
       sourceRef: { kind: 'GitRepository', name: 'flux-system' },
       ...(dependsOn.length > 0 ? { dependsOn: dependsOn.map((dep) => ({ name: dep })) } : {}),
     },
-  });
+  };
+}
+
+/** What `flux bootstrap git` (or Terraform's flux_bootstrap_git) leaves in flux-system. */
+export function fluxBootstrap(world: SimWorld, source: FluxSource = { url: world.git.url, branch: world.git.branch, path: './clusters/drill' }): KubeObject[] {
+  const head = world.remote.head(source.branch) ?? world.git.head;
+  const revision = `${source.branch}@sha1:${head}`;
   return [
     { apiVersion: 'v1', kind: 'Namespace', metadata: meta('flux-system') },
     {
       apiVersion: 'source.toolkit.fluxcd.io/v1',
       kind: 'GitRepository',
       metadata: meta('flux-system', 'flux-system'),
-      spec: { interval: '1m', url: world.git.url, ref: { branch: world.git.branch } },
+      spec: { interval: '1m', url: source.url, ref: { branch: source.branch } },
       status: {
         artifact: { revision, digest: `sha256:${fakeSha(revision)}${fakeSha(revision).slice(0, 24)}`, lastUpdateTime: world.isoTime() },
         conditions: [{ type: 'Ready', status: 'True', reason: 'Succeeded', message: `stored artifact for revision '${revision}'`, lastTransitionTime: world.isoTime() }],
       },
     },
-    kustomization('flux-system', './clusters/drill', []),
-    kustomization('infrastructure-controllers', './infrastructure/controllers', []),
-    kustomization('infrastructure-configs', './infrastructure/configs', ['infrastructure-controllers']),
-    kustomization('apps', './apps/production', ['infrastructure-configs']),
+    kustomization('flux-system', source.path.startsWith('./') ? source.path : `./${source.path}`, []),
+    ...layerKustomizations(),
   ];
 }
 

@@ -12,11 +12,20 @@ export const echo: SimTool = async (call) => {
 export const trueTool: SimTool = async () => 0;
 export const falseTool: SimTool = async () => 1;
 
-/** `task bootstrap:talos` provisions the cluster and writes $KUBECONFIG and $TALOSCONFIG; `task bootstrap:apps` bootstraps Flux. */
+/**
+ * `task bootstrap:talos` provisions the cluster and writes $KUBECONFIG and $TALOSCONFIG; `task
+ * bootstrap:apps` bootstraps Flux; `task destroy:talos` removes the cluster again.
+ */
+const TASK_COMMANDS: Record<string, string> = {
+  'bootstrap:talos': 'talhelper genconfig',
+  'bootstrap:apps': 'flux bootstrap git',
+  'destroy:talos': 'talosctl reset --graceful=false --reboot',
+};
+
 export const task: SimTool = async (call) => {
   const { world } = call;
   const name = call.args.find((arg) => !arg.startsWith('-')) ?? 'default';
-  call.out(`task: [${name}] ${name === 'bootstrap:talos' ? 'talhelper genconfig' : 'flux bootstrap git'}`);
+  call.out(`task: [${name}] ${TASK_COMMANDS[name] ?? name}`);
   await world.work(`task/${name}`, call.fault, call.signal);
   if (call.fault === 'fail') {
     call.err(`task: Failed to run task "${name}": exit status 1`);
@@ -32,6 +41,9 @@ export const task: SimTool = async (call) => {
       const file = call.env[variable];
       if (file) await writeFile(file, content, { mode: 0o600 });
     }
+  } else if (name === 'destroy:talos') {
+    world.provisioned.delete('taskfile');
+    for (const node of nodes('taskfile')) if (world.store.get({ apiVersion: 'v1', kind: 'Node', name: node.metadata.name })) world.store.delete({ apiVersion: 'v1', kind: 'Node', name: node.metadata.name });
   } else if (name === 'bootstrap:apps') {
     for (const object of [...fluxBootstrap(world), ...veleroContent(world)]) world.store.upsert(object);
     startControllers(world);
