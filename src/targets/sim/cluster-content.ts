@@ -22,6 +22,8 @@ export function nodes(workspace: string): KubeObject[] {
     apiVersion: 'v1',
     kind: 'Node',
     metadata: meta(`${workspace}-${role === 'worker' ? 'w' : 'cp'}${index + 1}`, undefined, role === 'control-plane' ? { 'node-role.kubernetes.io/control-plane': '' } : {}),
+    // Talos taints control-plane nodes unless allowSchedulingOnControlPlanes is set.
+    spec: role === 'control-plane' ? { taints: [{ key: 'node-role.kubernetes.io/control-plane', effect: 'NoSchedule' }] } : {},
     status: {
       addresses: [{ type: 'InternalIP', address: `10.99.0.${11 + index}` }],
       nodeInfo: { osImage: 'Talos (v1.11.5)', kubeletVersion: 'v1.34.2', containerRuntimeVersion: 'containerd://2.1.5' },
@@ -135,7 +137,9 @@ export function layerContent(layer: string): KubeObject[] {
         { apiVersion: 'v1', kind: 'Namespace', metadata: meta('ingress-nginx') },
         { apiVersion: 'v1', kind: 'Service', metadata: meta('ingress-nginx-controller', 'ingress-nginx'), spec: { type: 'LoadBalancer', loadBalancerIP: SIM_INGRESS_IP, ports: [{ name: 'https', port: 443 }] }, status: { loadBalancer: {} } },
         deployment('cert-manager', 'cert-manager'),
-        deployment('ingress-nginx', 'ingress-nginx-controller'),
+        deployment('ingress-nginx', 'ingress-nginx-controller', 2),
+        // Keep one ingress controller running through a node drain.
+        { apiVersion: 'policy/v1', kind: 'PodDisruptionBudget', metadata: meta('ingress-nginx-controller', 'ingress-nginx'), spec: { minAvailable: 1, selector: { matchLabels: { 'app.kubernetes.io/name': 'ingress-nginx-controller' } } } },
       ];
     case 'infrastructure-configs':
       return [
@@ -159,12 +163,12 @@ export function layerContent(layer: string): KubeObject[] {
   }
 }
 
-function deployment(namespace: string, name: string): KubeObject {
+function deployment(namespace: string, name: string, replicas = 1): KubeObject {
   return {
     apiVersion: 'apps/v1',
     kind: 'Deployment',
     metadata: meta(name, namespace, { 'app.kubernetes.io/name': name }),
-    spec: { replicas: 1, selector: { matchLabels: { 'app.kubernetes.io/name': name } } },
+    spec: { replicas, selector: { matchLabels: { 'app.kubernetes.io/name': name } } },
     status: { replicas: 1, readyReplicas: 0, availableReplicas: 0, conditions: [{ type: 'Available', status: 'False', reason: 'MinimumReplicasUnavailable', message: 'Deployment does not have minimum availability.' }] },
   };
 }

@@ -9,6 +9,12 @@ import { refOf } from '../../engine/cluster.ts';
 import { layerContent, SIM_APPS, SIM_INGRESS_IP } from './cluster-content.ts';
 import { FLUX_KS, GIT_REPOSITORY, runGitRepository, runKustomization } from './flux.ts';
 import type { SimWorld } from './world.ts';
+import { createPod, markReady, schedulePending } from './workloads.ts';
+
+function podsOfDeployment(world: SimWorld, deployment: KubeObject): KubeObject[] {
+  const app = deployment.metadata.labels?.['app.kubernetes.io/name'] ?? deployment.metadata.name;
+  return world.store.list('v1', 'Pod', { namespace: deployment.metadata.namespace, labelSelector: `app.kubernetes.io/name=${app}` }).filter((pod) => !pod.metadata.deletionTimestamp);
+}
 
 export function startControllers(world: SimWorld): void {
   if (world.controllersStarted) return;
@@ -46,6 +52,8 @@ export function startControllers(world: SimWorld): void {
       world.store.patch(ref, { status: { conditions: [condition('Ready', 'False', 'ErrRegisterACMEAccount', 'Failed to register ACME account: 429 urn:ietf:params:acme:error:rateLimited: too many registrations', world)] } });
     }
   });
+  // A node that is schedulable again (uncordoned, Ready after a reprovision) takes the Pending pods.
+  world.store.watch('v1', 'Node', {}, () => schedulePending(world));
   onAdded('velero.io/v1', 'Restore', (object, key) => once(key, () => runRestore(world, refOf(object))));
 }
 
@@ -54,10 +62,13 @@ function condition(type: string, status: 'True' | 'False' | 'Unknown', reason: s
 }
 
 async function rollOut(world: SimWorld, ref: ObjectRef): Promise<void> {
+  const created = world.store.get(ref);
+  const pods = created ? Array.from({ length: created.spec?.replicas ?? 1 }, () => createPod(world, created)) : [];
   await world.clock.sleep(world.duration('deployment/available'), world.signal);
   const object = world.store.get(ref);
   if (!object) return;
   const replicas = object.spec?.replicas ?? 1;
+  for (const pod of pods) markReady(world, pod);
   world.store.patch(ref, {
     status: {
       observedGeneration: object.metadata.generation ?? 1,
@@ -70,21 +81,30 @@ async function rollOut(world: SimWorld, ref: ObjectRef): Promise<void> {
   });
   // Follow later scale changes (kubectl scale in app restore scripts).
   const stop = world.store.watch('apps/v1', 'Deployment', { namespace: ref.namespace, name: ref.name }, (type, changed) => {
-    if (type === 'DELETED') stop();
+    if (type === 'DELETED') {
+      stop();
+      // Garbage collection: the Deployment's ReplicaSet and pods go with it.
+      for (const pod of podsOfDeployment(world, changed)) world.store.delete(refOf(pod));
+      return;
+    }
     if (type !== 'MODIFIED' || changed.status?.replicas === changed.spec?.replicas) return;
     const wanted = changed.spec?.replicas ?? 1;
     world.clock
       .sleep(wanted > 0 ? world.duration('deployment/available') : 10_000, world.signal)
-      .then(() =>
-        world.store.patch(ref, {
+      .then(() => {
+        const current = podsOfDeployment(world, changed);
+        for (const pod of current.slice(wanted)) world.store.delete(refOf(pod));
+        const latest = world.store.get(ref);
+        if (latest) for (let index = current.length; index < wanted; index++) markReady(world, createPod(world, latest));
+        return world.store.patch(ref, {
           status: {
             replicas: wanted,
             readyReplicas: wanted,
             availableReplicas: wanted,
             conditions: [condition('Available', wanted > 0 ? 'True' : 'False', wanted > 0 ? 'MinimumReplicasAvailable' : 'MinimumReplicasUnavailable', wanted > 0 ? 'Deployment has minimum availability.' : 'Deployment does not have minimum availability.', world)],
           },
-        }),
-      )
+        });
+      })
       .catch(() => undefined);
   });
 }

@@ -35,6 +35,11 @@ export const DEFAULT_DURATIONS: Record<string, string> = {
   'ingress/ip': '40s',
   'cert-manager/issuer': '1m',
   'deployment/available': '2m',
+  'pod/start': '30s',
+  'pod/terminate': '5s',
+  'talos/reset': '2m',
+  'talos/boot': '1m30s',
+  'task/talos:apply-node': '2m',
   'velero/restore': '12m',
   'velero/pod-volume-restore': '25m',
   'gitlab/backup-utility': '20m',
@@ -88,6 +93,8 @@ export class SimWorld {
   selectedWorkspace = 'default';
   /** Databases restored by app restore tools, by namespace. */
   readonly restoredDatabases = new Set<string>();
+  /** Nodes `talosctl reset` wiped: in maintenance mode until their config is applied again. */
+  readonly resetNodes = new Set<string>();
   /** Simulated controllers run once per world, however many provisioning steps there are. */
   controllersStarted = false;
   /** Clones the simulated git made, by absolute directory. */
