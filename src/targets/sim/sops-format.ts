@@ -239,10 +239,12 @@ export function recipientsOf(text: string): string[] {
   return ((parse(text) as { sops?: SopsMeta }).sops?.age ?? []).map((stanza) => stanza.recipient);
 }
 
-/** `sops updatekeys`: the same data key, wrapped for the new recipients only. */
-export function updateKeys(text: string, identities: string[], recipients: string[], lastmodified: string): string {
-  const { clear, dataKey } = openDoc(parse(text) as Doc, identities);
-  return stringify(sealDoc(clear, dataKey, recipients, lastmodified), { indent: 4 });
+/** `sops updatekeys`: the same data key and values; only the key groups change (wrapped for the new recipients). */
+export function updateKeys(text: string, identities: string[], recipients: string[]): string {
+  const doc = parse(text) as Doc & { sops: SopsMeta };
+  const { dataKey } = openDoc(doc, identities);
+  doc.sops.age = recipients.map((recipient) => ({ recipient, enc: wrapDataKey(dataKey, recipient) }));
+  return stringify(doc, { indent: 4 });
 }
 
 /** `sops -r`: a new data key; every value and the MAC encrypted again. */
