@@ -10,10 +10,25 @@ export interface ObjectiveRuleInput {
   steps: PlannedStep[];
   finallySteps: PlannedStep[];
   stepLocations: Map<string, (string | number)[]>;
+  runsBefore: (before: string, after: string) => boolean;
   fail: PlanFail;
 }
 
-export function planObjectives({ spec, target, steps, finallySteps, stepLocations, fail }: ObjectiveRuleInput): { milestones: PlannedMilestone[]; rpoObjectives: { dataClass: string; objectiveMs: number }[] } {
+export function planObjectives({ spec, target, steps, finallySteps, stepLocations, runsBefore, fail }: ObjectiveRuleInput): { milestones: PlannedMilestone[]; rpoObjectives: { dataClass: string; objectiveMs: number }[] } {
+  // A milestone measured `from` a step needs that step to end before every step it is reached by;
+  // otherwise its RTO could be negative or meaningless.
+  const checkMilestoneStart = (name: string, from: string, after: string[], at: (string | number)[]) => {
+    if (finallySteps.some((step) => step.id === from)) {
+      fail('EUNKNOWNREF', `milestone "${name}" is measured from finally step "${from}"`, [...at, 'from'], 'measure from a step in phases (the step that caused the disaster, e.g. the one that applied the bad revision)');
+    } else if (!stepLocations.has(from)) {
+      fail('EUNKNOWNREF', `milestone "${name}" is measured from unknown step "${from}"`, [...at, 'from'], `use the id of a step in phases: ${closest(from, steps.map((step) => step.id)) ?? steps[0]?.id ?? ''}`);
+    } else {
+      const notAfter = after.filter((stepId) => stepLocations.has(stepId) && !runsBefore(from, stepId));
+      if (notAfter.length > 0) {
+        fail('EUNKNOWNREF', `milestone "${name}" is measured from step "${from}", which does not finish before ${notAfter.join(', ')}`, [...at, 'from'], 'measure from a step that runs before every step in after: (an earlier step of the same phase, or a step of a phase they depend on)');
+      }
+    }
+  };
   const milestoneOverrides = spec.targets[target]?.milestones ?? {};
   for (const name of Object.keys(milestoneOverrides)) {
     if (!(name in spec.milestones)) fail('EUNKNOWNREF', `targets.${target}.milestones names unknown milestone "${name}"`, ['targets', target, 'milestones', name], `override one of: ${Object.keys(spec.milestones).join(', ') || 'none (define it under milestones first)'}`);
@@ -27,8 +42,9 @@ export function planObjectives({ spec, target, steps, finallySteps, stepLocation
         fail('EUNKNOWNREF', `milestone "${name}" names unknown step "${stepId}"`, [...at, 'after', index], `use ids of steps in phases: ${closest(stepId, steps.map((step) => step.id)) ?? steps[0]?.id ?? ''}`);
       }
     });
+    if (milestone.from !== undefined) checkMilestoneStart(name, milestone.from, milestone.after, at);
     const objective = spec.objectives.rto[name];
-    return { name, description: milestone.description, after: milestone.after, objectiveMs: objective === undefined ? undefined : parseDuration(objective) };
+    return { name, description: milestone.description, after: milestone.after, from: milestone.from, objectiveMs: objective === undefined ? undefined : parseDuration(objective) };
   });
   for (const name of Object.keys(spec.objectives.rto)) {
     if (!(name in spec.milestones)) {

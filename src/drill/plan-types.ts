@@ -32,6 +32,8 @@ export interface PlannedMilestone {
   name: string;
   description: string | undefined;
   after: string[];
+  /** Measured from the end of this step instead of T0. */
+  from: string | undefined;
   objectiveMs: number | undefined;
 }
 

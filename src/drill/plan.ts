@@ -150,7 +150,7 @@ export function buildPlan(loaded: LoadedDrill, registry: StepRegistry, options: 
     }
   });
 
-  const { milestones, rpoObjectives } = planObjectives({ spec, target, steps, finallySteps, stepLocations, fail });
+  const { milestones, rpoObjectives } = planObjectives({ spec, target, steps, finallySteps, stepLocations, runsBefore, fail });
 
   if (errors.length > 0) throw new DrillErrors(errors);
   return {

@@ -74,6 +74,12 @@ export const phaseSchema = z.strictObject({
 
 export const milestoneSchema = z.strictObject({
   after: z.array(name).min(1).meta({ description: 'Step ids; the milestone is reached when all of them have passed.' }),
+  from: name
+    .optional()
+    .meta({
+      description:
+        'Measure from the end of this step instead of T0 (e.g. the step that applied a bad revision, or the node failure): the RTO is the time from that step\'s end to the milestone. The step must pass, and run before every `after` step.',
+    }),
   description: z.string().optional(),
 });
 

@@ -1,5 +1,5 @@
 /** The real Cluster: @kubernetes/client-node against an API server, from a kubeconfig file. */
-import { KubeConfig, KubernetesObjectApi, PatchStrategy, Watch, type KubernetesObject } from '@kubernetes/client-node';
+import { CoreV1Api, KubeConfig, KubernetesObjectApi, PatchStrategy, Watch, type KubernetesObject } from '@kubernetes/client-node';
 import { DrillError, errorMessage } from '../util/errors.ts';
 import { describeRef, WatchExpiredError, type Cluster, type KubeObject, type ObjectRef } from '../contract/cluster.ts';
 
@@ -31,6 +31,7 @@ export function loadKubeConfig(file: string, context?: string): KubeConfig {
 export function kubeCluster(config: KubeConfig): Cluster {
   const api = config.makeApiClient(DiscoveringObjectApi);
   const watcher = new Watch(config);
+  const core = config.makeApiClient(CoreV1Api);
   const server = config.getCurrentCluster()?.server ?? 'unknown server';
   const header = (ref: ObjectRef) => ({ apiVersion: ref.apiVersion, kind: ref.kind, metadata: { name: ref.name, ...(ref.namespace ? { namespace: ref.namespace } : {}) } });
   const wrap = async <T>(what: string, work: () => Promise<T>): Promise<T> => {
@@ -56,7 +57,11 @@ export function kubeCluster(config: KubeConfig): Cluster {
         const items = listed.items.map((item) => ({ ...item, apiVersion, kind }) as unknown as KubeObject);
         return { items, resourceVersion: listed.metadata?.resourceVersion ?? '' };
       }),
-    create: (object) => wrap(`creating ${describeRef({ ...object.metadata, apiVersion: object.apiVersion, kind: object.kind })}`, async () => (await api.create(object as KubernetesObject)) as unknown as KubeObject),
+    create: (object) =>
+      // An Eviction is posted to the pod's eviction subresource (what kubectl drain does), not created as an object.
+      object.apiVersion === 'policy/v1' && object.kind === 'Eviction'
+        ? wrap(`evicting pod ${object.metadata.namespace}/${object.metadata.name}`, async () => (await core.createNamespacedPodEviction({ name: object.metadata.name, namespace: object.metadata.namespace ?? 'default', body: { apiVersion: 'policy/v1', kind: 'Eviction', metadata: { name: object.metadata.name, namespace: object.metadata.namespace ?? 'default' } } })) as unknown as KubeObject)
+        : wrap(`creating ${describeRef({ ...object.metadata, apiVersion: object.apiVersion, kind: object.kind })}`, async () => (await api.create(object as KubernetesObject)) as unknown as KubeObject),
     patch: (ref, patch) =>
       wrap(`patching ${describeRef(ref)}`, async () => {
         const body = { ...patch, apiVersion: ref.apiVersion, kind: ref.kind, metadata: { ...((patch.metadata as object | undefined) ?? {}), name: ref.name, ...(ref.namespace ? { namespace: ref.namespace } : {}) } };

@@ -2,7 +2,8 @@
  * Achieved RTO per milestone, its verdict, and the chain of steps that made up its time. A
  * milestone is reached only when every one of its `after` steps passed: a step that did not pass
  * makes it "not reached", a step not applicable on this target makes it "not measured" there.
- * Neither is ever met.
+ * Neither is ever met. A milestone measured `from` a step counts from that step's end, and is
+ * not reached when that step did not pass.
  */
 import { describeStatus } from '../result/status-text.ts';
 import type { PlannedMilestone } from '../drill/plan.ts';
@@ -13,18 +14,25 @@ export function measureMilestones(milestones: PlannedMilestone[], records: Map<s
   return milestones.map((milestone) => {
     const steps = milestone.after.map((id) => records.get(id)).filter((record): record is StepRecord => record !== undefined);
     const notApplicable = steps.filter((record) => record.status === 'not-applicable').map((record) => record.step.id);
+    const start = milestone.from === undefined ? undefined : records.get(milestone.from);
+    const startIds = milestone.from === undefined ? [] : [milestone.from];
     const notPassed = [
-      ...milestone.after.filter((id) => !records.has(id)),
+      ...[...startIds, ...milestone.after].filter((id) => !records.has(id)),
+      ...(start && start.status !== 'passed' && start.status !== 'not-applicable' ? [start.step.id] : []),
       ...steps.filter((record) => record.status !== 'passed' && record.status !== 'not-applicable').map((record) => record.step.id),
     ];
+    if (start?.status === 'not-applicable') notApplicable.unshift(start.step.id);
     const reached = notPassed.length === 0 && notApplicable.length === 0;
     const result: MilestoneResult = { name: milestone.name, after: milestone.after, reached, verdict: 'no-objective', criticalPath: [] };
     if (milestone.description) result.description = milestone.description;
+    if (milestone.from !== undefined) result.from = milestone.from;
     if (milestone.objectiveMs !== undefined) result.objectiveMs = milestone.objectiveMs;
     if (reached) {
       const last = steps.reduce((latest, record) => ((record.endMs ?? 0) > (latest.endMs ?? 0) ? record : latest));
-      result.rtoMs = last.endMs ?? 0;
-      result.criticalPath = criticalPath(last, records);
+      const fromMs = start?.endMs ?? 0;
+      if (start) result.fromMs = fromMs;
+      result.rtoMs = (last.endMs ?? 0) - fromMs;
+      result.criticalPath = criticalPath(last, records, milestone.from);
       if (milestone.objectiveMs !== undefined) result.verdict = result.rtoMs <= milestone.objectiveMs ? 'met' : 'missed';
       return result;
     }
@@ -47,11 +55,14 @@ export function describe(record: StepRecord | undefined): string {
   return describeStatus(record?.status);
 }
 
-/** Walk back from the last step, always through the dependency that finished last (it gated the start). */
-export function criticalPath(last: StepRecord, records: Map<string, StepRecord>): string[] {
+/**
+ * Walk back from the last step, always through the dependency that finished last (it gated the
+ * start); a milestone measured from a step stops there (the path starts after it).
+ */
+export function criticalPath(last: StepRecord, records: Map<string, StepRecord>, stopAt?: string): string[] {
   const path: string[] = [];
   let current: StepRecord | undefined = last;
-  while (current) {
+  while (current && current.step.id !== stopAt) {
     path.push(current.step.id);
     const deps: StepRecord[] = current.step.dependsOn.map((id) => records.get(id)).filter((record): record is StepRecord => record?.endMs !== undefined);
     current = deps.length === 0 ? undefined : deps.reduce((latest, record) => ((record.endMs ?? 0) > (latest.endMs ?? 0) ? record : latest));

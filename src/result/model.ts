@@ -83,7 +83,11 @@ export interface MilestoneResult {
   notPassed?: string[];
   /** `after` steps not applicable on this target: the milestone is not measured here. */
   notApplicable?: string[];
-  /** Achieved RTO: time after T0 at which the milestone was reached. */
+  /** Measured from the end of this step instead of T0 (e.g. the step that applied a bad revision). */
+  from?: string;
+  /** With `from`: when that step ended, after T0; the RTO counts from here. */
+  fromMs?: number;
+  /** Achieved RTO: time after T0 (or after the `from` step's end) at which the milestone was reached. */
   rtoMs?: number;
   objectiveMs?: number;
   verdict: Verdict;

@@ -4,9 +4,15 @@ import { command } from './command.ts';
 import { dataCheck } from './data/canary.ts';
 import { fluxWait } from './flux/wait.ts';
 import { gitHead } from './git/head.ts';
+import { gitBranch } from './git/branch.ts';
+import { gitCommit } from './git/commit.ts';
+import { gitRevert } from './git/revert.ts';
+import { fluxReconcile } from './flux/reconcile.ts';
 import { httpCheck } from './http/check.ts';
 import { kubernetesDelete } from './kubernetes/delete.ts';
 import { kubernetesWait } from './kubernetes/wait.ts';
+import { kubernetesDrain } from './kubernetes/drain.ts';
+import { kubernetesUncordon } from './kubernetes/uncordon.ts';
 import { resticRestore } from './restic/restore.ts';
 import { script } from './script/run.ts';
 import { talosHealth } from './talos/health.ts';
@@ -17,6 +23,6 @@ import { localDown, localUp } from './local/cluster.ts';
 import { veleroLocation } from './velero/location.ts';
 import { veleroRestore } from './velero/restore.ts';
 
-const kinds: StepKind[] = [gitHead, terraformApply, terraformDestroy, command, talosHealth, kubernetesWait, kubernetesDelete, fluxWait, veleroRestore, httpCheck, script, resticRestore, dataCheck, veleroLocation, localUp, localDown] as StepKind[];
+const kinds: StepKind[] = [gitHead, terraformApply, terraformDestroy, command, talosHealth, kubernetesWait, kubernetesDelete, fluxWait, veleroRestore, httpCheck, script, resticRestore, dataCheck, veleroLocation, localUp, localDown, gitBranch, gitCommit, gitRevert, fluxReconcile, kubernetesDrain, kubernetesUncordon] as StepKind[];
 
 export const stepRegistry: StepRegistry = new Map(kinds.map((kind) => [kind.kind, kind]));

@@ -4,7 +4,6 @@
  * certificates and configs, then apps), and the Velero backups that survived the disaster.
  */
 import type { KubeObject } from '../../contract/cluster.ts';
-import { fakeSha, type SimWorld } from './world.ts';
 
 export const SIM_INGRESS_IP = '198.51.100.50';
 export const SIM_APPS = [
@@ -14,7 +13,7 @@ export const SIM_APPS = [
 ] as const;
 export const SIM_LAYERS = ['infrastructure-controllers', 'infrastructure-configs', 'apps'] as const;
 
-const meta = (name: string, namespace?: string, labels?: Record<string, string>) => ({ name, ...(namespace ? { namespace } : {}), ...(labels ? { labels } : {}) });
+export const meta = (name: string, namespace?: string, labels?: Record<string, string>) => ({ name, ...(namespace ? { namespace } : {}), ...(labels ? { labels } : {}) });
 
 export function nodes(workspace: string): KubeObject[] {
   const roles = ['control-plane', 'control-plane', 'control-plane', 'worker', 'worker'];
@@ -22,6 +21,8 @@ export function nodes(workspace: string): KubeObject[] {
     apiVersion: 'v1',
     kind: 'Node',
     metadata: meta(`${workspace}-${role === 'worker' ? 'w' : 'cp'}${index + 1}`, undefined, role === 'control-plane' ? { 'node-role.kubernetes.io/control-plane': '' } : {}),
+    // Talos taints control-plane nodes unless allowSchedulingOnControlPlanes is set.
+    spec: role === 'control-plane' ? { taints: [{ key: 'node-role.kubernetes.io/control-plane', effect: 'NoSchedule' }] } : {},
     status: {
       addresses: [{ type: 'InternalIP', address: `10.99.0.${11 + index}` }],
       nodeInfo: { osImage: 'Talos (v1.11.5)', kubeletVersion: 'v1.34.2', containerRuntimeVersion: 'containerd://2.1.5' },
@@ -30,9 +31,24 @@ export function nodes(workspace: string): KubeObject[] {
   }));
 }
 
-export function fluxBootstrap(world: SimWorld): KubeObject[] {
-  const revision = `${world.git.branch}@sha1:${world.git.head}`;
-  const kustomization = (name: string, path: string, dependsOn: string[]): KubeObject => ({
+/** Where Flux bootstraps from: the drill's branch and the path that holds its Kustomizations. */
+export interface FluxSource {
+  url: string;
+  branch: string;
+  path: string;
+}
+
+/** The Kustomizations of the layers (runbook 000 Phase 2), as clusters/drill/ in the GitOps tree holds them. */
+export function layerKustomizations(): KubeObject[] {
+  return [
+    kustomization('infrastructure-controllers', './infrastructure/controllers', []),
+    kustomization('infrastructure-configs', './infrastructure/configs', ['infrastructure-controllers']),
+    kustomization('apps', './apps/production', ['infrastructure-configs']),
+  ];
+}
+
+export function kustomization(name: string, path: string, dependsOn: string[]): KubeObject {
+  return {
     apiVersion: 'kustomize.toolkit.fluxcd.io/v1',
     kind: 'Kustomization',
     metadata: meta(name, 'flux-system'),
@@ -46,66 +62,7 @@ export function fluxBootstrap(world: SimWorld): KubeObject[] {
       sourceRef: { kind: 'GitRepository', name: 'flux-system' },
       ...(dependsOn.length > 0 ? { dependsOn: dependsOn.map((dep) => ({ name: dep })) } : {}),
     },
-  });
-  return [
-    { apiVersion: 'v1', kind: 'Namespace', metadata: meta('flux-system') },
-    {
-      apiVersion: 'source.toolkit.fluxcd.io/v1',
-      kind: 'GitRepository',
-      metadata: meta('flux-system', 'flux-system'),
-      spec: { interval: '1m', url: world.git.url, ref: { branch: world.git.branch } },
-      status: {
-        artifact: { revision, digest: `sha256:${fakeSha(revision)}${fakeSha(revision).slice(0, 24)}`, lastUpdateTime: world.isoTime() },
-        conditions: [{ type: 'Ready', status: 'True', reason: 'Succeeded', message: `stored artifact for revision '${revision}'`, lastTransitionTime: world.isoTime() }],
-      },
-    },
-    kustomization('flux-system', './clusters/drill', []),
-    kustomization('infrastructure-controllers', './infrastructure/controllers', []),
-    kustomization('infrastructure-configs', './infrastructure/configs', ['infrastructure-controllers']),
-    kustomization('apps', './apps/production', ['infrastructure-configs']),
-  ];
-}
-
-export function veleroContent(world: SimWorld): KubeObject[] {
-  const backupTime = (ageMs: number) => new Date(world.t0 - ageMs).toISOString().replace(/\.\d{3}Z$/, 'Z');
-  const stamp = (iso: string) => iso.replace(/[-:TZ]/g, '').slice(0, 14);
-  const backup = (ageMs: number, phase: string, extra: Record<string, unknown> = {}): KubeObject => {
-    const completion = backupTime(ageMs);
-    const start = backupTime(ageMs + 11 * 60_000);
-    return {
-      apiVersion: 'velero.io/v1',
-      kind: 'Backup',
-      metadata: meta(`daily-${stamp(start)}`, 'velero', { 'velero.io/schedule-name': 'daily', 'velero.io/storage-location': 'default' }),
-      spec: { includedNamespaces: ['paperless', 'mediabox', 'gitlab'], storageLocation: 'default', ttl: '720h0m0s', defaultVolumesToFsBackup: true },
-      status: {
-        phase,
-        version: 1,
-        formatVersion: '1.1.0',
-        startTimestamp: start,
-        ...(phase === 'InProgress' ? {} : { completionTimestamp: completion }),
-        expiration: backupTime(ageMs - 30 * 86_400_000),
-        progress: { totalItems: 412, itemsBackedUp: phase === 'InProgress' ? 120 : 412 },
-        ...extra,
-      },
-    };
   };
-  const day = 86_400_000;
-  return [
-    { apiVersion: 'v1', kind: 'Namespace', metadata: meta('velero') },
-    {
-      apiVersion: 'velero.io/v1',
-      kind: 'BackupStorageLocation',
-      metadata: meta('default', 'velero'),
-      spec: { provider: 'aws', accessMode: world.backupLocationAccessMode, default: true, objectStorage: { bucket: 'velero', prefix: 'homelab' }, config: { region: 'minio', s3ForcePathStyle: 'true', s3Url: 'https://s3.sim.dr-drill.invalid' } },
-      status: { phase: 'Available', accessMode: world.backupLocationAccessMode, lastValidationTime: world.isoTime() },
-    },
-    { apiVersion: 'velero.io/v1', kind: 'Schedule', metadata: meta('daily', 'velero'), spec: { schedule: '0 2 * * *', template: { includedNamespaces: ['paperless', 'mediabox', 'gitlab'], ttl: '720h0m0s' } }, status: { phase: 'Enabled', lastBackup: backupTime(world.backupAgeMs) } },
-    backup(world.backupAgeMs + 2 * day, 'Completed'),
-    backup(world.backupAgeMs + day, 'Completed', { warnings: 2 }),
-    backup(world.backupAgeMs, 'Completed'),
-    // The newest backup failed mid-way: a restore must not pick it.
-    backup(Math.max(60_000, world.backupAgeMs - 3 * 3_600_000), 'PartiallyFailed', { errors: 4, warnings: 1 }),
-  ];
 }
 
 /** What each Flux layer applies once reconciled. */
@@ -116,7 +73,9 @@ export function layerContent(layer: string): KubeObject[] {
         { apiVersion: 'v1', kind: 'Namespace', metadata: meta('ingress-nginx') },
         { apiVersion: 'v1', kind: 'Service', metadata: meta('ingress-nginx-controller', 'ingress-nginx'), spec: { type: 'LoadBalancer', loadBalancerIP: SIM_INGRESS_IP, ports: [{ name: 'https', port: 443 }] }, status: { loadBalancer: {} } },
         deployment('cert-manager', 'cert-manager'),
-        deployment('ingress-nginx', 'ingress-nginx-controller'),
+        deployment('ingress-nginx', 'ingress-nginx-controller', 2),
+        // Keep one ingress controller running through a node drain.
+        { apiVersion: 'policy/v1', kind: 'PodDisruptionBudget', metadata: meta('ingress-nginx-controller', 'ingress-nginx'), spec: { minAvailable: 1, selector: { matchLabels: { 'app.kubernetes.io/name': 'ingress-nginx-controller' } } } },
       ];
     case 'infrastructure-configs':
       return [
@@ -140,12 +99,12 @@ export function layerContent(layer: string): KubeObject[] {
   }
 }
 
-function deployment(namespace: string, name: string): KubeObject {
+function deployment(namespace: string, name: string, replicas = 1): KubeObject {
   return {
     apiVersion: 'apps/v1',
     kind: 'Deployment',
     metadata: meta(name, namespace, { 'app.kubernetes.io/name': name }),
-    spec: { replicas: 1, selector: { matchLabels: { 'app.kubernetes.io/name': name } } },
+    spec: { replicas, selector: { matchLabels: { 'app.kubernetes.io/name': name } } },
     status: { replicas: 1, readyReplicas: 0, availableReplicas: 0, conditions: [{ type: 'Available', status: 'False', reason: 'MinimumReplicasUnavailable', message: 'Deployment does not have minimum availability.' }] },
   };
 }

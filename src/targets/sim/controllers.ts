@@ -5,14 +5,20 @@
  * pod-volume-restore controllers.
  */
 import type { KubeObject, ObjectRef } from '../../contract/cluster.ts';
-import { conditionOf, refOf } from '../../contract/cluster.ts';
-import { formatDuration } from '../../util/duration.ts';
+import { refOf } from '../../contract/cluster.ts';
 import { layerContent, SIM_APPS, SIM_INGRESS_IP } from './cluster-content.ts';
-import type { Fault, SimWorld } from './world.ts';
+import { FLUX_KS, GIT_REPOSITORY, runGitRepository, runKustomization } from './flux.ts';
+import type { SimWorld } from './world.ts';
+import { createPod, markReady, schedulePending } from './workloads.ts';
 
-const FLUX_KS = { apiVersion: 'kustomize.toolkit.fluxcd.io/v1', kind: 'Kustomization' } as const;
+function podsOfDeployment(world: SimWorld, deployment: KubeObject): KubeObject[] {
+  const app = deployment.metadata.labels?.['app.kubernetes.io/name'] ?? deployment.metadata.name;
+  return world.store.list('v1', 'Pod', { namespace: deployment.metadata.namespace, labelSelector: `app.kubernetes.io/name=${app}` }).filter((pod) => !pod.metadata.deletionTimestamp);
+}
 
 export function startControllers(world: SimWorld): void {
+  if (world.controllersStarted) return;
+  world.controllersStarted = true;
   const started = new Set<string>();
   const once = (key: string, work: () => Promise<void>) => {
     if (started.has(key)) return;
@@ -21,19 +27,23 @@ export function startControllers(world: SimWorld): void {
       if (!world.signal.aborted) throw error;
     });
   };
-  const onAdded = (apiVersion: string, kind: string, handle: (object: KubeObject) => void) => {
+  // An object deleted and created again (a Deployment a revert brings back) gets its controller again.
+  const keyOf = (object: KubeObject) => `${object.kind}/${object.metadata.namespace ?? ''}/${object.metadata.name}`;
+  const onAdded = (apiVersion: string, kind: string, handle: (object: KubeObject, key: string) => void) => {
     world.store.watch(apiVersion, kind, {}, (type, object) => {
-      if (type === 'ADDED') handle(object);
+      if (type === 'ADDED') handle(object, keyOf(object));
+      if (type === 'DELETED') started.delete(keyOf(object));
     });
-    for (const object of world.store.list(apiVersion, kind)) handle(object);
+    for (const object of world.store.list(apiVersion, kind)) handle(object, keyOf(object));
   };
 
-  onAdded(FLUX_KS.apiVersion, FLUX_KS.kind, (object) => once(`ks/${object.metadata.name}`, () => reconcileKustomization(world, refOf(object))));
-  onAdded('apps/v1', 'Deployment', (object) => once(`deploy/${object.metadata.namespace}/${object.metadata.name}`, () => rollOut(world, refOf(object))));
-  onAdded('v1', 'Service', (object) => {
-    if (object.spec?.type === 'LoadBalancer') once(`svc/${object.metadata.namespace}/${object.metadata.name}`, () => assignLoadBalancerIp(world, refOf(object)));
+  onAdded(GIT_REPOSITORY.apiVersion, GIT_REPOSITORY.kind, (object, key) => once(key, () => runGitRepository(world, refOf(object))));
+  onAdded(FLUX_KS.apiVersion, FLUX_KS.kind, (object, key) => once(key, () => runKustomization(world, refOf(object))));
+  onAdded('apps/v1', 'Deployment', (object, key) => once(key, () => rollOut(world, refOf(object))));
+  onAdded('v1', 'Service', (object, key) => {
+    if (object.spec?.type === 'LoadBalancer') once(key, () => assignLoadBalancerIp(world, refOf(object)));
   });
-  onAdded('cert-manager.io/v1', 'ClusterIssuer', (object) => once(`issuer/${object.metadata.name}`, () => registerIssuer(world, refOf(object))));
+  onAdded('cert-manager.io/v1', 'ClusterIssuer', (object, key) => once(key, () => registerIssuer(world, refOf(object))));
   // A failing load balancer withdraws the IP; a failing ACME registration makes the issuer not Ready.
   world.onMark((ref, fault) => {
     if (fault !== 'fail' || !world.store.get(ref)) return;
@@ -42,62 +52,23 @@ export function startControllers(world: SimWorld): void {
       world.store.patch(ref, { status: { conditions: [condition('Ready', 'False', 'ErrRegisterACMEAccount', 'Failed to register ACME account: 429 urn:ietf:params:acme:error:rateLimited: too many registrations', world)] } });
     }
   });
-  onAdded('velero.io/v1', 'Restore', (object) => once(`restore/${object.metadata.name}`, () => runRestore(world, refOf(object))));
+  // A node that is schedulable again (uncordoned, Ready after a reprovision) takes the Pending pods.
+  world.store.watch('v1', 'Node', {}, () => schedulePending(world));
+  onAdded('velero.io/v1', 'Restore', (object, key) => once(key, () => runRestore(world, refOf(object))));
 }
 
 function condition(type: string, status: 'True' | 'False' | 'Unknown', reason: string, message: string, world: SimWorld, observedGeneration = 1) {
   return { type, status, reason, message, lastTransitionTime: world.isoTime(), observedGeneration };
 }
 
-async function reconcileKustomization(world: SimWorld, ref: ObjectRef): Promise<void> {
-  const revision = `${world.git.branch}@sha1:${world.git.head}`;
-  const setStatus = (status: Record<string, unknown>) => world.store.patch(ref, { status });
-  setStatus({
-    observedGeneration: -1,
-    conditions: [condition('Reconciling', 'True', 'Progressing', 'reconciliation in progress', world), condition('Ready', 'Unknown', 'Progressing', 'reconciliation in progress', world)],
-  });
-  // dependsOn: requeue on the retry interval until every dependency is Ready.
-  for (;;) {
-    const object = world.store.get(ref);
-    if (!object) return;
-    const deps: { name: string; namespace?: string }[] = object.spec?.dependsOn ?? [];
-    const notReady = deps.find((dep) => conditionOf(world.store.get({ ...FLUX_KS, name: dep.name, namespace: dep.namespace ?? ref.namespace }), 'Ready')?.status !== 'True');
-    if (!notReady) break;
-    setStatus({
-      conditions: [condition('Ready', 'False', 'DependencyNotReady', `dependency '${notReady.namespace ?? ref.namespace}/${notReady.name}' is not ready`, world)],
-    });
-    await world.clock.sleep(30_000, world.signal);
-  }
-  const fault: Fault | undefined = world.faultOfObject(ref);
-  setStatus({
-    lastAttemptedRevision: revision,
-    conditions: [condition('Reconciling', 'True', 'Progressing', `Building manifests for revision ${revision} with a timeout of 15m0s`, world), condition('Ready', 'Unknown', 'Progressing', 'reconciliation in progress', world)],
-  });
-  for (const object of layerContent(ref.name)) world.store.upsert(object);
-  await world.work(`flux/${ref.name}`, fault);
-  if (fault === 'fail') {
-    const message = `health check failed after ${formatDuration(world.duration(`flux/${ref.name}`))}: timeout waiting for: [Deployment/${ref.name === 'apps' ? 'paperless/paperless-ngx' : 'ingress-nginx/ingress-nginx-controller'} status: 'InProgress']`;
-    setStatus({
-      observedGeneration: 1,
-      lastAttemptedRevision: revision,
-      conditions: [condition('Ready', 'False', 'HealthCheckFailed', message, world), condition('Healthy', 'False', 'HealthCheckFailed', message, world)],
-    });
-    return;
-  }
-  setStatus({
-    observedGeneration: 1,
-    lastAppliedRevision: revision,
-    lastAttemptedRevision: revision,
-    lastHandledReconcileAt: world.isoTime(),
-    conditions: [condition('Ready', 'True', 'ReconciliationSucceeded', `Applied revision: ${revision}`, world), condition('Healthy', 'True', 'Succeeded', 'Health check passed in 4.2s', world)],
-  });
-}
-
 async function rollOut(world: SimWorld, ref: ObjectRef): Promise<void> {
+  const created = world.store.get(ref);
+  const pods = created ? Array.from({ length: created.spec?.replicas ?? 1 }, () => createPod(world, created)) : [];
   await world.clock.sleep(world.duration('deployment/available'), world.signal);
   const object = world.store.get(ref);
   if (!object) return;
   const replicas = object.spec?.replicas ?? 1;
+  for (const pod of pods) markReady(world, pod);
   world.store.patch(ref, {
     status: {
       observedGeneration: object.metadata.generation ?? 1,
@@ -109,21 +80,31 @@ async function rollOut(world: SimWorld, ref: ObjectRef): Promise<void> {
     },
   });
   // Follow later scale changes (kubectl scale in app restore scripts).
-  world.store.watch('apps/v1', 'Deployment', { namespace: ref.namespace, name: ref.name }, (type, changed) => {
+  const stop = world.store.watch('apps/v1', 'Deployment', { namespace: ref.namespace, name: ref.name }, (type, changed) => {
+    if (type === 'DELETED') {
+      stop();
+      // Garbage collection: the Deployment's ReplicaSet and pods go with it.
+      for (const pod of podsOfDeployment(world, changed)) world.store.delete(refOf(pod));
+      return;
+    }
     if (type !== 'MODIFIED' || changed.status?.replicas === changed.spec?.replicas) return;
     const wanted = changed.spec?.replicas ?? 1;
     world.clock
       .sleep(wanted > 0 ? world.duration('deployment/available') : 10_000, world.signal)
-      .then(() =>
-        world.store.patch(ref, {
+      .then(() => {
+        const current = podsOfDeployment(world, changed);
+        for (const pod of current.slice(wanted)) world.store.delete(refOf(pod));
+        const latest = world.store.get(ref);
+        if (latest) for (let index = current.length; index < wanted; index++) markReady(world, createPod(world, latest));
+        return world.store.patch(ref, {
           status: {
             replicas: wanted,
             readyReplicas: wanted,
             availableReplicas: wanted,
             conditions: [condition('Available', wanted > 0 ? 'True' : 'False', wanted > 0 ? 'MinimumReplicasAvailable' : 'MinimumReplicasUnavailable', wanted > 0 ? 'Deployment has minimum availability.' : 'Deployment does not have minimum availability.', world)],
           },
-        }),
-      )
+        });
+      })
       .catch(() => undefined);
   });
 }

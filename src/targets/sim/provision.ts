@@ -1,5 +1,6 @@
 /** What Terraform (or task bootstrap) leaves behind: nodes, Flux bootstrapped, Velero with its backups. */
-import { fluxBootstrap, nodes, veleroContent } from './cluster-content.ts';
+import { nodes } from './cluster-content.ts';
+import { fluxBootstrap, veleroContent } from './world-content.ts';
 import { startControllers } from './controllers.ts';
 import type { SimWorld } from './world.ts';
 

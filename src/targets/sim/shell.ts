@@ -2,6 +2,7 @@
 import path from 'node:path';
 import type { CommandOptions, CommandResult, Shell } from '../../contract/shell.ts';
 import { echo, falseTool, task, trueTool } from './tools/basic.ts';
+import { flux } from './tools/flux.ts';
 import { git } from './tools/git.ts';
 import { kubectl } from './tools/kubectl.ts';
 import { restic } from './tools/restic.ts';
@@ -15,6 +16,7 @@ export const SIM_TOOLS: Record<string, SimTool> = {
   tofu: terraform,
   talosctl,
   git,
+  flux,
   kubectl,
   restic,
   task,

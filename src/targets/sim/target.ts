@@ -12,6 +12,7 @@ import { simHttp } from './http.ts';
 import { simShell } from './shell.ts';
 import { provisionCluster } from './provision.ts';
 import { SimWorld, type Fault } from './world.ts';
+import { evict } from './workloads.ts';
 
 export interface SimTargetSession extends TargetSession {
   readonly world: SimWorld;
@@ -56,7 +57,7 @@ export function createSimTarget(options: SimTargetOptions, faults: Map<string, F
       const fault = world.faultOfStep(stepId);
       // A hung API connection: requests are sent and never answered.
       if (fault === 'hang') return hungCluster();
-      return world.store.asCluster({
+      const cluster = world.store.asCluster({
         onAccess: (ref) => {
           if (fault) world.markObject(ref, fault);
         },
@@ -65,6 +66,17 @@ export function createSimTarget(options: SimTargetOptions, faults: Map<string, F
           return object;
         },
       });
+      // Eviction is a subresource of the pod (POST .../pods/<name>/eviction), not an object of its own.
+      return {
+        ...cluster,
+        create: async (object) => {
+          if (object.apiVersion === 'policy/v1' && object.kind === 'Eviction') {
+            evict(world, object.metadata.name, object.metadata.namespace ?? 'default', fault);
+            return object;
+          }
+          return cluster.create(object);
+        },
+      };
     },
     declareDisaster: (t0) => world.declareDisaster(t0),
     async close() {

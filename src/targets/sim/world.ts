@@ -8,6 +8,8 @@ import type { Clock } from '../../contract/clock.ts';
 import type { KubeObject, ObjectRef } from '../../contract/cluster.ts';
 import { parseDuration } from '../../util/duration.ts';
 import { ObjectStore } from './store.ts';
+import { SimGitRemote, type SimCommit } from './git-remote.ts';
+import { seedTree } from './gitops-tree.ts';
 import type { SIM_FAULTS } from '../../drill/schema.ts';
 
 export { SIM_FAULTS as FAULTS } from '../../drill/schema.ts';
@@ -21,14 +23,23 @@ export const DEFAULT_DURATIONS: Record<string, string> = {
   'terraform/destroy': '6m',
   'talos/health': '3m',
   'git/clone': '5s',
+  'git/push': '2s',
+  'flux/bootstrap': '1m',
   'flux/flux-system': '1m',
   'flux/infrastructure-controllers': '6m',
   'flux/infrastructure-configs': '3m',
   'flux/apps': '18m',
   'flux/default': '5m',
+  'flux-update/default': '15s',
+  'flux-source/fetch': '3s',
   'ingress/ip': '40s',
   'cert-manager/issuer': '1m',
   'deployment/available': '2m',
+  'pod/start': '30s',
+  'pod/terminate': '5s',
+  'talos/reset': '2m',
+  'talos/boot': '1m30s',
+  'task/talos:apply-node': '2m',
   'velero/restore': '12m',
   'velero/pod-volume-restore': '25m',
   'gitlab/backup-utility': '20m',
@@ -51,6 +62,19 @@ export const SIM_GIT = {
   branch: 'main',
 };
 
+/** A clone the simulated git made on disk: where it came from and its local commits. */
+export interface SimClone {
+  url: string;
+  /** The checked-out branch (checkout -b changes it). */
+  branch: string;
+  /** The remote branch it was cloned from. */
+  upstream: string;
+  head: string;
+  bare: boolean;
+  /** Commits made in this clone, not yet (or already) pushed. */
+  commits: Map<string, SimCommit>;
+}
+
 export class SimWorld {
   readonly clock: Clock;
   readonly store: ObjectStore;
@@ -61,7 +85,8 @@ export class SimWorld {
   readonly #lifetime = new AbortController();
   /** The declared disaster; the simulated history (backups, commits) is dated from it. */
   t0: number;
-  git: { url: string; branch: string; head: string; commitTime: string };
+  /** The GitOps remote: production's branch (main) with its history, and the branches drills push. */
+  remote: SimGitRemote;
   readonly #configAgeMs: number;
   readonly backupAgeMs: number;
   readonly backupLocationAccessMode: 'ReadOnly' | 'ReadWrite';
@@ -71,6 +96,12 @@ export class SimWorld {
   selectedWorkspace = 'default';
   /** Databases restored by app restore tools, by namespace. */
   readonly restoredDatabases = new Set<string>();
+  /** Nodes `talosctl reset` wiped: in maintenance mode until their config is applied again. */
+  readonly resetNodes = new Set<string>();
+  /** Simulated controllers run once per world, however many provisioning steps there are. */
+  controllersStarted = false;
+  /** Clones the simulated git made, by absolute directory. */
+  readonly clones = new Map<string, SimClone>();
 
   constructor(options: SimOptions) {
     this.clock = options.clock;
@@ -81,17 +112,35 @@ export class SimWorld {
     this.backupLocationAccessMode = options.backupLocationAccessMode ?? 'ReadOnly';
     this.#configAgeMs = options.configAgeMs;
     this.t0 = options.clock.now();
-    this.git = this.#gitAt(this.t0);
+    this.remote = this.#seedRemote(this.t0);
   }
 
   declareDisaster(t0: number): void {
     this.t0 = t0;
-    this.git = this.#gitAt(t0);
+    this.remote = this.#seedRemote(t0);
   }
 
-  #gitAt(t0: number): SimWorld['git'] {
-    const commitTime = new Date(Math.floor((t0 - this.#configAgeMs) / 1000) * 1000);
-    return { ...SIM_GIT, head: fakeSha(`gitops@${commitTime.toISOString()}`), commitTime: commitTime.toISOString().replace(/\.\d{3}Z$/, 'Z') };
+  /** Production's branch at T0: its HEAD and that commit's time. */
+  get git(): { url: string; branch: string; head: string; commitTime: string } {
+    const head = this.remote.head(SIM_GIT.branch)!;
+    return { ...SIM_GIT, head, commitTime: this.remote.commit(head)!.time };
+  }
+
+  /** Three commits on main, the newest `configAge` before T0; commits a drill pushes come after T0. */
+  #seedRemote(t0: number): SimGitRemote {
+    const remote = new SimGitRemote(SIM_GIT.url);
+    const messages = ['infrastructure: ingress-nginx 4.13.3', 'apps: jellyfin 10.10.7', 'apps: bump paperless-ngx to 2.18.4'];
+    let parent: string | undefined;
+    const commits: SimCommit[] = messages.map((message, index) => {
+      const time = new Date(Math.floor((t0 - this.#configAgeMs - (messages.length - 1 - index) * 86_400_000) / 1000) * 1000).toISOString();
+      const sha = fakeSha(`gitops@${time}`);
+      const commit: SimCommit = { sha, parents: parent ? [parent] : [], time: time.replace(/\.\d{3}Z$/, 'Z'), author: 'homelab <ops@sim.dr-drill.invalid>', message, tree: seedTree(`# homelab GitOps\n\n${messages.slice(0, index + 1).map((line) => `- ${line}`).join('\n')}\n`) };
+      parent = sha;
+      return commit;
+    });
+    remote.store(commits);
+    remote.push(SIM_GIT.branch, commits.at(-1)!.sha);
+    return remote;
   }
 
   /** Ends every simulated controller. */
