@@ -20,6 +20,8 @@ export const gitBranch = defineStep({
   kind: 'git.branch',
   summary: "create the drill's own GitOps branch from production's (or delete it in finally)",
   inputs,
+  // It reads production's branch (from) on purpose, to fork the drill's; it writes only the drill's branch.
+  preflight: (input) => ({ tools: ['git'], gitRemotes: [input.url], readsProduction: ['url', 'from'], ...(input.branch ? { gitWrites: [{ branch: input.branch, via: input.delete ? 'git push --delete' : 'git push' }] } : {}) }),
   async run(context, input) {
     registerUrlSecret(context, input.url);
     assertDrillBranch(context, input.branch, input.allowSharedBranch);

@@ -32,6 +32,7 @@ export const gitCommit = defineStep({
   kind: 'git.commit',
   summary: "commit and push a change (remove paths, write files) to the drill's GitOps branch",
   inputs,
+  preflight: (input) => ({ tools: ['git'], gitRemotes: [input.url], readsProduction: ['url'], ...(input.branch ? { gitWrites: [{ branch: input.branch, via: 'git push' }] } : {}) }),
   async run(context, input) {
     registerUrlSecret(context, input.url);
     assertDrillBranch(context, input.branch, input.allowSharedBranch);

@@ -20,6 +20,7 @@ export const gitRevert = defineStep({
   kind: 'git.revert',
   summary: "revert commits on the drill's GitOps branch and push; names the content returned to (configuration RPO)",
   inputs,
+  preflight: (input) => ({ tools: ['git'], gitRemotes: [input.url], readsProduction: ['url'], ...(input.branch ? { gitWrites: [{ branch: input.branch, via: 'git push' }] } : {}) }),
   async run(context, input) {
     registerUrlSecret(context, input.url);
     assertDrillBranch(context, input.branch, input.allowSharedBranch);
