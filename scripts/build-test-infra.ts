@@ -4,6 +4,7 @@
 //
 //   node scripts/build-test-infra.ts            build what is missing
 //   node scripts/build-test-infra.ts --check    exit 1 when something is missing
+//   node scripts/build-test-infra.ts --only metrics   only Pushgateway and promtool
 //
 // Versions: test-infra/versions.json (the only pin). Wrapper modules:
 // test-infra/go/<component>/go.mod, regenerated from the pin when it changes.
@@ -20,6 +21,7 @@ import {
   type ComponentPin,
 } from '../src/cluster/local/infra-versions.ts';
 import { compareGo, ldflags, wrapperFingerprint, wrapperGoMod, wrapperReplaces, type ModFile } from './lib/go-wrapper.ts';
+import { metricsBinDir, metricsLdflags, metricsPins } from './lib/metrics-tools.ts';
 
 const started = process.hrtime.bigint();
 const elapsed = (): string => `${(Number(process.hrtime.bigint() - started) / 1e9).toFixed(1)}s`;
@@ -151,8 +153,38 @@ async function ensureCrdModules(v: InfraVersions): Promise<number> {
   return 0;
 }
 
+/** Pushgateway and promtool (the `metrics` block), each in its own bin/<component>-<version>/. */
+async function buildMetricsTools(checkOnly: boolean): Promise<number> {
+  const missing = Object.entries(metricsPins()).filter(([name, pin]) => Object.keys(pin.binaries).some((b) => !existsSync(join(metricsBinDir(name, pin), b))));
+  if (missing.length === 0) {
+    log('metrics tools present; nothing to do');
+    return 0;
+  }
+  log(`metrics tools missing: ${missing.map(([n]) => n).join(', ')}`);
+  if (checkOnly) return 1;
+  const localGo = (await run(GO, ['env', 'GOVERSION'], { cwd: tmpdir() })).trim().replace(/^go/, '');
+  for (const [name, pin] of missing) {
+    const outDir = metricsBinDir(name, pin);
+    mkdirSync(outDir, { recursive: true });
+    const wrapperDir = await ensureWrapperModule(name, pin, localGo);
+    for (const [bin, pkg] of Object.entries(pin.binaries)) {
+      if (existsSync(join(outDir, bin))) continue;
+      log(`${bin}: building ${pkg}@${pin.version}`);
+      await buildBinary(name, bin, pkg, wrapperDir, outDir, metricsLdflags(pin));
+    }
+  }
+  return 0;
+}
+
 async function main(): Promise<number> {
   const checkOnly = process.argv.includes('--check');
+  const only = process.argv[process.argv.indexOf('--only') + 1];
+  if (process.argv.includes('--only')) {
+    if (only !== 'metrics') throw new Error(`ETESTINFRA --only ${only ?? ''}: only "metrics" can be built alone`);
+    return buildMetricsTools(checkOnly);
+  }
+  const metrics = await buildMetricsTools(checkOnly);
+  if (metrics !== 0) return metrics;
   const v = loadInfraVersions();
   const outDir = binDir(v);
   const missing = Object.entries(v.components).filter(([, pin]) =>
