@@ -4,6 +4,7 @@
 //
 //   node scripts/build-test-infra.ts            build what is missing
 //   node scripts/build-test-infra.ts --check    exit 1 when something is missing
+//   node scripts/build-test-infra.ts --only metrics   only Pushgateway and promtool
 //
 // Versions: test-infra/versions.json (the only pin). Wrapper modules:
 // test-infra/go/<component>/go.mod, regenerated from the pin when it changes.
@@ -13,6 +14,7 @@ import { join } from 'node:path';
 import { type InfraVersions, binDir, loadInfraVersions } from '../src/cluster/local/infra-versions.ts';
 import { buildBinary, downloadModule, ensureWrapperModule, findGo, goEnv, localGoVersion } from './lib/go-build.ts';
 import { ldflags } from './lib/go-wrapper.ts';
+import { metricsBinDir, metricsLdflags, metricsPins } from './lib/metrics-tools.ts';
 
 const started = process.hrtime.bigint();
 const elapsed = (): string => `${(Number(process.hrtime.bigint() - started) / 1e9).toFixed(1)}s`;
@@ -39,8 +41,38 @@ async function ensureCrdModules(v: InfraVersions): Promise<number> {
   return 0;
 }
 
+/** Pushgateway and promtool (the `metrics` block), each in its own bin/<component>-<version>/. */
+async function buildMetricsTools(checkOnly: boolean): Promise<number> {
+  const missing = Object.entries(metricsPins()).filter(([name, pin]) => Object.keys(pin.binaries).some((b) => !existsSync(join(metricsBinDir(name, pin), b))));
+  if (missing.length === 0) {
+    log('metrics tools present; nothing to do');
+    return 0;
+  }
+  log(`metrics tools missing: ${missing.map(([n]) => n).join(', ')}`);
+  if (checkOnly) return 1;
+  const localGo = await localGoVersion(GO, env);
+  for (const [name, pin] of missing) {
+    const outDir = metricsBinDir(name, pin);
+    mkdirSync(outDir, { recursive: true });
+    const wrapperDir = await ensureWrapperModule(GO, env, name, pin, localGo, log);
+    for (const [bin, pkg] of Object.entries(pin.binaries)) {
+      if (existsSync(join(outDir, bin))) continue;
+      log(`${bin}: building ${pkg}@${pin.version}`);
+      await buildBinary({ go: GO, env, name, bin, pkg, wrapperDir, outDir, ldflags: metricsLdflags(pin), log });
+    }
+  }
+  return 0;
+}
+
 async function main(): Promise<number> {
   const checkOnly = process.argv.includes('--check');
+  const only = process.argv[process.argv.indexOf('--only') + 1];
+  if (process.argv.includes('--only')) {
+    if (only !== 'metrics') throw new Error(`ETESTINFRA --only ${only ?? ''}: only "metrics" can be built alone`);
+    return buildMetricsTools(checkOnly);
+  }
+  const metrics = await buildMetricsTools(checkOnly);
+  if (metrics !== 0) return metrics;
   const v = loadInfraVersions();
   const outDir = binDir(v);
   const missing = Object.entries(v.components).filter(([, pin]) =>

@@ -3,10 +3,13 @@
  * Pipeline entry point for a drill: `node scripts/ci-drill.ts run drills/cold-start.yaml --target sim --out reports`.
  * Same arguments and exit code as `dr-drill run`; afterwards, from the result it wrote:
  *   - GitHub Actions (GITHUB_ACTIONS=true): job summary, step outputs, error annotations;
- *   - GitLab CI: nothing more, the dotenv, metrics and JUnit reports are already in --out.
+ *   - GitLab CI: nothing more, the dotenv, metrics and JUnit reports are already in --out;
+ *   - DR_DRILL_PUSHGATEWAY_URL: push the metrics to a Prometheus Pushgateway (grouped by drill and target);
+ *   - DR_DRILL_TEXTFILE_DIR: write them for node_exporter's textfile collector.
  * A failure to publish is reported and never changes the drill's exit code.
  */
 import { existsSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { main } from '../src/cli/main.ts';
 import { exitWhenDrained } from '../src/cli/entry.ts';
@@ -14,6 +17,7 @@ import { cancellationOnSignals } from '../src/cli/signals.ts';
 import { writeGithubJob } from '../src/ci/github.ts';
 import { readResult } from '../src/result/io.ts';
 import { REPORT_FILES } from '../src/report/write.ts';
+import { pushToGateway, writeTextfile } from '../src/report/prometheus.ts';
 import { Masker } from '../src/util/mask.ts';
 
 export function outDirOf(argv: string[]): string {
@@ -40,6 +44,13 @@ async function cli(argv: string[]): Promise<number> {
   masker.addFromEnvironment(process.env);
   try {
     const result = await readResult(resultFile);
+    if (process.env.DR_DRILL_PUSHGATEWAY_URL) {
+      for (const where of await pushToGateway(result, process.env.DR_DRILL_PUSHGATEWAY_URL)) process.stdout.write(`metrics: pushed to ${masker.mask(where)}\n`);
+    }
+    if (process.env.DR_DRILL_TEXTFILE_DIR) {
+      const file = path.join(process.env.DR_DRILL_TEXTFILE_DIR, `dr_drill_${result.drill.name}_${result.run.target}.prom`.replace(/[^\w.-]/g, '_'));
+      process.stdout.write(`metrics: ${await writeTextfile(result, process.env.DR_DRILL_TEXTFILE_DIR, existsSync(file) ? await readFile(file, 'utf8') : undefined)}\n`);
+    }
     if (process.env.GITHUB_ACTIONS === 'true') {
       await writeGithubJob(result, { masker, reportDir: outDir });
       process.stdout.write(`github: job summary, outputs and ${result.steps.filter((s) => s.status === 'failed' || s.status === 'timed-out').length} failed-step annotation(s) written\n`);

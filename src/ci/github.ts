@@ -11,7 +11,7 @@
 import * as core from '@actions/core';
 import { objectiveFailed, type DrillResult } from '../result/model.ts';
 import { achievedRpo, VERDICT_WORDS } from '../report/figures.ts';
-import { renderMarkdown } from '../report/markdown.ts';
+import { renderMarkdown, teardownCommand } from '../report/markdown.ts';
 import { figureSeconds, formatDuration } from '../util/duration.ts';
 import type { Masker } from '../util/mask.ts';
 
@@ -53,7 +53,7 @@ export function githubAnnotations(result: DrillResult): Annotation[] {
     const what = step.status === 'timed-out' ? 'timed out' : 'failed';
     annotations.push({
       title: `dr-drill ${step.finally ? 'teardown step' : 'step'} ${step.id} ${what}`,
-      message: `${step.error?.code ?? 'ESTEPFAILED'} ${step.error?.message ?? what}${step.logFile ? ` (log: ${step.logFile} in the drill artifacts)` : ''}`,
+      message: `${step.error?.code ?? 'ESTEPFAILED'} ${step.error?.message ?? what}${step.logFile ? ` (log: ${step.logFile} in the drill artifacts)` : ''}${step.finally ? `; resources may be left behind: ${teardownCommand(result)}` : ''}`,
     });
   }
   for (const milestone of result.milestones) {

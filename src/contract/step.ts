@@ -50,6 +50,8 @@ export interface StepContext {
   recordRpo(sample: RpoSampleInput): void;
   /** Register a value that must be masked in every output from now on. */
   addSecret(value: string, options?: { wholeOnly?: boolean }): void;
+  /** What a long wait is waiting for right now (`apps: Ready=False Progressing`): a heartbeat in the live progress. */
+  progress(state: string): void;
 }
 
 export type StepOutputs = Record<string, unknown>;

@@ -10,6 +10,7 @@ export type DrillEvent =
   | { kind: 'drill.started'; atMs: 0; drill: string; target: string; runId: string; t0: string; steps: number }
   | { kind: 'step.started'; atMs: number; stepId: string; name: string; phase: string; attempt: number; finally: boolean }
   | { kind: 'step.log'; atMs: number; stepId: string; level: LogLevel; message: string }
+  | { kind: 'step.progress'; atMs: number; stepId: string; state: string }
   | { kind: 'step.retrying'; atMs: number; stepId: string; attempt: number; delayMs: number; error: StepError }
   | { kind: 'step.finished'; atMs: number; stepId: string; status: StepStatus; durationMs: number; error?: StepError; finally: boolean }
   | { kind: 'step.skipped'; atMs: number; stepId: string; status: StepStatus; reason: string }

@@ -79,6 +79,7 @@ export function createStepContext(context: RunContext, record: StepRecord, attem
     target: options.session,
     cluster: () => options.session.clusterFor(stepId),
     addSecret: (value, secretOptions) => options.masker.add(value, secretOptions),
+    progress: (state) => emit({ kind: 'step.progress', atMs: since(), stepId, state: options.masker.mask(state) }),
     recordRpo: (sample: RpoSampleInput) => {
       const dataTime = sample.dataTime instanceof Date ? sample.dataTime : new Date(sample.dataTime);
       if (Number.isNaN(dataTime.getTime())) throw new DrillError('EINTERNAL', `RPO sample from ${sample.source} has an invalid time "${String(sample.dataTime)}"`);

@@ -76,6 +76,7 @@ function stepResult(record: StepRecord, logFile: string | undefined): StepResult
   if (record.error) result.error = record.error;
   if (record.warnings?.length) result.warnings = record.warnings;
   if (logFile) result.logFile = logFile;
+  if (step.location.line !== undefined) result.location = { file: step.location.file, line: step.location.line };
   return result;
 }
 

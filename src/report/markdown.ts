@@ -84,10 +84,22 @@ export function renderMarkdown(result: DrillResult, options: { slowest?: number 
     lines.push('', '</details>', '');
   }
   const teardown = result.steps.filter((step) => step.finally);
+  const teardownFailed = teardown.filter((step) => step.status === 'failed' || step.status === 'timed-out');
+  if (teardownFailed.length > 0) {
+    lines.push('### ⚠️ Teardown failed: drill resources may be left behind', '');
+    for (const step of teardownFailed) lines.push(`- **${step.id}** ${step.status}: ${escapeCell(step.error?.message ?? '')}${step.error?.details ? ` (${escapeCell(step.error.details)})` : ''}`);
+    lines.push('', 'Remove them by running only the teardown again for this run (idempotent):', '', '```sh', teardownCommand(result), '```', '');
+  }
   if (teardown.length > 0) {
     lines.push(`Teardown: ${teardown.map((step) => `${STEP_ICON[step.status]} ${step.id}`).join(', ')}`, '');
   }
   return `${lines.join('\n').trimEnd()}\n`;
+}
+
+/** The exact command that runs the drill's finally steps again for this run. */
+export function teardownCommand(result: DrillResult): string {
+  const quote = (text: string) => (/^[\w./:@-]+$/.test(text) ? text : `'${text.replace(/'/g, `'\\''`)}'`);
+  return `npx dr-drill teardown ${quote(result.drill.file)} --run-id ${quote(result.run.id)} --target ${quote(result.run.target)}`;
 }
 
 function escapeCell(text: string): string {

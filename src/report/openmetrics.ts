@@ -41,8 +41,8 @@ export function renderOpenMetrics(result: DrillResult): string {
       name: 'dr_drill_rto_seconds',
       type: 'gauge',
       unit: 'seconds',
-      help: 'Achieved RTO: time after T0 at which the milestone was reached (absent when not reached).',
-      samples: result.milestones.filter((m) => m.rtoMs !== undefined).map((m) => ({ labels: { ...base, milestone: m.name }, value: seconds(m.rtoMs!) })),
+      help: 'Achieved RTO: time after T0 at which the milestone was reached; NaN when not reached or not measured (see dr_drill_milestone_reached), so the series never disappears.',
+      samples: result.milestones.map((m) => ({ labels: { ...base, milestone: m.name }, value: m.rtoMs === undefined ? Number.NaN : seconds(m.rtoMs) })),
     },
     {
       name: 'dr_drill_rto_objective_seconds',
@@ -61,8 +61,8 @@ export function renderOpenMetrics(result: DrillResult): string {
       name: 'dr_drill_rpo_seconds',
       type: 'gauge',
       unit: 'seconds',
-      help: 'Achieved RPO: age at T0 of the oldest data the restores brought back (absent when not measured).',
-      samples: result.rpo.filter((r) => r.achievedMs !== undefined).map((r) => ({ labels: { ...base, data_class: r.dataClass }, value: seconds(r.achievedMs!) })),
+      help: 'Achieved RPO: age at T0 of the oldest data the restores brought back; NaN when not restored or not measured, so the series never disappears.',
+      samples: result.rpo.map((r) => ({ labels: { ...base, data_class: r.dataClass }, value: r.achievedMs === undefined ? Number.NaN : seconds(r.achievedMs) })),
     },
     {
       name: 'dr_drill_rpo_objective_seconds',
@@ -92,7 +92,7 @@ export function renderOpenMetrics(result: DrillResult): string {
     lines.push(`# TYPE ${family.name} ${family.type}`);
     if (family.unit) lines.push(`# UNIT ${family.name} ${family.unit}`);
     lines.push(`# HELP ${family.name} ${escapeHelp(family.help)}`);
-    for (const sample of family.samples) lines.push(`${family.name}${formatLabels(sample.labels)} ${sample.value}`);
+    for (const sample of family.samples) lines.push(`${family.name}${formatLabels(sample.labels)} ${Number.isNaN(sample.value) ? 'NaN' : sample.value}`);
   }
   lines.push('# EOF');
   return `${lines.join('\n')}\n`;

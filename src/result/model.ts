@@ -58,6 +58,8 @@ export interface StepResult {
   /** Path of the step's log, relative to the report directory. */
   logFile?: string;
   dependsOn: string[];
+  /** Where the step is declared: the drill file as given to the CLI and the line of its `id`. Absent in results written before it existed. */
+  location?: { file: string; line: number };
 }
 
 export interface PhaseResult {

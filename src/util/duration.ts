@@ -3,6 +3,9 @@ const UNIT_MS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_00
 const DURATION_PATTERN = /^(?:\d+(?:\.\d+)?(?:ms|s|m|h|d))+$/;
 const PART_PATTERN = /(\d+(?:\.\d+)?)(ms|s|m|h|d)/g;
 
+/** The same rule for JSON Schema `pattern` (editors): surrounding blanks allowed, as `isDuration` trims. */
+export const DURATION_JSON_PATTERN = '^\\s*(?:\\d+(?:\\.\\d+)?(?:ms|s|m|h|d))+\\s*$';
+
 export function isDuration(text: string): boolean {
   return DURATION_PATTERN.test(text.trim());
 }

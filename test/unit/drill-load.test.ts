@@ -56,3 +56,18 @@ test('editors using drills/schema.json accept the shipped drills and flag a wron
   assert.equal(validate(drill), false);
   assert.ok(validate.errors?.some((error) => error.instancePath === '/phases/1/steps/0/with' && error.keyword === 'additionalProperties'), JSON.stringify(validate.errors));
 });
+
+test('editors using drills/schema.json flag durations that validate refuses (8 hours, 45 min) and accept the ones it takes', async () => {
+  const { Ajv2020 } = await import('ajv/dist/2020.js');
+  const { parse } = await import('yaml');
+  const validate = new Ajv2020({ strict: false, allErrors: true }).compile(JSON.parse(await readFile(new URL('../../drills/schema.json', import.meta.url), 'utf8')));
+  const drill = parse(await readFile(new URL('../../drills/cold-start.yaml', import.meta.url), 'utf8'));
+  drill.objectives.rto['critical-apps'] = '8 hours';
+  drill.phases[1].steps[0].timeout = '45 min';
+  assert.equal(validate(drill), false);
+  const flagged = (validate.errors ?? []).filter((error) => error.keyword === 'pattern').map((error) => error.instancePath);
+  assert.deepEqual(flagged.sort(), ['/objectives/rto/critical-apps', '/phases/1/steps/0/timeout']);
+  drill.objectives.rto['critical-apps'] = '7h30m';
+  drill.phases[1].steps[0].timeout = '45m';
+  assert.equal(validate(drill), true, JSON.stringify(validate.errors));
+});

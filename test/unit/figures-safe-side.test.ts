@@ -130,10 +130,10 @@ test('a failed restore brings no RPO: the class is "not restored", not met, in e
   const markdown = renderMarkdown(result);
   assert.ok(markdown.includes('| data | not restored | 24h 00m 00s | ❌ not reached | — |'), markdown);
   assert.ok(markdown.includes('| restored | not reached | 8h 00m 00s | ❌ not reached | — |'), markdown);
-  assert.match(renderJunit(result), /<failure message="RPO data not restored: velero-restore failed" type="EOBJECTIVE"\/>/);
+  assert.match(renderJunit(result), /<failure message="RPO data not restored: velero-restore failed" type="EOBJECTIVE">EOBJECTIVE /);
   const metrics = renderOpenMetrics(result);
   assert.ok(metrics.includes('dr_drill_objective_met{drill="test",target="sim",objective="rpo_data"} 0'));
-  assert.ok(!metrics.includes('dr_drill_rpo_seconds{drill="test",target="sim",data_class="data"}'), 'no RPO figure for data that did not come back');
+  assert.ok(metrics.includes('dr_drill_rpo_seconds{drill="test",target="sim",data_class="data"} NaN'), 'data that did not come back stays, as NaN, never a figure');
   assert.deepEqual(summaryLines(result), [
     '  RTO restored: not reached (objective 8h 00m 00s: not-reached); not reached: velero-restore failed',
     '  RPO data: not restored (objective 24h 00m 00s: not-reached); not restored: velero-restore failed',
@@ -220,11 +220,11 @@ phases:
   const markdown = renderMarkdown(passing);
   assert.ok(markdown.includes('| gitlab | not measured on this target | 8h 00m 00s | ❌ not measured | — |'), markdown);
   assert.ok(markdown.includes('- RTO **gitlab** not measured on target sim: gitlab-restore, gitlab-check not applicable'), markdown);
-  assert.match(renderJunit(passing), /<failure message="milestone gitlab not measured on target sim: gitlab-restore, gitlab-check not applicable \(objective 8h 00m 00s\)" type="EOBJECTIVE"\/>/);
+  assert.match(renderJunit(passing), /<failure message="milestone gitlab not measured on target sim: gitlab-restore, gitlab-check not applicable \(objective 8h 00m 00s\)" type="EOBJECTIVE">EOBJECTIVE /);
   const metrics = renderOpenMetrics(passing);
   assert.ok(metrics.includes('dr_drill_milestone_reached{drill="test",target="sim",milestone="gitlab"} 0'));
   assert.ok(metrics.includes('dr_drill_objective_met{drill="test",target="sim",objective="rto_gitlab"} 0'));
-  assert.ok(!metrics.split('\n').some((line) => line.startsWith('dr_drill_rto_seconds{') && line.includes('milestone="gitlab"')), 'no RTO figure for a milestone not measured');
+  assert.ok(metrics.split('\n').some((line) => line.startsWith('dr_drill_rto_seconds{') && line.includes('milestone="gitlab"') && line.endsWith(' NaN')), 'a milestone not measured stays, as NaN, never a figure');
   assert.match(renderTrendMarkdown(trendSeries([passing], 'test')), /^\| ❌ RTO gitlab \| not measured on this target \| 8h 00m 00s \| — \| — \|$/m);
   assert.ok(summaryLines(passing).includes('  RTO gitlab: not measured on this target (objective 8h 00m 00s: not-measured); not measured on target sim: gitlab-restore, gitlab-check not applicable'));
 

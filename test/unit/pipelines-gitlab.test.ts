@@ -120,8 +120,11 @@ const runJobs = !skipReason && process.env.DR_DRILL_GCL_RUN === '1';
 test('gitlab-ci-local runs the scheduled drill on sim, then the trend job creates and updates one merge request note', { skip: runJobs ? false : 'set DR_DRILL_GCL_RUN=1 to run the jobs (~50 s; .ci/run does)' }, async () => {
   const remote = path.join(tempDirSync('dr-drill-gcl-remote-'), 'history.git');
   git(os.tmpdir(), 'init', '-q', '--bare', remote);
-  const drill = await gcl(copy, ['drill', '--force-shell-executor'], { CI_PIPELINE_SOURCE: 'schedule', DR_DRILL_HISTORY_REMOTE: remote });
+  // gitlab-ci-local says GITLAB_CI=false; a real runner says true, which turns on the log sections.
+  const drill = await gcl(copy, ['drill', '--force-shell-executor'], { CI_PIPELINE_SOURCE: 'schedule', DR_DRILL_HISTORY_REMOTE: remote, GITLAB_CI: 'true' });
   assert.equal(drill.code, 0, drill.output);
+  assert.match(drill.output, /section_start:\d+:phase_1_declare\[collapsed=true\]/);
+  assert.match(drill.output, /section_end:\d+:phase_\d+_finally/);
   for (const file of ['junit.xml', 'metrics.txt', 'dr-drill.env', 'result.json']) assert.ok(existsSync(path.join(copy, 'reports', file)), `${file} left by the drill job`);
   await assertWellFormedXml(path.join(copy, 'reports', 'junit.xml'));
   assert.match(readFileSync(path.join(copy, 'reports', 'dr-drill.env'), 'utf8'), /^DR_DRILL_VERDICT=passed$/m);

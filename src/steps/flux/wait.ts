@@ -6,6 +6,7 @@
 import { z } from 'zod';
 import { conditionOf, type KubeObject } from '../../contract/cluster.ts';
 import { waitForObjects } from '../../kube/wait.ts';
+import { withHeartbeat } from '../heartbeat.ts';
 import { formatDuration } from '../../util/duration.ts';
 import { DrillError } from '../../util/errors.ts';
 import { defineStep } from '../../contract/step.ts';
@@ -48,7 +49,11 @@ export const fluxWait = defineStep({
       conditionOf(object, 'Ready')?.status === 'True' &&
       (object.metadata.generation === undefined || object.status?.observedGeneration === object.metadata.generation) &&
       Boolean(object.status?.lastAppliedRevision);
-    const done = await waitForObjects<{ failed: KubeObject } | { ready: KubeObject[] }>(
+    const waitingFor = () => {
+      const pending = [...lastState.entries()].filter(([name]) => !readyAt.has(name));
+      return pending.length === 0 ? 'Kustomizations: not listed yet' : pending.map(([name, state]) => `${name}: ${state}`).join('; ');
+    };
+    const done = await withHeartbeat(context, waitingFor, () => waitForObjects<{ failed: KubeObject } | { ready: KubeObject[] }>(
       cluster,
       { ...KUSTOMIZATION, namespace: input.namespace },
       (view) => {
@@ -76,7 +81,7 @@ export const fluxWait = defineStep({
         return allReady ? { ready: wanted as KubeObject[] } : undefined;
       },
       { signal: context.signal, clock: context.clock, log: context.log },
-    ).catch(async (error: unknown) => {
+    )).catch(async (error: unknown) => {
       if (context.signal.aborted) throw new DrillError('EFLUX', `Kustomizations not Ready: ${[...lastState.entries()].filter(([name]) => !readyAt.has(name)).map(([name, state]) => `${name} (${state})`).join('; ')}`, { cause: error });
       throw error;
     });

@@ -7,6 +7,7 @@ import { z } from 'zod';
 import { conditionOf, type KubeObject } from '../../contract/cluster.ts';
 import { evaluateJsonPath } from '../../kube/jsonpath.ts';
 import { waitForObjects } from '../../kube/wait.ts';
+import { withHeartbeat } from '../heartbeat.ts';
 import { defineStep } from '../../contract/step.ts';
 
 const inputs = z
@@ -45,7 +46,8 @@ export const kubernetesWait = defineStep({
       return { ok: true, value: text };
     };
     const lastSeen = new Map<string, string>();
-    const result = await waitForObjects(
+    const waitingFor = () => (lastSeen.size === 0 ? `${input.kind}${input.name ? ` ${input.name}` : ''}: not found yet` : [...lastSeen.values()].join('; '));
+    const result = await withHeartbeat(context, waitingFor, () => waitForObjects(
       cluster,
       { apiVersion: input.apiVersion, kind: input.kind, ...(input.namespace ? { namespace: input.namespace } : {}), ...(input.name ? { name: input.name } : {}), ...(input.labelSelector ? { labelSelector: input.labelSelector } : {}) },
       (view) => {
@@ -65,7 +67,7 @@ export const kubernetesWait = defineStep({
         return allPass ? values : undefined;
       },
       { signal: context.signal, clock: context.clock, log: context.log },
-    );
+    ));
     const values = Object.values(result);
     return input.name ? { value: values[0] } : { values: result };
   },

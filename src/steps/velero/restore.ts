@@ -10,6 +10,7 @@
 import { z } from 'zod';
 import type { Cluster, KubeObject } from '../../contract/cluster.ts';
 import { waitForObjects } from '../../kube/wait.ts';
+import { withHeartbeat } from '../heartbeat.ts';
 import { DrillError } from '../../util/errors.ts';
 import { defineStep, type StepContext } from '../../contract/step.ts';
 
@@ -72,7 +73,7 @@ export const veleroRestore = defineStep({
     context.log.info(`created Restore ${input.namespace}/${name} from backup ${backup.metadata.name} for ${input.includedNamespaces.join(', ')}`);
 
     let lastPhase = '';
-    const finished = await waitForObjects(
+    const finished = await withHeartbeat(context, () => `Restore ${name}: ${lastPhase || 'pending'}`, () => waitForObjects(
       cluster,
       { apiVersion: VELERO, kind: 'Restore', namespace: input.namespace, name },
       (view) => {
@@ -87,7 +88,7 @@ export const veleroRestore = defineStep({
         return RESTORE_DONE.has(phase) ? current : undefined;
       },
       { signal: context.signal, clock: context.clock, log: context.log },
-    );
+    ));
     const status = finished.status ?? {};
     const warnings = Number(status.warnings ?? 0);
     const errors = Number(status.errors ?? 0);
