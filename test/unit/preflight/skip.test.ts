@@ -30,7 +30,8 @@ test('a run with --skip-preflight says so in result.json, summary.md (a caution 
   assert.match(summary.split('\n').slice(0, 6).join('\n'), /> \[!CAUTION\]\n> \*\*PREFLIGHT SKIPPED \(--skip-preflight\): nothing proved this drill isolated from production/);
   const junit = await readFile(path.join(dir, 'skipped', 'junit.xml'), 'utf8');
   assert.match(junit, /<property name="preflight" value="skipped"\/>/);
-  assert.match(junit, /<testcase classname="skipped\.preflight" name="preflight"[^>]*>\s*<skipped\/>\s*<system-out>\s*<!\[CDATA\[PREFLIGHT SKIPPED/);
+  // A skipped case with the reason in its message and body (what every JUnit consumer shows for a skip).
+  assert.match(junit, /<testcase classname="skipped\.preflight" name="preflight: skipped \(--skip-preflight\)"[^>]*>\s*<skipped message="PREFLIGHT SKIPPED[^"]*">PREFLIGHT SKIPPED/);
   assert.equal(JSON.parse(await readFile(path.join(dir, 'skipped', 'result.json'), 'utf8')).run.preflight, 'skipped');
 
   const checked = await runDrill({ file, outDir: path.join(dir, 'checked'), env: {} });
