@@ -44,12 +44,13 @@ export function renderTrendSvg(series: TrendSeries): string {
     `<g class="axes" stroke="#444444" stroke-width="1"><line x1="${MARGIN.left}" y1="${MARGIN.top}" x2="${MARGIN.left}" y2="${MARGIN.top + plotH}"/><line x1="${MARGIN.left}" y1="${MARGIN.top + plotH}" x2="${MARGIN.left + plotW}" y2="${MARGIN.top + plotH}"/></g>`,
   );
 
-  // X axis: one tick per run, labelled with the day of T0.
+  // X axis: one tick per run, labelled with the day of T0 (and its time, when runs share a day).
+  const labels = runLabels(runs.map((run) => run.run.startedAt));
   out.push('<g class="x-axis" fill="#444444" text-anchor="middle">');
   runs.forEach((run, index) => {
     const tx = round(x(index));
     out.push(`<line x1="${tx}" y1="${MARGIN.top + plotH}" x2="${tx}" y2="${MARGIN.top + plotH + 5}" stroke="#444444"/>`);
-    out.push(`<text x="${tx}" y="${MARGIN.top + plotH + 19}">${esc(run.run.startedAt.slice(0, 10))}</text>`);
+    out.push(`<text x="${tx}" y="${MARGIN.top + plotH + 19}"><title>${esc(`run ${run.run.id}, T0 ${run.run.startedAt}`)}</title>${esc(labels[index]!)}</text>`);
   });
   out.push('</g>');
   out.push(`<text class="axis-label x-label" x="${round(MARGIN.left + plotW / 2)}" y="${HEIGHT - 14}" text-anchor="middle" fill="#222222">Drill run (day of T0)</text>`);
@@ -109,6 +110,15 @@ export function renderTrendSvg(series: TrendSeries): string {
   out.push('</g>');
   out.push('</svg>');
   return `${out.join('\n')}\n`;
+}
+
+/** Day of T0; with the time (UTC) when runs share a day; with the run's number when they share the minute too. */
+export function runLabels(startedAt: readonly string[]): string[] {
+  const days = startedAt.map((t0) => t0.slice(0, 10));
+  if (new Set(days).size === days.length) return days;
+  const minutes = startedAt.map((t0) => `${t0.slice(5, 10)} ${t0.slice(11, 16)}`);
+  if (new Set(minutes).size === minutes.length) return minutes;
+  return minutes.map((label, index) => (minutes.indexOf(label) === minutes.lastIndexOf(label) ? label : `${label} #${index + 1}`));
 }
 
 function niceStep(maxMs: number): number {

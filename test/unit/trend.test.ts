@@ -139,3 +139,14 @@ test('an empty history renders a trend that says so', async () => {
   assert.equal(await main(['trend', '--history', empty, '--out', out], quiet), 0);
   assert.equal(await readFile(path.join(out, 'trend.md'), 'utf8'), '## 📈 RTO/RPO trend\n\nNo results in the history yet.\n');
 });
+
+test('x labels stay distinct when runs share a day or a minute', async () => {
+  const { runLabels } = await import('../../src/report/trend-svg.ts');
+  assert.deepEqual(runLabels(['2026-01-15T05:00:00Z', '2027-01-15T05:00:00Z']), ['2026-01-15', '2027-01-15']);
+  assert.deepEqual(runLabels(['2026-12-01T09:10:00Z', '2026-12-01T10:20:00Z']), ['12-01 09:10', '12-01 10:20']);
+  assert.deepEqual(runLabels(['2026-12-01T09:10:01Z', '2026-12-01T09:10:30Z', '2026-12-01T11:00:00Z']), ['12-01 09:10 #1', '12-01 09:10 #2', '12-01 11:00']);
+  const { results } = await fixture;
+  const svg = renderTrendSvg(trendSeries(results, 'cold-start', 5));
+  const ticks = [...svg.matchAll(/<g class="x-axis"[\s\S]*?<\/g>/g)][0]![0].match(/<\/title>([^<]+)<\/text>/g)!;
+  assert.equal(new Set(ticks).size, ticks.length, `distinct x labels: ${ticks.join(' ')}`);
+});
