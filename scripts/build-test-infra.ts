@@ -1,6 +1,6 @@
 // Builds the local test cluster binaries (etcd, kube-apiserver,
 // kube-controller-manager, kube-scheduler, kwok, kwokctl, Flux source- and
-// kustomize-controller) from the Go module proxy, once.
+// kustomize-controller) and the pinned tools (OpenTofu) from the Go module proxy, once.
 //
 //   node scripts/build-test-infra.ts            build what is missing
 //   node scripts/build-test-infra.ts --check    exit 1 when something is missing
@@ -17,6 +17,7 @@ import {
   type InfraVersions,
   binDir,
   loadInfraVersions,
+  toolBinDir,
   type ComponentPin,
 } from '../src/cluster/local/infra-versions.ts';
 import { compareGo, ldflags, wrapperFingerprint, wrapperGoMod, wrapperReplaces, type ModFile } from './lib/go-wrapper.ts';
@@ -151,25 +152,16 @@ async function ensureCrdModules(v: InfraVersions): Promise<number> {
   return 0;
 }
 
-async function main(): Promise<number> {
-  const checkOnly = process.argv.includes('--check');
-  const v = loadInfraVersions();
-  const outDir = binDir(v);
-  const missing = Object.entries(v.components).filter(([, pin]) =>
-    Object.keys(pin.binaries).some((b) => !existsSync(join(outDir, b))),
-  );
-  if (missing.length === 0) {
-    log(`all binaries present in ${outDir}; nothing to do`);
-    return checkOnly ? 0 : ensureCrdModules(v);
-  }
-  log(`missing in ${outDir}: ${missing.map(([n]) => n).join(', ')}`);
-  if (checkOnly) return 1;
+// Pinned tools (versions.json "tools": OpenTofu, ...): each in its own bin/<name>-<version>/,
+// built through a wrapper module like the components, so the control plane's key never changes.
+function missingTools(v: InfraVersions): Array<[string, ComponentPin]> {
+  return Object.entries(v.tools ?? {}).filter(([name, pin]) => Object.keys(pin.binaries).some((b) => !existsSync(join(toolBinDir(name, v), b))));
+}
 
-  const goVersionOut = await run(GO, ['env', 'GOVERSION'], { cwd: tmpdir() });
-  const localGo = goVersionOut.trim().replace(/^go/, '');
-  log(`using ${GO} (go ${localGo}), GOMODCACHE/GOCACHE reused`);
-  mkdirSync(outDir, { recursive: true });
+async function buildTools(v: InfraVersions, missing: Array<[string, ComponentPin]>, localGo: string): Promise<void> {
   for (const [name, pin] of missing) {
+    const outDir = toolBinDir(name, v);
+    mkdirSync(outDir, { recursive: true });
     const wrapperDir = await ensureWrapperModule(name, pin, localGo);
     for (const [bin, pkg] of Object.entries(pin.binaries)) {
       if (existsSync(join(outDir, bin))) continue;
@@ -177,7 +169,40 @@ async function main(): Promise<number> {
       await buildBinary(name, bin, pkg, wrapperDir, outDir, ldflags(name, pin, v));
     }
   }
-  writeFileSync(join(outDir, 'versions.json'), JSON.stringify(v, null, 2));
+}
+
+async function main(): Promise<number> {
+  const checkOnly = process.argv.includes('--check');
+  const v = loadInfraVersions();
+  const outDir = binDir(v);
+  const missing = Object.entries(v.components).filter(([, pin]) =>
+    Object.keys(pin.binaries).some((b) => !existsSync(join(outDir, b))),
+  );
+  const toolsMissing = missingTools(v);
+  if (missing.length === 0 && toolsMissing.length === 0) {
+    log(`all binaries present in ${outDir} (tools: ${Object.keys(v.tools ?? {}).map((n) => toolBinDir(n, v)).join(', ') || 'none'}); nothing to do`);
+    return checkOnly ? 0 : ensureCrdModules(v);
+  }
+  if (missing.length > 0) log(`missing in ${outDir}: ${missing.map(([n]) => n).join(', ')}`);
+  if (toolsMissing.length > 0) log(`tools missing: ${toolsMissing.map(([n, p]) => `${n} ${p.version}`).join(', ')}`);
+  if (checkOnly) return 1;
+
+  const goVersionOut = await run(GO, ['env', 'GOVERSION'], { cwd: tmpdir() });
+  const localGo = goVersionOut.trim().replace(/^go/, '');
+  log(`using ${GO} (go ${localGo}), GOMODCACHE/GOCACHE reused`);
+  if (missing.length > 0) {
+    mkdirSync(outDir, { recursive: true });
+    for (const [name, pin] of missing) {
+      const wrapperDir = await ensureWrapperModule(name, pin, localGo);
+      for (const [bin, pkg] of Object.entries(pin.binaries)) {
+        if (existsSync(join(outDir, bin))) continue;
+        log(`${bin}: building ${pkg}@${pin.version}`);
+        await buildBinary(name, bin, pkg, wrapperDir, outDir, ldflags(name, pin, v));
+      }
+    }
+    writeFileSync(join(outDir, 'versions.json'), JSON.stringify(v, null, 2));
+  }
+  await buildTools(v, toolsMissing, localGo);
   log(`done: ${outDir}`);
   return ensureCrdModules(v);
 }

@@ -29,6 +29,8 @@ export interface PlannedStep {
   rpoClass: string | undefined;
   /** Why the target says this step does not apply (it is recorded, not run). */
   notApplicable: string | undefined;
+  /** What the drill's step stands for that this target does not do for real (never silent: see standInOf). */
+  standIn: string | undefined;
   location: ErrorLocation;
 }
 
@@ -130,6 +132,7 @@ export function buildPlan(loaded: LoadedDrill, registry: StepRegistry, options: 
       retryDelayMs: parseDuration(stepSpec.retryDelay),
       rpoClass: stepSpec.rpo,
       notApplicable: override?.notApplicable,
+      standIn: standInOf(original, override),
       location: locate(at),
     };
   };
@@ -398,4 +401,17 @@ function editDistance(a: string, b: string): number {
     }
   }
   return row[b.length]!;
+}
+
+/**
+ * A target's override is a stand-in when it says so, replaces the step's kind, or marks it not
+ * applicable: the drill's step is then not done for real there, and every report says what it stood for.
+ */
+export function standInOf(original: StepSpec, override: { kind?: string | undefined; notApplicable?: string | undefined; standIn?: string | undefined } | undefined): string | undefined {
+  if (!override) return undefined;
+  if (override.standIn) return override.standIn;
+  const what = `${original.kind} step "${original.name ?? original.id}"`;
+  if (override.notApplicable) return `${what}: not run on this target`;
+  if (override.kind && override.kind !== original.kind) return `${what}, replaced by ${override.kind}`;
+  return undefined;
 }

@@ -11,6 +11,7 @@ import { simTargetSchema } from '../drill/schema.ts';
 import { PREFLIGHT_CHECKS } from '../drill/safety-schema.ts';
 import type { Shell } from '../engine/shell.ts';
 import { realShell, whichCommand } from '../targets/real-shell.ts';
+import { localToolPath } from '../targets/local/tool-path.ts';
 import { createSimTarget } from '../targets/sim/target.ts';
 import { DrillErrors } from '../util/errors.ts';
 import { createContext } from './context.ts';
@@ -67,10 +68,12 @@ export async function runPreflight(plan: Plan, options: PreflightOptions): Promi
 export function preflightShell(plan: Plan, env: Record<string, string | undefined>): { shell: Shell; close(): Promise<void> } {
   if (plan.target !== 'sim') {
     // Programs as the drill's steps will find them: on the drill environment's PATH.
+    // On local, the pinned tools the target puts first on its steps' PATH (tofu) too.
+    const searchPath = plan.target === 'local' ? localToolPath(env) : (env.PATH ?? process.env.PATH ?? '');
     const real = realShell();
     const shell: Shell = {
-      which: (command) => whichCommand(command, env.PATH ?? process.env.PATH ?? ''),
-      run: (command, args, options = {}) => real.run(command, args, { ...options, env: { ...env, ...options.env } }),
+      which: (command) => whichCommand(command, searchPath),
+      run: (command, args, options = {}) => real.run(command, args, { ...options, env: { ...env, PATH: searchPath, ...options.env } }),
     };
     return { shell, close: async () => undefined };
   }

@@ -71,24 +71,26 @@ function addStep(testCase: TestCase, step: StepResult, result: DrillResult, opti
     .className(`${result.drill.name}.${step.phase}`)
     .name(`${step.name} [${step.kind}]`)
     .time(seconds(step.durationMs));
+  // A stand-in says what it stood for first, whatever else the case prints (testcase has no properties in the schema).
+  const standIn = step.standIn ? `stand-in for: ${step.standIn}\n` : '';
   const attempts = step.attempts.length > 1 ? ` after ${step.attempts.length} attempts` : '';
   const attachment = step.logFile ? `\n[[ATTACHMENT|${options.reportDir ? path.posix.join(options.reportDir, step.logFile) : step.logFile}]]` : '';
   const warnings = step.warnings?.length ? `\nwarnings:\n${step.warnings.map((warning) => `- ${warning}`).join('\n')}` : '';
   switch (step.status) {
     case 'passed':
-      if (step.logFile || warnings) testCase.standardOutput(`passed in ${formatDuration(step.durationMs ?? 0)}${attempts}${warnings}${attachment}`);
+      if (step.logFile || warnings || standIn) testCase.standardOutput(`${standIn}passed in ${formatDuration(step.durationMs ?? 0)}${attempts}${warnings}${attachment}`);
       break;
     case 'failed':
     case 'timed-out':
       testCase
         .failure(`${step.finally ? 'teardown ' : ''}${step.status === 'timed-out' ? 'timed out' : 'failed'}${attempts}: ${step.error?.message ?? ''}`, step.error?.code ?? 'ESTEPFAILED')
-        .standardOutput(`${step.error?.code ?? ''} ${step.error?.message ?? ''}\n${step.error?.details ?? ''}${warnings}${attachment}`.trim());
+        .standardOutput(`${standIn}${step.error?.code ?? ''} ${step.error?.message ?? ''}\n${step.error?.details ?? ''}${warnings}${attachment}`.trim());
       break;
     case 'cancelled':
-      testCase.error(step.error?.message ?? 'cancelled', 'ECANCELLED').standardOutput(`${step.error?.message ?? 'cancelled'}${attachment}`);
+      testCase.error(step.error?.message ?? 'cancelled', 'ECANCELLED').standardOutput(`${standIn}${step.error?.message ?? 'cancelled'}${attachment}`);
       break;
     default:
-      testCase.skipped().standardOutput(step.reason ?? step.status);
+      testCase.skipped().standardOutput(`${standIn}${step.reason ?? step.status}`);
   }
 }
 

@@ -58,6 +58,8 @@ export interface StepResult {
   /** Path of the step's log, relative to the report directory. */
   logFile?: string;
   dependsOn: string[];
+  /** On this target the step is a stand-in: what the drill's step stands for that was not done for real. */
+  standIn?: string;
 }
 
 export interface PhaseResult {

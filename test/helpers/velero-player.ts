@@ -1,7 +1,7 @@
 /**
  * Plays Velero's server for tests (there is no Velero server in the local cluster): seeds a
- * read-only BackupStorageLocation and backups, and moves Restores through their documented
- * phases — New, InProgress, Completed — creating the restored namespaces and workloads (with
+ * read-only BackupStorageLocation and backups, and moves Restores through the phases the real
+ * server (Velero 1.18) goes through — New, InProgress, Finalizing, Completed — creating the restored namespaces and workloads (with
  * namespaceMapping) and one PodVolumeRestore per volume, which finish after the Restore does.
  */
 import { AppsV1Api, CoreV1Api, CustomObjectsApi, Watch, type KubeConfig } from '@kubernetes/client-node';
@@ -107,6 +107,9 @@ export function playVelero(kc: KubeConfig, options: { warnings: number }): Veler
         },
       });
     }
+    // Like the real server, the restore finalizes (wrap-up after the items) before it is Completed.
+    await patch('restores', name, { phase: 'Finalizing', startTimestamp: iso(Date.now()), progress: { totalItems: 10, itemsRestored: 10 } });
+    await new Promise((resolve) => setTimeout(resolve, 300));
     // Velero may call the restore Completed before the volume data is in place.
     await patch('restores', name, { phase: 'Completed', completionTimestamp: iso(Date.now()), progress: { totalItems: 10, itemsRestored: 10 }, warnings: options.warnings, errors: 0 });
     await new Promise((resolve) => setTimeout(resolve, 1500));
