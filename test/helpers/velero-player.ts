@@ -89,8 +89,8 @@ export function playVelero(kc: KubeConfig, options: { warnings: number }): Veler
         }),
       );
       if (source === 'paperless') {
-        // A static PV the restored claim binds to (the real binder in kube-controller-manager binds it).
-        await ensure(() => core.createPersistentVolume({ body: { metadata: { name: `pv-${target}` }, spec: { capacity: { storage: '1Gi' }, accessModes: ['ReadWriteOnce'], hostPath: { path: `/tmp/${target}` }, storageClassName: 'restored', claimRef: { namespace: target, name: 'paperless-data' } } } }));
+        // A static PV per restore the restored claim binds to (the real binder in kube-controller-manager binds it).
+        await ensure(() => core.createPersistentVolume({ body: { metadata: { name: `pv-${name}-${target}` }, spec: { capacity: { storage: '1Gi' }, accessModes: ['ReadWriteOnce'], hostPath: { path: `/tmp/${target}` }, storageClassName: 'restored', claimRef: { namespace: target, name: 'paperless-data' } } } }));
         await ensure(() => core.createNamespacedPersistentVolumeClaim({ namespace: target, body: { metadata: { name: 'paperless-data' }, spec: { accessModes: ['ReadWriteOnce'], storageClassName: 'restored', resources: { requests: { storage: '1Gi' } } } } }));
       }
       const volume = `${name}-${source}`.slice(0, 63);
@@ -116,27 +116,37 @@ export function playVelero(kc: KubeConfig, options: { warnings: number }): Veler
     for (const volume of volumes) await patch('podvolumerestores', volume, { phase: 'Completed', progress: { totalBytes: 1000, bytesDone: 1000 }, completionTimestamp: iso(Date.now()) });
   };
 
-  void new Watch(kc)
-    .watch(
-      '/apis/velero.io/v1/namespaces/velero/restores',
-      {},
-      (phase: string, object: { metadata: { name: string; uid: string }; spec: Record<string, any> }) => {
-        if (phase !== 'ADDED' || handled.has(object.metadata.name)) return;
-        handled.add(object.metadata.name);
-        seen.push(object);
-        work.push(
-          handle(object).catch(async (error: unknown) => {
-            // Like Velero, a restore that cannot proceed ends Failed with a reason, never stuck.
-            const body = (error as { body?: unknown }).body;
-            await patch('restores', object.metadata.name, { phase: 'Failed', failureReason: `test Velero player: ${String(body ?? error)}` }).catch(() => undefined);
-          }),
-        );
-      },
-      (error: unknown) => {
-        if (error && !stopped) process.stderr.write(`# velero player: watch ended: ${String(error)}\n`);
-      },
-    )
-    .then((created) => (controller = created));
+  // A watch ends now and then (the API server's or the client's timeout): start another one; the
+  // fresh watch lists every Restore again as ADDED, and those already handled are skipped.
+  const watch = (): void => {
+    void new Watch(kc)
+      .watch(
+        '/apis/velero.io/v1/namespaces/velero/restores',
+        {},
+        (phase: string, object: { metadata: { name: string; uid: string }; spec: Record<string, any> }) => {
+          if (phase !== 'ADDED' || handled.has(object.metadata.name)) return;
+          handled.add(object.metadata.name);
+          seen.push(object);
+          work.push(
+            handle(object).catch(async (error: unknown) => {
+              // Like Velero, a restore that cannot proceed ends Failed with a reason, never stuck.
+              const body = (error as { body?: unknown }).body;
+              await patch('restores', object.metadata.name, { phase: 'Failed', failureReason: `test Velero player: ${String(body ?? error)}` }).catch(() => undefined);
+            }),
+          );
+        },
+        () => {
+          if (!stopped) setTimeout(watch, 200);
+        },
+      )
+      .then(
+        (created) => (controller = created),
+        () => {
+          if (!stopped) setTimeout(watch, 500);
+        },
+      );
+  };
+  watch();
 
   return {
     restores: () => seen,
