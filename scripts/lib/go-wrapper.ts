@@ -70,9 +70,6 @@ export function ldflags(name: string, pin: ComponentPin, v: InfraVersions): stri
     const k8s = v.components['kubernetes']?.version ?? '';
     x.push(`sigs.k8s.io/kwok/pkg/consts.Version=${pin.version}`, `sigs.k8s.io/kwok/pkg/consts.KubeVersion=${k8s}`);
   }
-  if (name === 'age') {
-    // age and age-keygen print main.Version, else the main module's version: the wrapper's "(devel)".
-    x.push(`main.Version=${pin.version}`);
-  }
+  for (const [variable, value] of Object.entries(pin.linkerVars ?? {})) x.push(`${variable}=${value}`);
   return ['-s', '-w', ...x.map((s) => `-X=${s}`)].join(' ');
 }

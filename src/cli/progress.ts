@@ -85,7 +85,7 @@ export function createProgressPrinter(write: (line: string) => void, options: Pr
 
   const formatters: Formatters = {
     'drill.started': (event) => bold(`dr-drill ${event.drill} on ${event.target}: run ${event.runId}, T0 ${event.t0}, ${event.steps} steps`),
-    'step.started': (event) => `▶ ${event.stepId}${event.attempt > 1 ? ` (attempt ${event.attempt})` : ''}${event.finally ? ' [finally]' : ''}`,
+    'step.started': (event) => `▶ ${event.stepId}${event.attempt > 1 ? ` (attempt ${event.attempt})` : ''}${event.finally ? ' [finally]' : ''}${event.standIn ? ` [stand-in for: ${event.standIn}]` : ''}`,
     'step.log': (event) => {
       if (event.level === 'debug' && !options.verbose) return undefined;
       const text = `  ${event.stepId} │ ${event.message}`;

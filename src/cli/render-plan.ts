@@ -11,11 +11,15 @@ export function renderPlan(plan: Plan): string {
       const retries = step.retries > 0 ? `, ${step.retries} retr${step.retries === 1 ? 'y' : 'ies'} from ${formatDuration(step.retryDelayMs)}` : '';
       if (step.notApplicable) lines.push(`  ${step.id.padEnd(24)} ${'-'.padEnd(18)} not applicable on ${plan.target}: ${step.notApplicable}`);
       else lines.push(`  ${step.id.padEnd(24)} ${step.kind.padEnd(18)} timeout ${formatDuration(step.timeoutMs)}${retries}${step.rpoClass ? `, RPO ${step.rpoClass}` : ''}`);
+      if (step.standIn) lines.push(`  ${''.padEnd(24)} stand-in for: ${step.standIn}`);
     }
   }
   if (plan.finallySteps.length > 0) {
     lines.push('finally (always runs)');
-    for (const step of plan.finallySteps) lines.push(`  ${step.id.padEnd(24)} ${step.kind.padEnd(18)} timeout ${formatDuration(step.timeoutMs)}`);
+    for (const step of plan.finallySteps) {
+      lines.push(`  ${step.id.padEnd(24)} ${step.kind.padEnd(18)} timeout ${formatDuration(step.timeoutMs)}`);
+      if (step.standIn) lines.push(`  ${''.padEnd(24)} stand-in for: ${step.standIn}`);
+    }
   }
   lines.push('', 'objectives');
   for (const milestone of plan.milestones) lines.push(`  RTO ${milestone.name.padEnd(20)} ${milestone.objectiveMs === undefined ? 'none' : `<= ${formatDuration(milestone.objectiveMs)}`} after ${milestone.after.join(', ')}`);

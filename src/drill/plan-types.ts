@@ -18,6 +18,8 @@ export interface PlannedStep {
   rpoClass: string | undefined;
   /** Why the target says this step does not apply (it is recorded, not run). */
   notApplicable: string | undefined;
+  /** What the drill's step stands for that this target does not do for real (never silent: see standInOf). */
+  standIn: string | undefined;
   location: ErrorLocation;
 }
 

@@ -86,6 +86,7 @@ export function buildPlan(loaded: LoadedDrill, registry: StepRegistry, options: 
       retryDelayMs: parseDuration(stepSpec.retryDelay),
       rpoClass: stepSpec.rpo,
       notApplicable: override?.notApplicable,
+      standIn: standInOf(original, override),
       location: locate(at),
     };
   };
@@ -179,3 +180,15 @@ export function teardownPlan(plan: Plan): Plan {
 /** Run ids name Terraform workspaces (drill-<id>) and Kubernetes objects: DNS-label characters only. */
 export const RUN_ID_PATTERN = /^[a-z0-9]([-a-z0-9]{0,38}[a-z0-9])?$/;
 
+/**
+ * A target's override is a stand-in when it says so, replaces the step's kind, or marks it not
+ * applicable: the drill's step is then not done for real there, and every report says what it stood for.
+ */
+export function standInOf(original: StepSpec, override: { kind?: string | undefined; notApplicable?: string | undefined; standIn?: string | undefined } | undefined): string | undefined {
+  if (!override) return undefined;
+  if (override.standIn) return override.standIn;
+  const what = `${original.kind} step "${original.name ?? original.id}"`;
+  if (override.notApplicable) return `${what}: not run on this target`;
+  if (override.kind && override.kind !== original.kind) return `${what}, replaced by ${override.kind}`;
+  return undefined;
+}

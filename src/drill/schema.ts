@@ -106,6 +106,11 @@ export const stepOverrideSchema = z
       .min(1)
       .optional()
       .meta({ description: 'Do not run this step on this target, and say why; it counts as done for dependencies and milestones and is reported as not applicable.' }),
+    standIn: z
+      .string()
+      .min(1)
+      .optional()
+      .meta({ description: 'What the drill\'s step stands for that this target does not do for real (e.g. "talosctl health of the Talos nodes: a kwok node that runs no kubelet"); listed as a stand-in in plan, console and every report. A step whose kind the target replaces, or that it marks not applicable, is a stand-in even without it.' }),
   })
   .meta({ description: 'How a step differs on this target.' });
 

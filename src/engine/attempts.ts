@@ -35,7 +35,7 @@ export async function runStep(context: RunContext, record: StepRecord, outerSign
 
   for (let attempt = 1; attempt <= maxAttempts; attempt++) {
     const attemptStart = since();
-    emit({ kind: 'step.started', atMs: attemptStart, stepId: step.id, name: step.name, phase: step.phase, attempt, finally: step.finally });
+    emit({ kind: 'step.started', atMs: attemptStart, stepId: step.id, name: step.name, phase: step.phase, attempt, finally: step.finally, ...(step.standIn ? { standIn: step.standIn } : {}) });
     const { status, error } = await runAttempt(context, record, attempt, outerSignal);
     const attemptResult: AttemptResult = { attempt, startMs: attemptStart, durationMs: since() - attemptStart, status };
     if (error) attemptResult.error = error;

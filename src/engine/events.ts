@@ -8,7 +8,7 @@ export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
 
 export type DrillEvent =
   | { kind: 'drill.started'; atMs: 0; drill: string; target: string; runId: string; t0: string; steps: number }
-  | { kind: 'step.started'; atMs: number; stepId: string; name: string; phase: string; attempt: number; finally: boolean }
+  | { kind: 'step.started'; atMs: number; stepId: string; name: string; phase: string; attempt: number; finally: boolean; standIn?: string }
   | { kind: 'step.log'; atMs: number; stepId: string; level: LogLevel; message: string }
   | { kind: 'step.progress'; atMs: number; stepId: string; state: string }
   | { kind: 'step.retrying'; atMs: number; stepId: string; attempt: number; delayMs: number; error: StepError }

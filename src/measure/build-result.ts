@@ -70,6 +70,7 @@ function stepResult(record: StepRecord, logFile: string | undefined): StepResult
     dependsOn: step.dependsOn,
   };
   if (record.reason) result.reason = record.reason;
+  if (step.standIn) result.standIn = step.standIn;
   if (record.startMs !== undefined) result.startMs = record.startMs;
   if (record.endMs !== undefined) result.endMs = record.endMs;
   if (record.startMs !== undefined && record.endMs !== undefined) result.durationMs = record.endMs - record.startMs;

@@ -13,6 +13,7 @@ import { PREFLIGHT_CHECKS } from '../drill/safety-schema.ts';
 import type { Shell } from '../contract/shell.ts';
 import { stepRegistry } from '../steps/registry.ts';
 import { realShell, whichCommand } from '../targets/real-shell.ts';
+import { localToolPath } from '../targets/local/tool-path.ts';
 import { createSimTarget } from '../targets/sim/target.ts';
 import type { TargetSession } from '../contract/target.ts';
 import { DrillErrors } from '../util/errors.ts';
@@ -78,14 +79,15 @@ export async function runPreflight(plan: Plan, options: PreflightOptions): Promi
 
 /**
  * The shell preflight asks: on `sim` the simulated world's (its `which` says what the sim
- * provides); elsewhere the target's, finding programs on the drill environment's PATH as the
- * drill's commands will.
+ * provides); elsewhere the target's, finding programs as the drill's commands will: on the drill
+ * environment's PATH, and on `local` with the pinned tools the target puts first (tofu) too.
  */
 function preflightShell(plan: Plan, env: Record<string, string | undefined>, session: TargetSession | undefined): Shell {
   const inner = session?.shellFor('preflight') ?? realShell();
   if (plan.target === 'sim') return inner;
+  const searchPath = plan.target === 'local' ? localToolPath(env) : (env.PATH ?? process.env.PATH ?? '');
   return {
-    which: (command) => whichCommand(command, env.PATH ?? process.env.PATH ?? ''),
-    run: (command, args, options = {}) => inner.run(command, args, { ...options, env: { ...env, ...options.env } }),
+    which: (command) => whichCommand(command, searchPath),
+    run: (command, args, options = {}) => inner.run(command, args, { ...options, env: { ...env, PATH: searchPath, ...options.env } }),
   };
 }

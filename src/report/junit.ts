@@ -140,9 +140,11 @@ function stepCase(step: StepResult, result: DrillResult, timeMs: number, options
   const ran = step.durationMs === undefined ? '' : `in ${formatDuration(step.durationMs)}${attempts}`;
   const shared = step.durationMs !== undefined && Math.abs(step.durationMs - timeMs) >= 1 ? `; counted ${formatDuration(timeMs)} here: the rest of its time is shared with steps running at the same moment, so the times add up to the drill` : '';
   const declared = line === undefined ? '' : `\ndeclared at ${file}:${line}${stackFrameLine(file, line, step.id)}`;
+  // A stand-in says what it stood for first, whatever else the case prints (testcase has no properties in the schema).
+  const standIn = step.standIn ? `stand-in for: ${step.standIn}\n` : '';
   switch (step.status) {
     case 'passed':
-      return { ...base, ...(step.logFile || warnings || shared ? { systemOut: `passed ${ran}${shared}${warnings}${attachment}` } : {}) };
+      return { ...base, ...(step.logFile || warnings || shared || standIn ? { systemOut: `${standIn}passed ${ran}${shared}${warnings}${attachment}` } : {}) };
     case 'failed':
     case 'timed-out': {
       const message = `${step.finally ? 'teardown ' : ''}${step.status === 'timed-out' ? 'timed out' : 'failed'}${attempts}: ${step.error?.message ?? ''}`;
@@ -150,18 +152,18 @@ function stepCase(step: StepResult, result: DrillResult, timeMs: number, options
       return {
         ...base,
         outcome: { kind: 'failure', message, type: code, body: `${code} ${message}${step.error?.details ? `\n${step.error.details}` : ''}${warnings}${declared}` },
-        systemOut: `${step.status} ${ran}${shared}${warnings}${attachment}`,
+        systemOut: `${standIn}${step.status} ${ran}${shared}${warnings}${attachment}`,
       } as Case;
     }
     case 'cancelled': {
       const message = step.error?.message ?? 'cancelled';
-      return { ...base, outcome: { kind: 'error', message, type: 'ECANCELLED', body: `ECANCELLED ${message}${declared}` }, ...(attachment ? { systemOut: `cancelled ${ran}${attachment}` } : {}) };
+      return { ...base, outcome: { kind: 'error', message, type: 'ECANCELLED', body: `ECANCELLED ${message}${declared}` }, ...(attachment || standIn ? { systemOut: `${standIn}cancelled ${ran}${attachment}` } : {}) };
     }
     default: {
       const what = step.status === 'not-applicable' ? 'not applicable' : step.status === 'not-run' ? 'not run' : 'skipped';
       const reason = step.reason ?? what;
       const label = reason.startsWith(what) ? reason : `${what}: ${reason}`;
-      return { ...base, name: `${base.name} (${label})`, outcome: { kind: 'skipped', message: reason, body: label } };
+      return { ...base, name: `${base.name} (${label})`, outcome: { kind: 'skipped', message: reason, body: label }, ...(standIn ? { systemOut: standIn.trim() } : {}) };
     }
   }
 }

@@ -59,6 +59,12 @@ export function renderMarkdown(result: DrillResult, options: { slowest?: number 
     for (const step of notApplicable) lines.push(`- ➖ **${step.id}**: ${escapeCell(step.reason ?? '')}`);
     lines.push('');
   }
+  const standIns = result.steps.filter((step) => step.standIn);
+  if (standIns.length > 0) {
+    lines.push(`### Stand-ins on ${result.run.target}`, '', 'Not done for real on this target: what each step stood for.', '');
+    for (const step of standIns) lines.push(`- 🔁 **${step.id}** (${step.status === 'not-applicable' ? 'not run' : step.kind}): ${escapeCell(step.standIn!)}`);
+    lines.push('');
+  }
   if (result.controls?.length) {
     const icon = { detected: '✅', 'not-detected': '❌', 'not-run': '⏭️' } as const;
     lines.push('### Negative controls', '', '| Control | Fault | Result |', '| --- | --- | --- |');

@@ -60,6 +60,8 @@ export interface StepResult {
   dependsOn: string[];
   /** Where the step is declared: the drill file as given to the CLI and the line of its `id`. Absent in results written before it existed. */
   location?: { file: string; line: number };
+  /** On this target the step is a stand-in: what the drill's step stands for that was not done for real. */
+  standIn?: string;
 }
 
 export interface PhaseResult {

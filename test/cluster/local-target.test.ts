@@ -1,10 +1,9 @@
 // `dr-drill run drills/cold-start.yaml --target local`, as users run it: a real kwok control plane
-// with real Flux from the target's Git server, a real restic restore of data the target backed
+// provisioned and destroyed by real OpenTofu, with real Flux from the target's Git server, a real restic restore of data the target backed
 // up before T0, and a teardown that leaves nothing behind. Then the same drill against a GitOps
 // tree whose infrastructure-configs layer does not build: red, with Flux's reason.
 import assert from 'node:assert/strict';
-import { cpSync, existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
-import os from 'node:os';
+import { cpSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { test } from 'node:test';
 import { SAMPLE_FIXTURE_DIR } from '../../src/cluster/local/sample-repo.ts';
@@ -16,35 +15,9 @@ import { requireTool } from '../helpers/tools.ts';
 // The local target stages and restores its backup with the `restic` on PATH: the pinned one, built
 // from the Go module proxy on first use, leads the PATH the CLI inherits.
 process.env.PATH = `${path.dirname(await requireTool('restic'))}${path.delimiter}${process.env.PATH ?? ''}`;
+import { leftoversSince, snapshot } from './leftovers.ts';
 
 const HOUR = 3_600_000;
-
-const CLUSTER_PROGRAMS = new Set(['kwok', 'kwokctl', 'kube-apiserver', 'kube-controller-manager', 'kube-scheduler', 'etcd', 'source-controller', 'kustomize-controller', 'restic']);
-
-interface Snapshot {
-  tmp: Set<string>;
-  pids: Set<string>;
-}
-
-function snapshot(): Snapshot {
-  return { tmp: new Set(readdirSync(os.tmpdir())), pids: new Set(readdirSync('/proc').filter((entry) => /^\d+$/.test(entry))) };
-}
-
-/** Directories the run left in the temp dir, and processes it started that still run. */
-function leftoversSince(before: Snapshot): { dirs: string[]; processes: string[] } {
-  const dirs = readdirSync(os.tmpdir()).filter((name) => name.startsWith('dr-drill-') && !name.startsWith('dr-drill-test-') && !before.tmp.has(name));
-  const processes: string[] = [];
-  for (const pid of readdirSync('/proc').filter((entry) => /^\d+$/.test(entry) && !before.pids.has(entry))) {
-    try {
-      const argv = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0');
-      // Only the programs the local target starts: other processes on the machine may come and go.
-      if (CLUSTER_PROGRAMS.has(path.basename(argv[0] ?? '')) || (path.basename(argv[0] ?? '') === 'git' && argv[1] === 'http-backend')) processes.push(`${pid}: ${argv.join(' ').slice(0, 160)}`);
-    } catch {
-      // exited meanwhile
-    }
-  }
-  return { dirs, processes };
-}
 
 async function runLocal(env: Record<string, string> = {}): Promise<{ code: number | null; result: DrillResult; output: string; out: string }> {
   const out = path.join(await tempDir(), 'reports');
@@ -65,7 +38,12 @@ test('the cold-start drill runs green on the local target: real Flux, a real res
     assert.equal(step(id).status, 'passed', `${id}: ${JSON.stringify(step(id).error)}`);
   }
   assert.equal(step('gitlab-db-restore').status, 'not-applicable');
-  assert.equal(step('terraform-apply').kind, 'local.up');
+  // Provisioned by real OpenTofu, with the configuration shipped in src/targets/local/terraform/.
+  assert.equal(step('terraform-apply').kind, 'terraform.apply');
+  assert.equal(step('terraform-apply').outputs.binary, 'tofu');
+  assert.match(String(step('terraform-apply').outputs.cluster_name), /^dr-drill-[0-9a-f]{8}$/);
+  assert.equal(step('terraform-destroy').kind, 'terraform.destroy');
+  assert.equal(step('terraform-destroy').outputs.destroyed, true);
   assert.equal(step('velero-restore').kind, 'restic.restore');
   assert.deepEqual(step('ingress-ip').outputs, { value: '192.0.2.10' });
 

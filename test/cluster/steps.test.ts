@@ -10,6 +10,7 @@ import { BatchV1Api, CoreV1Api, CustomObjectsApi, type KubeConfig } from '@kuber
 import type { DrillResult } from '../../src/result/model.ts';
 import { runCli } from '../helpers/cli.ts';
 import { tempDir } from '../helpers/drill-fixtures.ts';
+import { createFakeNode } from '../../src/cluster/local/fake-node.ts';
 import { gitRepositoryHead, startTestCluster, type TestCluster } from '../helpers/local-cluster.ts';
 import { playVelero, seedVelero } from '../helpers/velero-player.ts';
 import { requireTool } from '../helpers/tools.ts';
@@ -104,6 +105,44 @@ phases:
     assert.match(error.details ?? '', /flux events --for Kustomization\/broken -n flux-system/);
   });
 
+  test('flux.wait waits through a HealthCheckFailed that Flux recovers from by itself (a node that joins late), on the same revision', async () => {
+    const api = kc.makeApiClient(CustomObjectsApi);
+    const head = await gitRepositoryHead(kc);
+    const ks = { group: 'kustomize.toolkit.fluxcd.io', version: 'v1', namespace: 'flux-system', plural: 'kustomizations' };
+    await api.createNamespacedCustomObject({
+      ...ks,
+      body: {
+        apiVersion: 'kustomize.toolkit.fluxcd.io/v1',
+        kind: 'Kustomization',
+        metadata: { name: 'late-node', namespace: 'flux-system' },
+        // The health check gives up after 5s; Flux retries every 5s by itself.
+        spec: { interval: '10m', retryInterval: '5s', timeout: '5s', wait: true, path: './tests/late-node', prune: true, sourceRef: { kind: 'GitRepository', name: 'flux-system' } },
+      },
+    });
+    const node = 'kwok-late-0';
+    let sawFailure = '';
+    try {
+      const drill = runDrillFile(header('late-node', `phases:\n  - name: p\n    steps:\n      - { id: late, kind: flux.wait, timeout: 3m, with: { names: [late-node] } }\n`), cluster);
+      // Only once Flux has said HealthCheckFailed does the node join.
+      for (let i = 0; i < 240 && !sawFailure; i++) {
+        const object = (await api.getNamespacedCustomObject({ ...ks, name: 'late-node' })) as { status?: { conditions?: Array<{ type: string; status: string; reason?: string }> } };
+        const ready = object.status?.conditions?.find((condition) => condition.type === 'Ready');
+        if (ready?.status === 'False' && ready.reason === 'HealthCheckFailed') sawFailure = ready.reason;
+        else await new Promise((resolve) => setTimeout(resolve, 250));
+      }
+      assert.equal(sawFailure, 'HealthCheckFailed');
+      await createFakeNode(kc, node, 60_000, { 'dr-drill.io/pool': 'late' });
+      const { code, result, stdout } = await drill;
+      assert.equal(code, 0, stdout);
+      assert.match(stdout, /late-node: Ready=False HealthCheckFailed/);
+      assert.deepEqual(result.steps[0]!.outputs.revisions, { 'late-node': `${head.branch}@sha1:${head.sha}` });
+    } finally {
+      await api.deleteNamespacedCustomObject({ ...ks, name: 'late-node' }).catch(() => undefined);
+      await kc.makeApiClient(CoreV1Api).deleteNamespace({ name: 'late-node' }).catch(() => undefined);
+      await kc.makeApiClient(CoreV1Api).deleteNode({ name: node }).catch(() => undefined);
+    }
+  });
+
   test('the namespace-restore drill, with the test playing Velero: mapping, phases, PodVolumeRestores, warnings, cleanup', async () => {
     await seedVelero(kc, { backupAgeMs: 3 * 3_600_000 });
     const player = playVelero(kc, { warnings: 2 });
@@ -116,6 +155,8 @@ phases:
       assert.equal(restore.outputs.volumes, 2);
       assert.match(stdout, /Restore velero-restore-\S+ has 2 warning\(s\); see: velero restore describe/);
       assert.match(stdout, /skipping newer backup daily-newest-failed: phase PartiallyFailed/);
+      // The phases the real server goes through, Finalizing included.
+      assert.match(stdout, /Restore velero-restore-\S+: Finalizing .*\n[^]*Restore velero-restore-\S+: Completed/);
       assert.deepEqual(restore.warnings?.map((warning) => warning.replace(/velero-restore-\S+/g, 'RESTORE')), ['skipping newer backup daily-newest-failed: phase PartiallyFailed', 'Restore RESTORE has 2 warning(s); see: velero restore describe RESTORE --details']);
       const seen = player.restores()[0]!;
       assert.deepEqual(seen.spec.includedNamespaces, ['paperless', 'mediabox']);
@@ -127,6 +168,14 @@ phases:
       // finally removed the scratch namespaces.
       const namespaces = (await kc.makeApiClient(CoreV1Api).listNamespace()).items.map((item) => item.metadata?.name);
       assert.ok(!namespaces.includes(`paperless-drill-${result.run.id}`) && !namespaces.includes(`mediabox-drill-${result.run.id}`), namespaces.join(', '));
+
+      // A re-run with the same run id finds the first run's Restore and takes the next free name.
+      const again = await runDrillFile((await readFile('drills/namespace-restore.yaml', 'utf8')), cluster, ['--run-id', result.run.id]);
+      assert.equal(again.code, 0, again.stdout);
+      const second = again.result.steps.find((step) => step.id === 'velero-restore')!;
+      assert.equal(restore.outputs.restore, `velero-restore-${result.run.id}`);
+      assert.equal(second.outputs.restore, `velero-restore-${result.run.id}-2`);
+      assert.equal(second.outputs.phase, 'Completed');
     } finally {
       await player.stop();
     }

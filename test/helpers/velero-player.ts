@@ -1,7 +1,7 @@
 /**
  * Plays Velero's server for tests (there is no Velero server in the local cluster): seeds a
- * read-only BackupStorageLocation and backups, and moves Restores through their documented
- * phases — New, InProgress, Completed — creating the restored namespaces and workloads (with
+ * read-only BackupStorageLocation and backups, and moves Restores through the phases the real
+ * server (Velero 1.18) goes through — New, InProgress, Finalizing, Completed — creating the restored namespaces and workloads (with
  * namespaceMapping) and one PodVolumeRestore per volume, which finish after the Restore does.
  */
 import { AppsV1Api, CoreV1Api, CustomObjectsApi, Watch, type KubeConfig } from '@kubernetes/client-node';
@@ -89,8 +89,8 @@ export function playVelero(kc: KubeConfig, options: { warnings: number }): Veler
         }),
       );
       if (source === 'paperless') {
-        // A static PV the restored claim binds to (the real binder in kube-controller-manager binds it).
-        await ensure(() => core.createPersistentVolume({ body: { metadata: { name: `pv-${target}` }, spec: { capacity: { storage: '1Gi' }, accessModes: ['ReadWriteOnce'], hostPath: { path: `/tmp/${target}` }, storageClassName: 'restored', claimRef: { namespace: target, name: 'paperless-data' } } } }));
+        // A static PV per restore the restored claim binds to (the real binder in kube-controller-manager binds it).
+        await ensure(() => core.createPersistentVolume({ body: { metadata: { name: `pv-${name}-${target}` }, spec: { capacity: { storage: '1Gi' }, accessModes: ['ReadWriteOnce'], hostPath: { path: `/tmp/${target}` }, storageClassName: 'restored', claimRef: { namespace: target, name: 'paperless-data' } } } }));
         await ensure(() => core.createNamespacedPersistentVolumeClaim({ namespace: target, body: { metadata: { name: 'paperless-data' }, spec: { accessModes: ['ReadWriteOnce'], storageClassName: 'restored', resources: { requests: { storage: '1Gi' } } } } }));
       }
       const volume = `${name}-${source}`.slice(0, 63);
@@ -107,33 +107,46 @@ export function playVelero(kc: KubeConfig, options: { warnings: number }): Veler
         },
       });
     }
+    // Like the real server, the restore finalizes (wrap-up after the items) before it is Completed.
+    await patch('restores', name, { phase: 'Finalizing', startTimestamp: iso(Date.now()), progress: { totalItems: 10, itemsRestored: 10 } });
+    await new Promise((resolve) => setTimeout(resolve, 300));
     // Velero may call the restore Completed before the volume data is in place.
     await patch('restores', name, { phase: 'Completed', completionTimestamp: iso(Date.now()), progress: { totalItems: 10, itemsRestored: 10 }, warnings: options.warnings, errors: 0 });
     await new Promise((resolve) => setTimeout(resolve, 1500));
     for (const volume of volumes) await patch('podvolumerestores', volume, { phase: 'Completed', progress: { totalBytes: 1000, bytesDone: 1000 }, completionTimestamp: iso(Date.now()) });
   };
 
-  void new Watch(kc)
-    .watch(
-      '/apis/velero.io/v1/namespaces/velero/restores',
-      {},
-      (phase: string, object: { metadata: { name: string; uid: string }; spec: Record<string, any> }) => {
-        if (phase !== 'ADDED' || handled.has(object.metadata.name)) return;
-        handled.add(object.metadata.name);
-        seen.push(object);
-        work.push(
-          handle(object).catch(async (error: unknown) => {
-            // Like Velero, a restore that cannot proceed ends Failed with a reason, never stuck.
-            const body = (error as { body?: unknown }).body;
-            await patch('restores', object.metadata.name, { phase: 'Failed', failureReason: `test Velero player: ${String(body ?? error)}` }).catch(() => undefined);
-          }),
-        );
-      },
-      (error: unknown) => {
-        if (error && !stopped) process.stderr.write(`# velero player: watch ended: ${String(error)}\n`);
-      },
-    )
-    .then((created) => (controller = created));
+  // A watch ends now and then (the API server's or the client's timeout): start another one; the
+  // fresh watch lists every Restore again as ADDED, and those already handled are skipped.
+  const watch = (): void => {
+    void new Watch(kc)
+      .watch(
+        '/apis/velero.io/v1/namespaces/velero/restores',
+        {},
+        (phase: string, object: { metadata: { name: string; uid: string }; spec: Record<string, any> }) => {
+          if (phase !== 'ADDED' || handled.has(object.metadata.name)) return;
+          handled.add(object.metadata.name);
+          seen.push(object);
+          work.push(
+            handle(object).catch(async (error: unknown) => {
+              // Like Velero, a restore that cannot proceed ends Failed with a reason, never stuck.
+              const body = (error as { body?: unknown }).body;
+              await patch('restores', object.metadata.name, { phase: 'Failed', failureReason: `test Velero player: ${String(body ?? error)}` }).catch(() => undefined);
+            }),
+          );
+        },
+        () => {
+          if (!stopped) setTimeout(watch, 200);
+        },
+      )
+      .then(
+        (created) => (controller = created),
+        () => {
+          if (!stopped) setTimeout(watch, 500);
+        },
+      );
+  };
+  watch();
 
   return {
     restores: () => seen,

@@ -18,12 +18,12 @@ process.env.PATH = restic.PATH;
 
 const COLD_START = new URL('../../drills/cold-start.yaml', import.meta.url).pathname;
 
-test('on the local target the cold-start drill swaps Terraform for local.up/local.down and Velero for restic', async () => {
+test('on the local target the cold-start drill provisions with real tofu and swaps Velero for restic, each stand-in declared', async () => {
   const plan = await loadPlan(COLD_START, 'local');
   const kinds = Object.fromEntries([...plan.steps, ...plan.finallySteps].map((step) => [step.id, step.notApplicable ? `n/a: ${step.notApplicable}` : step.kind]));
   assert.deepEqual(kinds, {
     'git-head': 'git.head',
-    'terraform-apply': 'local.up',
+    'terraform-apply': 'terraform.apply',
     'talos-health': 'k8s.wait',
     'flux-bootstrap': 'k8s.wait',
     'flux-controllers': 'flux.wait',
@@ -36,8 +36,12 @@ test('on the local target the cold-start drill swaps Terraform for local.up/loca
     'paperless-check': 'data.check',
     'jellyfin-check': 'k8s.wait',
     'gitlab-check': 'n/a: the sample GitOps tree has no GitLab',
-    'terraform-destroy': 'local.down',
+    'terraform-destroy': 'terraform.destroy',
   });
+  const apply = plan.steps.find((step) => step.id === 'terraform-apply')!;
+  assert.deepEqual([apply.spec.with.binary, apply.spec.with.dir, apply.spec.with.backendConfig], ['tofu', '${target.terraformDir}', ['${target.terraformBackendConfig}']]);
+  assert.equal(apply.standIn, undefined, 'real OpenTofu is no stand-in');
+  assert.match(plan.steps.find((step) => step.id === 'velero-restore')!.standIn ?? '', /Velero restore/);
   const paperless = plan.steps.find((step) => step.id === 'paperless-check')!;
   assert.equal(paperless.rpoClass, 'data', 'a target override can count a step towards a data class');
   assert.deepEqual(plan.variables.GIT_URL, '${target.gitUrl}');
@@ -50,10 +54,11 @@ test('on the local target the cold-start drill swaps Terraform for local.up/loca
 test('dr-drill validate checks every target a drill configures, not just the default', async () => {
   const dir = await tempDir();
   const file = path.join(dir, 'drill.yaml');
-  writeFileSync(file, readFileSync(COLD_START, 'utf8').replace('terraform-apply: { kind: local.up, with: {}, timeout: 5m }', 'terraform-apply: { kind: local.up, timeout: 5m }'));
+  // The local override's tofu inputs are checked against the kind it names, like the default target's.
+  writeFileSync(file, readFileSync(COLD_START, 'utf8').replace('          talosconfigOutput: ""   # no Talos here', '          talosconfig: ""'));
   const run = await runCli(['validate', file]);
   assert.equal(run.code, 3, run.stdout);
-  assert.match(run.stderr, /EINPUT unknown input "dir", "workspace", "backendConfig", "varFiles" \(field phases\[1\]\.steps\[0\]\.with\.dir\)/);
+  assert.match(run.stderr, /EINPUT unknown input "talosconfig" \(field targets\.local\.steps\.terraform-apply\.with\.talosconfig\)/);
   const good = await runCli(['validate', COLD_START]);
   assert.equal(good.code, 0, good.stderr);
   assert.match(good.stdout, /valid for sim, local \(/);
@@ -63,7 +68,8 @@ test('dr-drill plan shows what a target does not run, and why', async () => {
   const run = await runCli(['plan', COLD_START, '--target', 'local']);
   assert.equal(run.code, 0, run.stderr);
   assert.match(run.stdout, /^ {2}gitlab-db-restore +- +not applicable on local: the sample GitOps tree has no GitLab$/m);
-  assert.match(run.stdout, /^ {2}terraform-apply +local\.up +timeout 5m 00s/m);
+  assert.match(run.stdout, /^ {2}terraform-apply +terraform\.apply +timeout 5m 00s/m);
+  assert.match(run.stdout, /^ {2}gitlab-db-restore .*\n {27}stand-in for: GitLab's backup-utility database restore \(not run\)$/m);
 });
 
 test('the staged backup is a real restic snapshot dated backupAge before it was made; its canary ends at that moment', { skip: restic.skip }, async () => {

@@ -6,7 +6,7 @@ import { waitFor } from './wait.ts';
 
 export const KWOK_NODE_ANNOTATION = 'kwok.x-k8s.io/node';
 
-export function fakeNode(name: string): V1Node {
+export function fakeNode(name: string, labels: Record<string, string> = {}): V1Node {
   return {
     apiVersion: 'v1',
     kind: 'Node',
@@ -19,6 +19,7 @@ export function fakeNode(name: string): V1Node {
         'kubernetes.io/arch': 'amd64',
         'kubernetes.io/role': 'agent',
         type: 'kwok',
+        ...labels,
       },
     },
     status: {
@@ -40,9 +41,9 @@ export function fakeNode(name: string): V1Node {
   };
 }
 
-export async function createFakeNode(kc: KubeConfig, name = 'kwok-node-0', timeoutMs = 60_000): Promise<string> {
+export async function createFakeNode(kc: KubeConfig, name = 'kwok-node-0', timeoutMs = 60_000, labels: Record<string, string> = {}): Promise<string> {
   const api = kc.makeApiClient(CoreV1Api);
-  await api.createNode({ body: fakeNode(name) });
+  await api.createNode({ body: fakeNode(name, labels) });
   await waitFor(
     async () => (findCondition(await api.readNode({ name }), 'Ready')?.status === 'True' ? true : undefined),
     { what: `fake node ${name} Ready (kwok-controller)`, timeoutMs },

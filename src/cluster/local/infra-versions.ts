@@ -13,6 +13,8 @@ export interface ComponentPin {
   stagingVersion?: string;
   /** Binary name -> Go package path. */
   binaries: Record<string, string>;
+  /** -ldflags -X values (package.variable -> value) that upstream release builds set. */
+  linkerVars?: Record<string, string>;
 }
 
 export interface CrdPin {
@@ -28,6 +30,12 @@ export interface InfraVersions {
   go: string;
   components: Record<string, ComponentPin>;
   crds: Record<string, CrdPin>;
+  /**
+   * The runbooks' own tools that the local target runs for real (OpenTofu, sops, ...): built like
+   * the components, but each cached in its own bin/<name>-<version>/ so that adding or bumping one
+   * never invalidates the control plane's cache key.
+   */
+  tools?: Record<string, ComponentPin>;
 }
 
 export const VERSIONS_FILE = fileURLToPath(new URL('../../../test-infra/versions.json', import.meta.url));
@@ -87,4 +95,27 @@ export function requireInfraBinaries(v: InfraVersions = loadInfraVersions(), env
     );
   }
   return out;
+}
+
+/** Where a pinned tool is cached: ${cache}/bin/<name>-<version>/ (independent of the control plane's key). */
+export function toolBinDir(name: string, v: InfraVersions = loadInfraVersions(), env: NodeJS.ProcessEnv = process.env): string {
+  const pin = v.tools?.[name];
+  if (pin === undefined) throw new Error(`ETESTINFRA test-infra/versions.json has no tools.${name} pin`);
+  return join(cacheRoot(env), 'bin', `${name}-${pin.version}`);
+}
+
+/** Directories of every pinned tool that is built, for PATH (the local target runs them by name). */
+export function builtToolDirs(v: InfraVersions = loadInfraVersions(), env: NodeJS.ProcessEnv = process.env): string[] {
+  return Object.entries(v.tools ?? {})
+    .filter(([name, pin]) => Object.keys(pin.binaries).every((bin) => existsSync(join(toolBinDir(name, v, env), bin))))
+    .map(([name]) => toolBinDir(name, v, env));
+}
+
+/** Path of one pinned tool's binary; throws ETESTINFRA with the build command when it is missing. */
+export function requireTool(name: string, bin: string = name, v: InfraVersions = loadInfraVersions(), env: NodeJS.ProcessEnv = process.env): string {
+  const file = join(toolBinDir(name, v, env), bin);
+  if (!existsSync(file)) {
+    throw new Error(`ETESTINFRA ${bin} ${v.tools?.[name]?.version ?? ''} missing: ${file}\n  Build it once (Go ${v.go}+ and the Go module proxy needed): node scripts/build-test-infra.ts`);
+  }
+  return file;
 }

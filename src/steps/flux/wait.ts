@@ -1,7 +1,8 @@
 /**
  * flux.wait: wait for Flux Kustomizations to become Ready (runbook 000 Phase 2: controllers, then
- * configs, then apps), recording when each became Ready and failing with the Ready condition's
- * reason and message. With the Git HEAD at T0 it records the cluster configuration RPO.
+ * configs, then apps), recording when each became Ready. It fails fast with the Ready
+ * condition's reason only when Flux needs a new commit to get past it, and waits through failures
+ * Flux retries by itself (until the step's timeout, which then names the last reason). With the Git HEAD at T0 it records the cluster configuration RPO.
  */
 import { z } from 'zod';
 import { conditionOf, type KubeObject } from '../../contract/cluster.ts';
@@ -11,23 +12,44 @@ import { formatDuration } from '../../util/duration.ts';
 import { DrillError } from '../../util/errors.ts';
 import { defineStep } from '../../contract/step.ts';
 
-/** Ready=False reasons after which Flux will not succeed without a change (a new commit or a fix). */
-const FAILURE_REASONS = new Set(['BuildFailed', 'HealthCheckFailed', 'ReconciliationFailed', 'PruneFailed', 'ValidationFailed', 'InvalidPath', 'DependencyNotFound']);
+/**
+ * Ready=False reasons that Flux does not get past by retrying the same revision: only a new
+ * commit (or, for a few, a fix outside Git) helps, so waiting longer is pointless. Each says what
+ * to do. Every other failure reason (HealthCheckFailed, ReconciliationFailed, PruneFailed,
+ * DependencyNotReady, ArtifactFailed while the source is fetched) Flux retries by itself at its
+ * retry interval: a node that joins late, a webhook that starts late, a dependency that becomes
+ * Ready. flux.wait waits through those until its own timeout and then names the last reason.
+ */
+const NEEDS_A_NEW_COMMIT: Record<string, string> = {
+  BuildFailed: 'the revision does not build (kustomize build or SOPS decryption): fix the tree and push a new commit, or give kustomize-controller the decryption key it names',
+  InvalidPath: 'spec.path is not in the revision: push a commit that has it, or fix the Kustomization',
+  ValidationFailed: 'the manifests fail validation: fix them and push a new commit',
+  InvalidCELExpression: 'a CEL expression in the Kustomization is invalid: fix it in Git',
+  AccessDenied: 'cross-namespace access is denied by the controller: fix the reference in Git or the controller flags',
+  FeatureGateDisabled: 'the Kustomization needs a controller feature gate: enable it or change the Kustomization',
+};
+const PATH_NOT_FOUND = /kustomization path not found/;
 
 /**
- * kustomize-controller uses ArtifactFailed both while it waits for the source ("Source artifact
- * not found, retrying in 5s", "Source 'GitRepository/x' not found", a failed download) and
- * recovers by itself, and for a path the revision does not have, which only a new commit fixes.
+ * Why Flux will not recover from this Ready=False reason without a new commit, or undefined when
+ * it retries by itself. kustomize-controller uses ArtifactFailed both while it waits for the
+ * source ("Source artifact not found, retrying in 5s", a failed download), which recovers, and
+ * for a path the revision does not have, which only a new commit fixes.
  */
+export function needsNewCommit(reason: string, message: string): string | undefined {
+  if (reason === 'ArtifactFailed') return PATH_NOT_FOUND.test(message) ? NEEDS_A_NEW_COMMIT['InvalidPath'] : undefined;
+  return NEEDS_A_NEW_COMMIT[reason];
+}
+
+/** Whether flux.wait fails fast on this reason (see needsNewCommit). */
 export function isFluxFailure(reason: string, message: string): boolean {
-  if (reason === 'ArtifactFailed') return /kustomization path not found/.test(message);
-  return FAILURE_REASONS.has(reason);
+  return needsNewCommit(reason, message) !== undefined;
 }
 
 const inputs = z.strictObject({
   namespace: z.string().default('flux-system'),
   names: z.array(z.string()).default([]).meta({ description: 'Kustomizations to wait for; empty means every Kustomization in the namespace.' }),
-  failFast: z.boolean().default(true).meta({ description: 'Fail as soon as one reports a failure reason (BuildFailed, HealthCheckFailed, ...) instead of waiting for the timeout.' }),
+  failFast: z.boolean().default(true).meta({ description: 'Fail as soon as one reports a reason Flux cannot get past without a new commit (BuildFailed, InvalidPath, ...) instead of waiting for the timeout; failures Flux retries by itself (HealthCheckFailed, ReconciliationFailed, ...) are waited through either way.' }),
   gitRevision: z.string().optional().meta({ description: 'Branch HEAD at T0 (from git.head); records the configuration RPO sample.' }),
   gitCommits: z.record(z.string(), z.string()).optional().meta({ description: 'Commit times by SHA (git.head output commits), to date an older applied revision.' }),
 });
@@ -82,7 +104,14 @@ export const fluxWait = defineStep({
       },
       { signal: context.signal, clock: context.clock, log: context.log },
     )).catch(async (error: unknown) => {
-      if (context.signal.aborted) throw new DrillError('EFLUX', `Kustomizations not Ready: ${[...lastState.entries()].filter(([name]) => !readyAt.has(name)).map(([name, state]) => `${name} (${state})`).join('; ')}`, { cause: error });
+      if (context.signal.aborted) {
+        const pending = [...lastState.entries()].filter(([name]) => !readyAt.has(name));
+        const retried = pending.some(([, state]) => state.startsWith('Ready=False'));
+        throw new DrillError('EFLUX', `Kustomizations not Ready: ${pending.map(([name, state]) => `${name} (${state})`).join('; ')}`, {
+          cause: error,
+          ...(retried ? { details: 'Flux retries these failures by itself; it did not recover within the step\'s timeout. The reason names what to fix in the GitOps tree or the cluster.' } : {}),
+        });
+      }
       throw error;
     });
 
@@ -90,7 +119,7 @@ export const fluxWait = defineStep({
       const failed = done.failed;
       const ready = conditionOf(failed, 'Ready')!;
       throw new DrillError('EFLUX', `Kustomization ${input.namespace}/${failed.metadata.name} failed: ${ready.reason}: ${ready.message ?? ''}`, {
-        details: `last attempted revision: ${failed.status?.lastAttemptedRevision ?? 'unknown'}\ninspect with: flux get kustomizations -n ${input.namespace}; flux events --for Kustomization/${failed.metadata.name} -n ${input.namespace}`,
+        details: `Flux does not get past ${ready.reason} without a new commit: ${needsNewCommit(ready.reason ?? '', ready.message ?? '')}\nlast attempted revision: ${failed.status?.lastAttemptedRevision ?? 'unknown'}\ninspect with: flux get kustomizations -n ${input.namespace}; flux events --for Kustomization/${failed.metadata.name} -n ${input.namespace}`,
       });
     }
     checkDependencyOrder(done.ready, readyAt, context.log.warn);

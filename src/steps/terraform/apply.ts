@@ -10,6 +10,7 @@ import { credentialsIn } from '../../util/credentials.ts';
 import { DrillError } from '../../util/errors.ts';
 import { defineStep, withClusterAccess } from '../../contract/step.ts';
 import { initAndSelectWorkspace, prepareTerraform, terraformInputs, terraformPreflight, variableArgs } from './common.ts';
+import { parseOutputJson } from './output-json.ts';
 
 const inputs = z.strictObject({
   ...terraformInputs,
@@ -17,12 +18,6 @@ const inputs = z.strictObject({
   talosconfigOutput: z.string().default('talosconfig').meta({ description: 'Name of the Terraform output holding the talosconfig ("" for none).' }),
   parallelism: z.int().positive().optional(),
 });
-
-interface TerraformOutput {
-  sensitive: boolean;
-  type: unknown;
-  value: unknown;
-}
 
 export const terraformApply = defineStep({
   kind: 'terraform.apply',
@@ -34,12 +29,16 @@ export const terraformApply = defineStep({
     await initAndSelectWorkspace(terraform, input.backendConfig, input.workspace, true);
     await terraform.run(['apply', '-auto-approve', '-input=false', '-no-color', `-lock-timeout=${input.lockTimeout}`, ...(input.parallelism ? [`-parallelism=${input.parallelism}`] : []), ...variableArgs(input.varFiles, input.vars)]);
     const printed = await terraform.run(['output', '-json', '-no-color'], { quiet: true });
-    let outputs: Record<string, TerraformOutput>;
-    try {
-      outputs = JSON.parse(printed.stdout) as Record<string, TerraformOutput>;
-    } catch (error) {
-      throw new DrillError('ECOMMAND', `${terraform.binary} output -json did not print JSON`, { cause: error });
+    const parsed = parseOutputJson(printed.stdout);
+    if (!parsed.ok) {
+      // Not the stdout itself: it may hold the outputs' values.
+      throw new DrillError('ECOMMAND', `${terraform.binary} output -json did not print JSON`, {
+        details: `stdout was ${printed.stdout.length} characters with no JSON object in it${printed.stderr.trim() ? `; stderr: ${printed.stderr.trim().split('\n').slice(-5).join(' ')}` : ''}`,
+      });
     }
+    const outputs = parsed.outputs;
+    // Diagnostics printed before the JSON (a warning box): worth seeing, never worth failing for.
+    if (parsed.preamble) for (const line of parsed.preamble.split('\n')) context.log.warn(`${terraform.binary} output: ${line}`);
     const configOutputs = new Set([input.kubeconfigOutput, input.talosconfigOutput].filter(Boolean));
     for (const [name, output] of Object.entries(outputs)) {
       if (output.sensitive || configOutputs.has(name)) registerSecret(context, typeof output.value === 'string' ? output.value : JSON.stringify(output.value), configOutputs.has(name));

@@ -16,6 +16,10 @@ export const terraformInputs = {
     .regex(/^\d+[smh]$/, { error: 'a Terraform duration such as 10m' })
     .default('10m')
     .meta({ description: 'Wait this long for the state lock (-lock-timeout): a teardown that follows a killed apply or destroy finds the lock still held.' }),
+  dataDir: z
+    .string()
+    .optional()
+    .meta({ description: 'TF_DATA_DIR for this run (relative to the drill file; e.g. ${run.dir}/terraform): init\'s .terraform/ goes there instead of into dir, so runs sharing a configuration never share their backend settings.' }),
   productionWorkspaces: z
     .array(z.string())
     .default(['default', 'prod', 'production'])
@@ -36,7 +40,7 @@ export interface TerraformRun {
   run(args: string[], options?: { allowFailure?: boolean; quiet?: boolean }): ReturnType<StepContext['shell']['run']>;
 }
 
-export async function prepareTerraform(context: StepContext, inputs: { dir: string; binary?: 'terraform' | 'tofu' | undefined; workspace: string; productionWorkspaces: string[] }): Promise<TerraformRun> {
+export async function prepareTerraform(context: StepContext, inputs: { dir: string; binary?: 'terraform' | 'tofu' | undefined; workspace: string; productionWorkspaces: string[]; dataDir?: string | undefined }): Promise<TerraformRun> {
   if (inputs.productionWorkspaces.includes(inputs.workspace)) {
     throw new DrillError('EPRODTARGET', `refusing to use Terraform workspace "${inputs.workspace}": it holds production state`, {
       details: 'give the step a drill-owned workspace, e.g. workspace: drill-${run.id}',
@@ -47,6 +51,7 @@ export async function prepareTerraform(context: StepContext, inputs: { dir: stri
     throw new DrillError('EPREFLIGHT', 'neither terraform nor tofu is installed', { details: 'install Terraform or OpenTofu, or set binary: in the step' });
   }
   const dir = path.resolve(context.drillDir, inputs.dir);
+  const dataDir = inputs.dataDir ? path.resolve(context.drillDir, inputs.dataDir) : undefined;
   return {
     binary,
     dir,
@@ -54,7 +59,7 @@ export async function prepareTerraform(context: StepContext, inputs: { dir: stri
       context.shell.run(binary, [`-chdir=${dir}`, ...args], {
         signal: context.signal,
         // TF_WORKSPACE would override the workspace we select; never inherit it.
-        env: { TF_IN_AUTOMATION: '1', TF_INPUT: '0', TF_WORKSPACE: undefined },
+        env: { TF_IN_AUTOMATION: '1', TF_INPUT: '0', TF_WORKSPACE: undefined, ...(dataDir ? { TF_DATA_DIR: dataDir } : {}) },
         ...options,
       }),
   };

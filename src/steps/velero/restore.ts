@@ -24,7 +24,7 @@ const inputs = z.strictObject({
   schedule: z.string().optional().meta({ description: 'Only consider backups made by this schedule.' }),
   includedNamespaces: z.array(z.string()).min(1).meta({ description: 'Namespaces to restore.' }),
   namespaceMapping: z.record(z.string(), z.string()).default({}).meta({ description: 'Restore into other namespaces (scratch namespaces on an existing cluster).' }),
-  restoreName: z.string().optional().meta({ description: 'Name of the Restore object; default: <step id>-<run id>.' }),
+  restoreName: z.string().optional().meta({ description: 'Name of the Restore object; default: <step id>-<run id>. A retry adds -<attempt>, and a name already taken (a re-run with the same run id) gets the next free -<n>.' }),
   restorePVs: z.boolean().default(true),
   existingResourcePolicy: z.enum(['none', 'update']).optional(),
   waitForVolumes: z.boolean().default(true).meta({ description: 'Also wait for every PodVolumeRestore of the restore.' }),
@@ -56,7 +56,7 @@ export const veleroRestore = defineStep({
 
     await refuseExistingNamespaces(cluster, input, context.target.kind);
 
-    const name = (input.restoreName ?? `${context.stepId}-${context.runId}`).toLowerCase().slice(0, 63).replace(/-+$/, '');
+    const name = await freeRestoreName(cluster, input, context);
     const restore: KubeObject = {
       apiVersion: VELERO,
       kind: 'Restore',
@@ -182,6 +182,23 @@ async function checkLocation(cluster: Cluster, input: Inputs, backup: KubeObject
     throw new DrillError('EPRODTARGET', `backup storage location ${input.namespace}/${locationName} is ${location.spec?.accessMode ?? 'ReadWrite'}: a drill must not be able to write production backups`, {
       details: `set spec.accessMode: ReadOnly on the drill cluster's BackupStorageLocation (velero backup-location set ${locationName} --access-mode ReadOnly), or set requireReadOnlyLocation: false if this location is drill-owned`,
     });
+  }
+}
+
+/**
+ * A Restore name nobody used yet: one per attempt (a retry must not collide with the Restore of the
+ * attempt before it) and per run (a re-run with the same run id finds the earlier run's Restore).
+ */
+async function freeRestoreName(cluster: Cluster, input: Inputs, context: StepContext): Promise<string> {
+  const base = (input.restoreName ?? `${context.stepId}-${context.runId}`).toLowerCase();
+  const withSuffix = (suffix: number) => {
+    const tail = suffix > 1 ? `-${suffix}` : '';
+    return `${base.slice(0, 63 - tail.length).replace(/-+$/, '')}${tail}`;
+  };
+  for (let suffix = Math.max(1, context.attempt); ; suffix++) {
+    const candidate = withSuffix(suffix);
+    if (!(await cluster.get({ apiVersion: VELERO, kind: 'Restore', name: candidate, namespace: input.namespace }))) return candidate;
+    context.log.info(`Restore ${input.namespace}/${candidate} exists already (an earlier attempt or run): using another name`);
   }
 }
 

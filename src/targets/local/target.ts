@@ -6,8 +6,10 @@
  * What survives the disaster exists before T0 and outlives the cluster, as in runbooks 000/002:
  * "production's" Git repository (the GitOps tree, served over smart HTTP on 127.0.0.1) and a
  * restic repository holding a backup of the sample apps' data. The cluster itself is created by
- * the `local.up` step and removed by `local.down`; the drill's Flux, Kubernetes, restic and data
- * steps then run unchanged against the real API server, Git server and restic.
+ * real OpenTofu (terraform.apply with the configuration in ./terraform/, whose provisioners start
+ * and stop it; see ./tofu.ts) or by the `local.up` step, and removed by terraform.destroy or
+ * `local.down`; the drill's Flux, Kubernetes, restic and data steps then run unchanged against the
+ * real API server, Git server and restic.
  */
 import { existsSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
@@ -26,9 +28,12 @@ import { kubeCluster, loadKubeConfig } from '../../kube/client.ts';
 import { parseDuration } from '../../util/duration.ts';
 import { DrillError, errorMessage } from '../../util/errors.ts';
 import { realHttp } from '../real-http.ts';
-import { realShell } from '../real-shell.ts';
+import { realShell, whichCommand } from '../real-shell.ts';
+import type { Shell } from '../../contract/shell.ts';
 import { applyClusterAccess, type LocalClusterControl, type TargetSession } from '../../contract/target.ts';
 import { stageBackup } from './backup.ts';
+import { stopLeftoverClusters, writeLocalTofuFiles } from './tofu.ts';
+import { localToolPath, withLocalTools } from './tool-path.ts';
 
 /** The first address the local load-balancer stand-in hands out: the sample's ingress Service gets it. */
 export const LOCAL_INGRESS_IP = `${LB_IP_PREFIX}10`;
@@ -82,6 +87,7 @@ export async function createLocalTarget(plan: Plan, env: Record<string, string |
     const backupDir = ws.path('backups');
     mkdirSync(backupDir, { recursive: true });
     const backup = await stageBackup(backupDir, { ageMs: parseDuration(options.backupAge) });
+    const tofu = writeLocalTofuFiles(ws.path('tofu'), { url: gitUrl, repo });
 
     const control: LocalClusterControl = {
       up: (log) =>
@@ -98,7 +104,14 @@ export async function createLocalTarget(plan: Plan, env: Record<string, string |
       down: (log) => serially(() => stopCluster(log)),
     };
 
-    const shell = realShell();
+    // Programs by name as the drill's steps and preflight see them: the pinned tofu first.
+    const toolPath = localToolPath(env);
+    const real = realShell();
+    const shell: Shell = {
+      which: (command) => whichCommand(command, toolPath),
+      // Whatever PATH the command gets (the drill's environment), the pinned tools come first.
+      run: (command, args, runOptions = {}) => real.run(command, args, { ...runOptions, env: { ...runOptions.env, PATH: withLocalTools(runOptions.env?.['PATH'] ?? env['PATH'] ?? process.env['PATH'], env) } }),
+    };
     const http = realHttp();
     let cached: { path: string; cluster: Cluster } | undefined;
     session = {
@@ -112,6 +125,9 @@ export async function createLocalTarget(plan: Plan, env: Record<string, string |
         resticPasswordFile: backup.passwordFile,
         backupHost: backup.host,
         backupDataDir: backup.dataDir,
+        terraformDir: tofu.dir,
+        terraformBackendConfig: tofu.backendConfig,
+        terraformVarFile: tofu.varFile,
       },
       kubeconfigPath: undefined,
       talosconfigPath: undefined,
@@ -138,6 +154,12 @@ export async function createLocalTarget(plan: Plan, env: Record<string, string |
           closed = true;
           await stopCluster(() => undefined);
         }).catch((error: unknown) => errors.push(errorMessage(error)));
+        // A cluster Tofu started and no destroy removed (a failed destroy, an interrupted apply).
+        await stopLeftoverClusters(tofu.clustersDir, () => undefined)
+          .then((left) => {
+            if (left.length > 0) errors.push(`the cluster of workspace ${left.join(', ')} was still running after the drill: stopped by the target (terraform destroy did not remove it)`);
+          })
+          .catch((error: unknown) => errors.push(errorMessage(error)));
         await git?.stop().catch((error: unknown) => errors.push(`git server: ${errorMessage(error)}`));
         ws.remove();
         if (errors.length > 0) throw new DrillError('ELOCAL', 'the local target did not stop cleanly', { details: errors.join('\n') });

@@ -1,0 +1,53 @@
+/** What a local run may leave behind: dr-drill temp directories and the processes the local target starts. */
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+
+const CLUSTER_PROGRAMS = new Set(['kwok', 'kwokctl', 'kube-apiserver', 'kube-controller-manager', 'kube-scheduler', 'etcd', 'source-controller', 'kustomize-controller', 'restic', 'tofu']);
+
+export interface Snapshot {
+  tmp: Set<string>;
+  pids: Set<string>;
+}
+
+export function snapshot(): Snapshot {
+  return { tmp: new Set(readdirSync(os.tmpdir())), pids: new Set(readdirSync('/proc').filter((entry) => /^\d+$/.test(entry))) };
+}
+
+/** Directories the run left in the temp dir, and processes it started that still run. */
+export function leftoversSince(before: Snapshot): { dirs: string[]; processes: string[] } {
+  const dirs = readdirSync(os.tmpdir()).filter((name) => name.startsWith('dr-drill-') && !name.startsWith('dr-drill-test-') && !before.tmp.has(name));
+  const processes: string[] = [];
+  for (const pid of readdirSync('/proc').filter((entry) => /^\d+$/.test(entry) && !before.pids.has(entry))) {
+    try {
+      const argv = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0');
+      const program = path.basename(argv[0] ?? '');
+      // Only the programs the local target starts: other processes on the machine may come and go.
+      const supervisor = argv.some((arg) => arg.endsWith('local-cluster.ts')) && argv.includes('serve');
+      if (CLUSTER_PROGRAMS.has(program) || supervisor || (program === 'git' && argv[1] === 'http-backend')) processes.push(`${pid}: ${argv.join(' ').slice(0, 160)}`);
+    } catch {
+      // exited meanwhile
+    }
+  }
+  return { dirs, processes };
+}
+
+/**
+ * Only what one run's cluster left (other agents or jobs on the machine may run local clusters of
+ * their own): temp directories holding kwok's clusters/<name>, processes naming them or that
+ * cluster, and cluster supervisors started for the run's workspace (drill-<run id>).
+ */
+export function leftoversOf(before: Snapshot, clusterName: string, runId: string): { dirs: string[]; processes: string[] } {
+  const all = leftoversSince(before);
+  const dirs = all.dirs.filter((name) => existsSync(path.join(os.tmpdir(), name, 'kwok', 'clusters', clusterName)));
+  const processes = all.processes.filter((line) => {
+    const pid = line.split(':')[0]!;
+    if (line.includes(`/clusters/${clusterName}/`) || dirs.some((dir) => line.includes(dir))) return true;
+    try {
+      return readFileSync(`/proc/${pid}/environ`, 'utf8').split('\0').some((entry) => entry.startsWith('DR_DRILL_CLUSTER_DIR=') && entry.endsWith(`/drill-${runId}`));
+    } catch {
+      return false;
+    }
+  });
+  return { dirs, processes };
+}
