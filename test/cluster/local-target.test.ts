@@ -51,7 +51,7 @@ test('the cold-start drill runs green on the local target: real Flux, a real res
   const config = result.rpo.find((rpo) => rpo.dataClass === 'cluster-config')!;
   assert.equal(config.verdict, 'met');
   assert.equal(config.achievedMs, 0);
-  assert.deepEqual(step('flux-apps').outputs.revisions, { apps: `main@sha1:${String(step('git-head').outputs.revision)}` });
+  assert.deepEqual(step('flux-apps').outputs.revisions, { apps: `drill/local@sha1:${String(step('git-head').outputs.revision)}` });
   // Data RPO: the restic snapshot (dated 5h before the backup) and the newest canary record it holds.
   const data = result.rpo.find((rpo) => rpo.dataClass === 'data')!;
   assert.equal(data.verdict, 'met');

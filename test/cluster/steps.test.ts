@@ -204,10 +204,14 @@ phases:
       group: 'velero.io', version: 'v1', namespace: 'velero', plural: 'backupstoragelocations', name: 'default',
       body: [{ op: 'replace', path: '/spec/accessMode', value: 'ReadWrite' }],
     });
-    const { code, result } = await runDrillFile(header('rw-location', `phases:\n  - name: p\n    steps:\n      - { id: restore, kind: velero.restore, timeout: 2m, with: { schedule: daily, includedNamespaces: [paperless] } }\n`), cluster);
-    assert.equal(code, 1);
-    assert.equal(result.steps[0]!.error!.code, 'EPRODTARGET');
-    assert.equal(result.steps[0]!.error!.message, 'backup storage location velero/default is ReadWrite: a drill must not be able to write production backups');
+    // Preflight reads the existing cluster's locations: refused before T0, nothing runs, no result.
+    const dir = await tempDir();
+    await writeFile(path.join(dir, 'drill.yaml'), header('rw-location', `phases:\n  - name: p\n    steps:\n      - { id: restore, kind: velero.restore, timeout: 2m, with: { schedule: daily, includedNamespaces: [paperless] } }\n`));
+    const out = path.join(dir, 'reports');
+    const run = await runCli(['run', path.join(dir, 'drill.yaml'), '--target', 'kubeconfig', '--out', out], { env: { KUBECONFIG: cluster.kubeconfigPath } });
+    assert.equal(run.code, 3, run.stdout + run.stderr);
+    assert.match(run.stderr, /EPRODTARGET step "restore" would restore through backup storage location velero\/default, which is ReadWrite/);
+    await assert.rejects(readFile(path.join(out, 'result.json'), 'utf8'), 'nothing ran');
   });
 
   test('velero.location makes the location ReadOnly for the drill and puts ReadWrite back in finally (real API server)', async () => {

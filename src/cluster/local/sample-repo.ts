@@ -6,7 +6,11 @@ import { fileURLToPath } from 'node:url';
 import { runChecked } from './processes.ts';
 
 export const SAMPLE_FIXTURE_DIR = fileURLToPath(new URL('./gitops-sample/', import.meta.url));
-export const SAMPLE_BRANCH = 'main';
+/**
+ * The branch the local target's Git server serves and the drill's Flux bootstraps from: a drill
+ * branch, as the README asks of a real drill (never production's `main`, which preflight refuses).
+ */
+export const SAMPLE_BRANCH = 'drill/local';
 
 export interface SampleRepo {
   /** Bare repository directory, below the git server's project root. */
