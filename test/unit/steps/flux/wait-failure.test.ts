@@ -1,0 +1,15 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { isFluxFailure } from '../../../../src/steps/flux/wait.ts';
+
+// Messages as kustomize-controller v1.9 writes them into the Ready condition.
+test('flux.wait fails fast only on reasons that need a new commit, not while Flux waits for its source', () => {
+  assert.equal(isFluxFailure('ArtifactFailed', 'Source artifact not found, retrying in 5s'), false);
+  assert.equal(isFluxFailure('ArtifactFailed', "Source 'GitRepository/flux-system/flux-system' not found"), false);
+  assert.equal(isFluxFailure('ArtifactFailed', 'Source is not ready, artifact not found, retrying in 5s'), false);
+  assert.equal(isFluxFailure('ArtifactFailed', 'kustomization path not found: stat /tmp/kustomization-1/does-not-exist: no such file or directory'), true);
+  assert.equal(isFluxFailure('BuildFailed', 'kustomize build failed: accumulating resources: open missing.yaml: no such file or directory'), true);
+  assert.equal(isFluxFailure('HealthCheckFailed', 'health check failed after 3m0s: timeout waiting for: [Deployment/paperless/paperless-ngx status: InProgress]'), true);
+  assert.equal(isFluxFailure('DependencyNotReady', "dependency 'flux-system/infrastructure-configs' is not ready"), false);
+  assert.equal(isFluxFailure('Progressing', 'Reconciliation in progress'), false);
+});
