@@ -7,7 +7,9 @@
 import type { KubeObject, ObjectRef } from '../../contract/cluster.ts';
 import { refOf } from '../../contract/cluster.ts';
 import { layerContent, SIM_APPS, SIM_INGRESS_IP } from './cluster-content.ts';
-import { FLUX_KS, GIT_REPOSITORY, runGitRepository, runKustomization } from './flux.ts';
+import { runKustomization } from './flux/kustomize-controller.ts';
+import { FLUX_KS, GIT_REPOSITORY } from './flux/resources.ts';
+import { runGitRepository } from './flux/source-controller.ts';
 import type { SimWorld } from './world.ts';
 import { createPod, markReady, schedulePending } from './workloads.ts';
 

@@ -6,7 +6,7 @@
 import { conditionOf } from '../../../contract/cluster.ts';
 import { fluxBootstrap } from '../world-content.ts';
 import { startControllers } from '../controllers.ts';
-import { FLUX_KS } from '../flux.ts';
+import { FLUX_KS } from '../flux/resources.ts';
 import { flag, positionals, type SimTool, type ToolInvocation } from './types.ts';
 
 export const flux: SimTool = async (call) => {

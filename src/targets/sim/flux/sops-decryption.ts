@@ -1,0 +1,23 @@
+/** kustomize-controller's SOPS decryption of a manifest with the age identities of the Kustomization's decryption Secret. */
+import type { KubeObject } from '../../../contract/cluster.ts';
+import { decryptManifest, SopsDecryptError } from '../sops-format.ts';
+import type { SimWorld } from '../world.ts';
+
+/** kustomize-controller's SOPS decryption: the identities of the decryption Secret, or the build fails. */
+export function decryptFor(world: SimWorld, kustomization: KubeObject, file: string, manifest: KubeObject): KubeObject {
+  const decryption = kustomization.spec?.decryption as { provider?: string; secretRef?: { name: string } } | undefined;
+  if (decryption?.provider !== 'sops') {
+    // Without decryption the encrypted manifest reaches the API server as it is.
+    throw new SopsDecryptError(`${manifest.kind}/${manifest.metadata.namespace ?? ''}/${manifest.metadata.name} dry-run failed: failed to create typed patch object: .sops: field not declared in schema`);
+  }
+  const secret = decryption.secretRef ? world.store.get({ apiVersion: 'v1', kind: 'Secret', name: decryption.secretRef.name, namespace: kustomization.metadata.namespace ?? 'flux-system' }) : undefined;
+  if (decryption.secretRef && !secret) throw new SopsDecryptError(`cannot get decryption Secret '${kustomization.metadata.namespace}/${decryption.secretRef.name}': secrets "${decryption.secretRef.name}" not found`);
+  const identities = Object.entries((secret?.data ?? {}) as Record<string, string>)
+    .filter(([key]) => key.endsWith('.agekey'))
+    .map(([, value]) => Buffer.from(value, 'base64').toString('utf8'));
+  try {
+    return decryptManifest(manifest, identities);
+  } catch (error) {
+    throw new SopsDecryptError(`failed to decrypt and format '${file}' data: ${(error as Error).message}`);
+  }
+}

@@ -1,0 +1,189 @@
+/**
+ * .gitlab-ci.yml and the CI/CD component under gitlab-ci-local (shell executor, no Docker), in a
+ * throwaway copy of the project so the shared working tree is never touched.
+ *
+ * Always: which jobs each pipeline source gets, and the component's inputs (gitlab-ci-local
+ * --list-json / --preview, under a second each). With DR_DRILL_GCL_RUN=1 (.ci/run sets it): the
+ * scheduled drill job on sim and the merge request trend job twice against a local server that
+ * answers like GitLab's notes API (about 50 s: every job runs its own `npm ci`). With
+ * DR_DRILL_GCL_TEST_JOB=1 also the test job (the whole unit suite once more).
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFileSync, spawn } from 'node:child_process';
+import { cpSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { parse } from 'yaml';
+import { tempDirSync } from '../../helpers/drill-fixtures.ts';
+import { assertWellFormedXml } from '../../helpers/xml.ts';
+
+const GCL = [process.env.GITLAB_CI_LOCAL, 'node_modules/gitlab-ci-local/dist/index.js'].find((candidate) => candidate && existsSync(candidate));
+const insidePipeline = process.env.GITLAB_CI !== undefined;
+const skipReason = insidePipeline
+  ? 'already inside a GitLab pipeline'
+  : !GCL && !process.env.DR_DRILL_REQUIRE_TOOLS
+    ? 'gitlab-ci-local not installed (npm install -D gitlab-ci-local, or GITLAB_CI_LOCAL=/path/to/dist/index.js)'
+    : false;
+// Made at test time in a token's shape, so no scanner mistakes the source for a leaked token.
+const TOKEN = `glpat-${'PLANTED-gcl-token-98765'}`;
+const git = (cwd: string, ...args: string[]) => execFileSync('git', args, { cwd, encoding: 'utf8', env: { ...process.env, GIT_AUTHOR_NAME: 't', GIT_AUTHOR_EMAIL: 't@t', GIT_COMMITTER_NAME: 't', GIT_COMMITTER_EMAIL: 't@t' } });
+
+/** A copy of the project's files (tracked and new, not ignored) in a fresh repository. */
+function projectCopy(): string {
+  const dir = tempDirSync('dr-drill-gcl-');
+  const files = execFileSync('git', ['ls-files', '-z', '--cached', '--others', '--exclude-standard'], { encoding: 'utf8' }).split('\0').filter((file) => file && existsSync(file));
+  for (const file of files) {
+    mkdirSync(path.dirname(path.join(dir, file)), { recursive: true });
+    cpSync(file, path.join(dir, file));
+  }
+  git(dir, 'init', '-q', '-b', 'main');
+  git(dir, 'add', '-A');
+  git(dir, 'commit', '-q', '-m', 'copy');
+  git(dir, 'remote', 'add', 'origin', 'https://gitlab.example.invalid/homelab/dr-drill.git');
+  return dir;
+}
+
+/** Async, so a server in this process can answer the jobs' requests meanwhile. */
+function gcl(cwd: string, args: string[], variables: Record<string, string> = {}): Promise<{ code: number | null; stdout: string; output: string }> {
+  const vars = Object.entries(variables).flatMap(([name, value]) => ['--variable', `${name}=${value}`]);
+  const child = spawn(process.execPath, [path.resolve(GCL!), ...args, ...vars, '--ignore-predefined-vars', Object.keys(variables).join(','), '--no-color'], {
+    cwd,
+    // NODE_TEST_CONTEXT would make the test job's `node --test` think it is nested and run nothing.
+    env: { ...Object.fromEntries(Object.entries(process.env).filter(([name]) => name !== 'NODE_TEST_CONTEXT')), GCL_QUIET: '', CI: '' },
+    timeout: 300_000,
+  });
+  let stdout = '';
+  let output = '';
+  child.stdout.on('data', (chunk: Buffer) => ((stdout += chunk), (output += chunk)));
+  child.stderr.on('data', (chunk: Buffer) => (output += chunk));
+  return new Promise((resolve) => child.on('close', (code) => resolve({ code, stdout, output })));
+}
+
+async function jobs(cwd: string, source: string): Promise<Record<string, string>> {
+  const { code, stdout, output } = await gcl(cwd, ['--list-json'], { CI_PIPELINE_SOURCE: source });
+  assert.equal(code, 0, output);
+  const list = JSON.parse(stdout.slice(stdout.indexOf('['))) as { name: string; when: string }[];
+  return Object.fromEntries(list.map((job) => [job.name, job.when]));
+}
+
+const copy = skipReason ? '' : projectCopy();
+
+test('each pipeline source gets the right jobs: tests always, the drill on schedule (manual from the UI), the trend on merge requests', { skip: skipReason }, async () => {
+  assert.deepEqual(await jobs(copy, 'schedule'), { test: 'never', drill: 'on_success', trend: 'never' });
+  assert.deepEqual(await jobs(copy, 'web'), { test: 'on_success', drill: 'manual', trend: 'never' });
+  assert.deepEqual(await jobs(copy, 'merge_request_event'), { test: 'on_success', drill: 'never', trend: 'on_success' });
+  assert.deepEqual(await jobs(copy, 'push'), { test: 'on_success', drill: 'never', trend: 'never' });
+});
+
+test('.gitlab-ci.yml keeps the drill apart and its reports always', () => {
+  const config = parse(readFileSync('.gitlab-ci.yml', 'utf8')) as Record<string, any>;
+  assert.equal(config.drill.resource_group, 'dr-drill');
+  assert.equal(config.drill.interruptible, false);
+  assert.equal(config.drill.timeout, '10h');
+  assert.equal(config.drill.artifacts.when, 'always');
+  assert.deepEqual(config.drill.artifacts.reports, { junit: '$REPORT_DIR/junit.xml', metrics: '$REPORT_DIR/metrics.txt', dotenv: '$REPORT_DIR/dr-drill.env' });
+  assert.deepEqual(config.drill.rules, [{ if: '$CI_PIPELINE_SOURCE == "schedule"' }, { if: '$CI_PIPELINE_SOURCE == "web"', when: 'manual', allow_failure: true }]);
+  // A cancelled job is torn down again by after_script, for the same run id.
+  assert.equal(config.drill.variables.DR_DRILL_RUN_ID, 'gl-$CI_JOB_ID');
+  assert.ok((config.drill.after_script as string[]).some((line) => line.startsWith('if [ "$CI_JOB_STATUS" = "canceled" ] || [ "$CI_JOB_STATUS" = "timedout" ]; then node bin/dr-drill.js teardown "$DRILL_FILE"')));
+  assert.deepEqual([config.drill.variables.RUNNER_AFTER_SCRIPT_TIMEOUT, config.drill.variables.RUNNER_SCRIPT_TIMEOUT], ['60m', '9h']);
+});
+
+test('the CI/CD component interpolates its spec:inputs into a drill job', { skip: skipReason }, async () => {
+  const dir = tempDirSync('dr-drill-component-');
+  mkdirSync(path.join(dir, 'templates'));
+  cpSync('templates/drill.yml', path.join(dir, 'templates', 'drill.yml'));
+  writeFileSync(
+    path.join(dir, '.gitlab-ci.yml'),
+    'stages: [recovery]\ninclude:\n  - local: templates/drill.yml\n    inputs:\n      job-name: yearly-drill\n      stage: recovery\n      drill: drills/namespace-restore.yaml\n      target: sim\n      report-dir: out\n',
+  );
+  git(dir, 'init', '-q', '-b', 'main');
+  git(dir, 'add', '-A');
+  git(dir, 'commit', '-q', '-m', 'x');
+  git(dir, 'remote', 'add', 'origin', 'https://gitlab.example.invalid/homelab/app.git');
+  const { code, stdout, output } = await gcl(dir, ['--preview'], { CI_PIPELINE_SOURCE: 'schedule' });
+  assert.equal(code, 0, output);
+  const job = (parse(stdout.slice(stdout.indexOf('\n---\n') + 1)) as Record<string, any>)['yearly-drill'];
+  assert.equal(job.stage, 'recovery');
+  assert.equal(job.resource_group, 'dr-drill');
+  assert.equal(job.variables.DR_DRILL_TARGET, 'sim');
+  assert.match(job.script[0], /ci-drill\.ts" run "drills\/namespace-restore\.yaml" /);
+  assert.deepEqual(job.artifacts.reports, { junit: 'out/junit.xml', metrics: 'out/metrics.txt', dotenv: 'out/dr-drill.env' });
+  assert.equal(job.artifacts.when, 'always');
+});
+
+const runJobs = !skipReason && process.env.DR_DRILL_GCL_RUN === '1';
+
+test('gitlab-ci-local runs the scheduled drill on sim, then the trend job creates and updates one merge request note', { skip: runJobs ? false : 'set DR_DRILL_GCL_RUN=1 to run the jobs (~50 s; .ci/run does)' }, async () => {
+  const remote = path.join(tempDirSync('dr-drill-gcl-remote-'), 'history.git');
+  git(os.tmpdir(), 'init', '-q', '--bare', remote);
+  // gitlab-ci-local says GITLAB_CI=false; a real runner says true, which turns on the log sections.
+  const drill = await gcl(copy, ['drill', '--force-shell-executor'], { CI_PIPELINE_SOURCE: 'schedule', DR_DRILL_HISTORY_REMOTE: remote, GITLAB_CI: 'true' });
+  assert.equal(drill.code, 0, drill.output);
+  assert.match(drill.output, /section_start:\d+:phase_1_declare\[collapsed=true\]/);
+  assert.match(drill.output, /section_end:\d+:phase_\d+_finally/);
+  for (const file of ['junit.xml', 'metrics.txt', 'dr-drill.env', 'result.json']) assert.ok(existsSync(path.join(copy, 'reports', file)), `${file} left by the drill job`);
+  await assertWellFormedXml(path.join(copy, 'reports', 'junit.xml'));
+  assert.match(readFileSync(path.join(copy, 'reports', 'dr-drill.env'), 'utf8'), /^DR_DRILL_VERDICT=passed$/m);
+  assert.match(readFileSync(path.join(copy, 'reports', 'metrics.txt'), 'utf8'), /^dr_drill_rto_seconds\{drill="cold-start",target="sim",milestone="control-plane"\} \d+$/m);
+  assert.match(drill.output, /history: published results\/cold-start\/.*\.json to dr-drill-results@/);
+  // The run is named after the job, so after_script (on cancellation) tears down the same workspace.
+  assert.match((JSON.parse(readFileSync(path.join(copy, 'reports', 'result.json'), 'utf8')) as { run: { id: string } }).run.id, /^gl-\d+$/);
+
+  const notes: { id: number; body: string }[] = [];
+  const calls: string[] = [];
+  const server = http.createServer((req, res) => {
+    let raw = '';
+    req.on('data', (chunk) => (raw += chunk));
+    req.on('end', () => {
+      calls.push(`${req.method} ${req.url!.split('?')[0]} ${req.headers['private-token'] === TOKEN ? 'token' : 'no token'}`);
+      res.setHeader('content-type', 'application/json');
+      const put = req.url!.match(/\/notes\/(\d+)$/);
+      if (req.method === 'GET') return res.end(JSON.stringify(notes));
+      const body = (JSON.parse(raw) as { body: string }).body;
+      if (req.method === 'POST') notes.push({ id: 11, body });
+      if (req.method === 'PUT' && put) notes.find((note) => note.id === Number(put[1]))!.body = body;
+      res.end(JSON.stringify(notes.at(-1)));
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  try {
+    const variables = {
+      CI_PIPELINE_SOURCE: 'merge_request_event',
+      GITLAB_CI: 'true',
+      CI_API_V4_URL: `http://127.0.0.1:${(server.address() as AddressInfo).port}/api/v4`,
+      CI_PROJECT_ID: '42',
+      CI_MERGE_REQUEST_IID: '7',
+      DR_DRILL_GITLAB_TOKEN: TOKEN,
+      DR_DRILL_HISTORY_REMOTE: remote,
+    };
+    for (const round of [1, 2]) {
+      const trend = await gcl(copy, ['trend', '--force-shell-executor'], variables);
+      assert.equal(trend.code, 0, trend.output);
+      assert.match(trend.output, round === 1 ? /merge request note 11 created/ : /merge request note 11 updated/);
+      assert.ok(!trend.output.includes(TOKEN), 'the token stays out of the job log');
+    }
+  } finally {
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+  }
+  assert.deepEqual(calls, [
+    'GET /api/v4/projects/42/merge_requests/7/notes token',
+    'POST /api/v4/projects/42/merge_requests/7/notes token',
+    'GET /api/v4/projects/42/merge_requests/7/notes token',
+    'PUT /api/v4/projects/42/merge_requests/7/notes/11 token',
+  ]);
+  assert.equal(notes.length, 1);
+  assert.match(notes[0]!.body, /^<!-- dr-drill:rto-trend -->\n## 📈 RTO\/RPO trend: drill `cold-start`\n/);
+  assert.match(notes[0]!.body, /!\[RTO per milestone over time for drill cold-start\]\(https:\/\/gitlab\.example\.invalid\/homelab\/dr-drill\/-\/raw\/dr-drill-results\/charts\/rto-trend-cold-start\.svg\)/);
+  assert.ok(existsSync(path.join(copy, 'reports', 'trend', 'trend.md')));
+});
+
+test('gitlab-ci-local runs the test job (npm ci, npm test)', { skip: !skipReason && process.env.DR_DRILL_GCL_TEST_JOB === '1' ? false : 'set DR_DRILL_GCL_TEST_JOB=1 (runs the whole unit suite again)' }, async () => {
+  const run = await gcl(copy, ['test', '--force-shell-executor'], { CI_PIPELINE_SOURCE: 'push' });
+  assert.equal(run.code, 0, run.output.slice(-4000));
+  assert.match(run.output, /^test > ℹ pass [1-9]\d*$/m);
+  assert.match(run.output, /^test > ℹ fail 0$/m);
+});
