@@ -17,7 +17,7 @@ test('sample repo is cloneable over smart HTTP and follows new commits', async (
     const repo = await buildSampleRepo(ws.path('git'), ws.path('work'));
     assert.match(server.baseUrl, /^http:\/\/127\.0\.0\.1:\d+$/);
     const url = `${server.baseUrl}/${repo.name}`;
-    const remote = await runChecked('git', ['ls-remote', url, 'refs/heads/main'], { env: gitEnv });
+    const remote = await runChecked('git', ['ls-remote', url, `refs/heads/${repo.branch}`], { env: gitEnv });
     assert.equal(remote.split(/\s+/)[0], repo.headSha);
 
     await runChecked('git', ['clone', '--quiet', url, ws.path('clone')], { env: gitEnv });
