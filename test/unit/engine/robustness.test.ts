@@ -68,21 +68,19 @@ phases:
   assert.deepEqual(outcome.rpoSamples.map((sample) => [sample.stepId, sample.ageMs]), [['flaky', 3_600_000]]);
 });
 
-/** Stops a sim cold-start drill when `stepId` starts and checks what a cancelled run must leave behind. */
-async function cancelAt(stepId: string) {
+/** Runs the sim cold-start drill with a cancel signal that `onEvent` may trip (as SIGTERM would). */
+async function cancellableColdStart(onEvent: (event: DrillEvent, cancel: AbortController) => void) {
   const out = await tempDir();
   const cancel = new AbortController();
-  const { result } = await runDrill({
-    file: path.join(REPO, 'drills/cold-start.yaml'),
-    target: 'sim',
-    outDir: out,
-    env: {},
-    cancelSignal: cancel.signal,
-    onEvent: (event) => {
-      if (event.kind === 'step.started' && event.stepId === stepId) cancel.abort(new Error('SIGTERM received'));
-    },
+  const { result } = await runDrill({ file: path.join(REPO, 'drills/cold-start.yaml'), target: 'sim', outDir: out, env: {}, cancelSignal: cancel.signal, onEvent: (event) => onEvent(event, cancel) });
+  return { result, out, cancel };
+}
+
+/** Stops a sim cold-start drill when `stepId` starts. */
+function cancelAt(stepId: string) {
+  return cancellableColdStart((event, cancel) => {
+    if (event.kind === 'step.started' && event.stepId === stepId) cancel.abort(new Error('SIGTERM received'));
   });
-  return { result, out };
 }
 
 test('SIGTERM at every step of the sim cold-start drill: cancelled, teardown recorded, every report written', async () => {
@@ -103,22 +101,13 @@ test('SIGTERM at every step of the sim cold-start drill: cancelled, teardown rec
 });
 
 test('a script step cancelled mid-restore starts no further command: nothing of it runs behind teardown', async () => {
-  const out = await tempDir();
-  const cancel = new AbortController();
   const commands: { stepId: string; line: string; afterCancel: boolean }[] = [];
-  await runDrill({
-    file: path.join(REPO, 'drills/cold-start.yaml'),
-    target: 'sim',
-    outDir: out,
-    env: {},
-    cancelSignal: cancel.signal,
-    onEvent: (event) => {
-      if (event.kind === 'step.log' && event.message.startsWith('$ ')) {
-        commands.push({ stepId: event.stepId, line: event.message, afterCancel: cancel.signal.aborted });
-        // Cancel while backup-utility restores the database.
-        if (event.message.includes('backup-utility --restore')) cancel.abort(new Error('SIGTERM received'));
-      }
-    },
+  const { out, cancel } = await cancellableColdStart((event, cancel) => {
+    if (event.kind === 'step.log' && event.message.startsWith('$ ')) {
+      commands.push({ stepId: event.stepId, line: event.message, afterCancel: cancel.signal.aborted });
+      // Cancel while backup-utility restores the database.
+      if (event.message.includes('backup-utility --restore')) cancel.abort(new Error('SIGTERM received'));
+    }
   });
   assert.ok(cancel.signal.aborted, 'the script reached backup-utility');
   const late = commands.filter((command) => command.afterCancel && command.stepId === 'gitlab-db-restore');
