@@ -1,13 +1,14 @@
 // Builds the local test cluster binaries (etcd, kube-apiserver,
 // kube-controller-manager, kube-scheduler, kwok, kwokctl, Flux source- and
-// kustomize-controller) and the pinned tools (OpenTofu) from the Go module proxy, once.
+// kustomize-controller) and the pinned tools (OpenTofu, sops) from the Go module proxy, once.
 //
 //   node scripts/build-test-infra.ts            build what is missing
 //   node scripts/build-test-infra.ts --check    exit 1 when something is missing
 //
 // Versions: test-infra/versions.json (the only pin). Wrapper modules:
 // test-infra/go/<component>/go.mod, regenerated from the pin when it changes.
-// Output: ${DR_DRILL_CACHE:-~/.cache/dr-drill}/bin/<version-key>/.
+// Output: ${DR_DRILL_CACHE:-~/.cache/dr-drill}/bin/<version-key>/; each pinned tool ("tools":
+// OpenTofu, sops) in its own bin/<name>-<version>/.
 import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -107,7 +108,11 @@ async function ensureWrapperModule(name: string, pin: ComponentPin, localGo: str
   writeFileSync(goModPath, wrapperGoMod(name, pin, goVersion, replaces));
   rmSync(join(dir, 'go.sum'), { force: true });
   const tools = Object.values(pin.binaries).map((p) => `${p}@${pin.version}`);
-  await run(GO, ['get', '-tool', ...tools], { cwd: dir, env: { ...goEnv, GOFLAGS: '-mod=mod' }, nice: true });
+  await run(GO, ['get', '-tool', ...tools], { cwd: dir, env: { ...goEnv, GOFLAGS: '-mod=mod' }, nice: true }).catch((error: unknown) => {
+    // A half-written go.sum would pass for an up-to-date wrapper next time: generate it again then.
+    rmSync(join(dir, 'go.sum'), { force: true });
+    throw error;
+  });
   return dir;
 }
 
