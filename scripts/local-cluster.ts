@@ -9,7 +9,8 @@
 // up/down are what OpenTofu's local-exec provisioners run (src/targets/local/terraform/main.tf);
 // they take their options from the environment: DR_DRILL_CLUSTER_DIR (state directory), and for
 // up DR_DRILL_GIT_URL, DR_DRILL_GIT_BRANCH, DR_DRILL_GIT_WORK_DIR, DR_DRILL_GIT_HEAD,
-// DR_DRILL_UP_TIMEOUT (seconds, default 240).
+// DR_DRILL_UP_TIMEOUT (seconds, default 240), DR_DRILL_AGE_KEY_FILE (the drill's age key: the
+// cluster gets it as the sops-age Secret kustomize-controller decrypts with; empty for none).
 import { fileURLToPath } from 'node:url';
 import { startLocalCluster } from '../src/cluster/local/index.ts';
 import { downSupervised, serveSupervised, upSupervised } from '../src/cluster/local/supervised.ts';
@@ -39,6 +40,7 @@ async function main(): Promise<void> {
         gitBranch: need('DR_DRILL_GIT_BRANCH'),
         gitWorkDir: need('DR_DRILL_GIT_WORK_DIR'),
         gitHead: need('DR_DRILL_GIT_HEAD'),
+        ageKeyFile: process.env['DR_DRILL_AGE_KEY_FILE'] ?? '',
         node: process.execPath,
         script: fileURLToPath(import.meta.url),
         timeoutMs: Number(process.env['DR_DRILL_UP_TIMEOUT'] ?? '240') * 1000,

@@ -113,7 +113,13 @@ export async function ensureWrapperModule(go: string, env: NodeJS.ProcessEnv, na
   writeFileSync(join(dir, 'go.mod'), wrapperGoMod(name, pin, goVersion, replaces));
   rmSync(join(dir, 'go.sum'), { force: true });
   const tools = Object.values(pin.binaries).map((p) => `${p}@${pin.version}`);
-  await run(go, ['get', '-tool', ...tools], { cwd: dir, env: { ...env, GOFLAGS: '-mod=mod' }, nice: true });
+  try {
+    await run(go, ['get', '-tool', ...tools], { cwd: dir, env: { ...env, GOFLAGS: '-mod=mod' }, nice: true });
+  } catch (error) {
+    // A half-written go.sum (the proxy refused a module midway) must not pass as up to date next time.
+    rmSync(join(dir, 'go.sum'), { force: true });
+    throw error;
+  }
   return dir;
 }
 

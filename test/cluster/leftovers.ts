@@ -14,9 +14,14 @@ export function snapshot(): Snapshot {
   return { tmp: new Set(readdirSync(os.tmpdir())), pids: new Set(readdirSync('/proc').filter((entry) => /^\d+$/.test(entry))) };
 }
 
-/** Directories the run left in the temp dir, and processes it started that still run. */
-export function leftoversSince(before: Snapshot): { dirs: string[]; processes: string[] } {
-  const dirs = readdirSync(os.tmpdir()).filter((name) => name.startsWith('dr-drill-') && !name.startsWith('dr-drill-test-') && !before.tmp.has(name));
+/**
+ * Directories the run left in the temp dir (what the local target and cluster create, and with
+ * `runId` the run's own directory: other dr-drill runs on the machine come and go), and processes
+ * it started that still run.
+ */
+export function leftoversSince(before: Snapshot, runId?: string): { dirs: string[]; processes: string[] } {
+  const ours = (name: string) => name.startsWith('dr-drill-local-') || (runId !== undefined && name.startsWith(`dr-drill-${runId}-`));
+  const dirs = readdirSync(os.tmpdir()).filter((name) => ours(name) && !before.tmp.has(name));
   const processes: string[] = [];
   for (const pid of readdirSync('/proc').filter((entry) => /^\d+$/.test(entry) && !before.pids.has(entry))) {
     try {

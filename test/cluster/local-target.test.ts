@@ -63,7 +63,7 @@ test('the cold-start drill runs green on the local target: real Flux, a real res
   assert.equal(step('velero-restore').outputs.checked, true);
 
   for (const milestone of result.milestones) assert.equal(milestone.verdict, 'met', milestone.name);
-  assert.deepEqual(leftoversSince(before), { dirs: [], processes: [] });
+  assert.deepEqual(leftoversSince(before, result.run.id), { dirs: [], processes: [] });
 });
 
 test('a Kustomization that does not build turns the local drill red with Flux\'s reason; teardown still runs', { timeout: 600_000 }, async () => {
@@ -83,7 +83,7 @@ test('a Kustomization that does not build turns the local drill red with Flux\'s
   assert.equal(result.steps.find((step) => step.id === 'flux-controllers')!.status, 'passed');
   assert.equal(result.steps.find((step) => step.id === 'velero-restore')!.status, 'skipped');
   assert.equal(result.steps.find((step) => step.id === 'terraform-destroy')!.status, 'passed');
-  assert.deepEqual(leftoversSince(before), { dirs: [], processes: [] });
+  assert.deepEqual(leftoversSince(before, result.run.id), { dirs: [], processes: [] });
 });
 
 test('SIGTERM during the Flux layers cancels the local drill: teardown runs, a partial result is written, nothing is left', { timeout: 600_000 }, async () => {
@@ -105,5 +105,5 @@ test('SIGTERM during the Flux layers cancels the local drill: teardown runs, a p
   assert.equal(result.steps.find((step) => step.id === 'terraform-apply')!.status, 'passed');
   assert.equal(result.steps.find((step) => step.id === 'terraform-destroy')!.status, 'passed');
   assert.notEqual(result.steps.find((step) => step.id === 'flux-apps')!.status, 'passed');
-  assert.deepEqual(leftoversSince(before), { dirs: [], processes: [] });
+  assert.deepEqual(leftoversSince(before, result.run.id), { dirs: [], processes: [] });
 });

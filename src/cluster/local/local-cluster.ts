@@ -17,6 +17,7 @@ import { loadKubeConfig } from './kube.ts';
 import { createKwokCluster, isPidAlive, type KwokCluster } from './kwok-cluster.ts';
 import { startLoadBalancerStatusLoop, type LbStatusLoop } from './lb-status.ts';
 import { buildSampleRepo, type SampleRepo } from './sample-repo.ts';
+import { createSopsAgeSecret, SOPS_AGE_SECRET } from './sops.ts';
 import { createWorkspace, type Workspace } from './workspace.ts';
 
 export interface LocalClusterOptions {
@@ -37,6 +38,8 @@ export interface LocalClusterOptions {
    * (the local drill target serves "production's" Git before the disaster and keeps it after).
    */
   gitSource?: { url: string; repo: SampleRepo };
+  /** The drill's age key: created as the sops-age Secret in flux-system before Flux is bootstrapped. */
+  sopsAgeKeyFile?: string;
 }
 
 export interface LocalGitOps {
@@ -148,6 +151,10 @@ export async function startLocalCluster(opts: LocalClusterOptions = {}): Promise
         git = await startGitServer({ projectRoot: ws.path('git') });
         url = `${git.baseUrl}/${repo.name}`;
         mark('gitServer', t);
+      }
+      if (opts.sopsAgeKeyFile) {
+        await createSopsAgeSecret(kc, opts.sopsAgeKeyFile);
+        log(`created Secret flux-system/${SOPS_AGE_SECRET} from the drill's age key`);
       }
       t = performance.now();
       flux = await startFluxControllers({ kubeconfigPath: kwok.kubeconfigPath, binaries, dir: ws.path('flux') });

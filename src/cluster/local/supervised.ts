@@ -25,6 +25,8 @@ export interface SupervisedOptions {
   /** Working clone of the GitOps repository: clusters/drill/ holds the Kustomizations Flux is bootstrapped with. */
   gitWorkDir: string;
   gitHead: string;
+  /** The drill's age key file ('' for none): the cluster gets it as the sops-age Secret. */
+  ageKeyFile?: string;
 }
 
 interface ClusterRecord {
@@ -89,6 +91,7 @@ export async function upSupervised(options: SupervisedOptions & { node: string; 
         DR_DRILL_GIT_BRANCH: options.gitBranch,
         DR_DRILL_GIT_WORK_DIR: options.gitWorkDir,
         DR_DRILL_GIT_HEAD: options.gitHead,
+        DR_DRILL_AGE_KEY_FILE: options.ageKeyFile ?? '',
       },
       stdio: ['ignore', logFd, logFd],
       detached: true, // its own session: it outlives tofu and the provisioner that started it
@@ -192,6 +195,7 @@ export async function serveSupervised(env: NodeJS.ProcessEnv = process.env): Pro
     registerExitHandlers: false,
     log,
     env,
+    ...(env['DR_DRILL_AGE_KEY_FILE'] ? { sopsAgeKeyFile: env['DR_DRILL_AGE_KEY_FILE'] } : {}),
     gitSource: {
       url: need('DR_DRILL_GIT_URL'),
       repo: { bareDir: '', workDir: need('DR_DRILL_GIT_WORK_DIR'), name: '', branch: need('DR_DRILL_GIT_BRANCH'), headSha: need('DR_DRILL_GIT_HEAD') },

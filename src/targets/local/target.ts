@@ -11,7 +11,7 @@
  * `local.down`; the drill's Flux, Kubernetes, restic and data steps then run unchanged against the
  * real API server, Git server and restic.
  */
-import { existsSync, mkdirSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { systemClock } from '../../engine/clock.ts';
 import type { Cluster } from '../../contract/cluster.ts';
@@ -23,7 +23,8 @@ import { startGitServer, type GitServer } from '../../cluster/local/git-server.t
 import { LB_IP_PREFIX } from '../../cluster/local/lb-status.ts';
 import { buildSampleRepo, SAMPLE_FIXTURE_DIR } from '../../cluster/local/sample-repo.ts';
 import { createWorkspace } from '../../cluster/local/workspace.ts';
-import { requireInfraBinaries, loadInfraVersions } from '../../cluster/local/infra-versions.ts';
+import { requireInfraBinaries, requireTool, loadInfraVersions } from '../../cluster/local/infra-versions.ts';
+import { ageRecipientOf, sealSampleTree } from '../../cluster/local/sops.ts';
 import { kubeCluster, loadKubeConfig } from '../../kube/client.ts';
 import { parseDuration } from '../../util/duration.ts';
 import { DrillError, errorMessage } from '../../util/errors.ts';
@@ -47,6 +48,7 @@ export async function createLocalTarget(plan: Plan, env: Record<string, string |
     throw new DrillError('EPREFLIGHT', 'the local target needs the local control plane binaries', { details: `${errorMessage(error)}\nbuild them once with: npm run build:test-infra` });
   }
 
+  const ageKeyFile = resolveAgeKeyFile(plan, env);
   const ws = createWorkspace('dr-drill-local-target-');
   let git: GitServer | undefined;
   let cluster: LocalCluster | undefined;
@@ -81,13 +83,13 @@ export async function createLocalTarget(plan: Plan, env: Record<string, string |
   };
 
   try {
-    const repo = await buildSampleRepo(ws.path('git'), ws.path('git-work'), gitopsDir);
+    const repo = await buildSampleRepo(ws.path('git'), ws.path('git-work'), ageKeyFile && gitopsDir === SAMPLE_FIXTURE_DIR ? await sealedSample(ws.path('gitops-sealed'), ageKeyFile, env) : gitopsDir);
     git = await startGitServer({ projectRoot: ws.path('git') });
     const gitUrl = `${git.baseUrl}/${repo.name}`;
     const backupDir = ws.path('backups');
     mkdirSync(backupDir, { recursive: true });
     const backup = await stageBackup(backupDir, { ageMs: parseDuration(options.backupAge) });
-    const tofu = writeLocalTofuFiles(ws.path('tofu'), { url: gitUrl, repo });
+    const tofu = writeLocalTofuFiles(ws.path('tofu'), { url: gitUrl, repo }, ageKeyFile);
 
     const control: LocalClusterControl = {
       up: (log) =>
@@ -96,7 +98,7 @@ export async function createLocalTarget(plan: Plan, env: Record<string, string |
           // A retry after a failed attempt: remove whatever that attempt left first.
           await stopCluster(log);
           stepLog = log;
-          const started = await startLocalCluster({ gitSource: { url: gitUrl, repo }, registerExitHandlers: false, log: (line) => stepLog(line), env: { ...process.env, ...env } });
+          const started = await startLocalCluster({ gitSource: { url: gitUrl, repo }, ...(ageKeyFile ? { sopsAgeKeyFile: ageKeyFile } : {}), registerExitHandlers: false, log: (line) => stepLog(line), env: { ...process.env, ...env } });
           cluster = started;
           session.kubeconfigPath = started.kubeconfigPath;
           return { kubeconfigPath: started.kubeconfigPath, name: started.name, timings: started.timings };
@@ -171,6 +173,37 @@ export async function createLocalTarget(plan: Plan, env: Record<string, string |
     ws.remove();
     throw error;
   }
+}
+
+/**
+ * The age key the drill provides (preflight.ageKeyFile, e.g. ${env.SOPS_AGE_KEY_FILE}), when the
+ * file exists: the cluster gets it as the sops-age Secret, and the built-in sample is sealed for it.
+ */
+function resolveAgeKeyFile(plan: Plan, env: Record<string, string | undefined>): string | undefined {
+  const configured = plan.drill.preflight?.ageKeyFile;
+  if (configured === undefined) return undefined;
+  let expanded: unknown;
+  try {
+    expanded = expand(configured, { env, vars: {}, steps: {}, run: { id: '', dir: '' }, drill: { dir: plan.drillDir, name: plan.drill.name }, target: { kind: 'local' } });
+  } catch {
+    return undefined;
+  }
+  if (typeof expanded !== 'string' || expanded === '') return undefined;
+  const file = path.resolve(plan.drillDir, expanded);
+  return existsSync(file) ? file : undefined;
+}
+
+/** The built-in sample, sealed like production's repository: its Secrets encrypted for the drill's age key. */
+async function sealedSample(dir: string, ageKeyFile: string, env: Record<string, string | undefined>): Promise<string> {
+  let sops: string;
+  try {
+    sops = requireTool('sops', 'sops', loadInfraVersions(), { ...process.env, ...env });
+  } catch (error) {
+    throw new DrillError('EPREFLIGHT', 'the local target seals its sample Secrets with sops, which is not built', { details: `${errorMessage(error)}\nbuild it once with: npm run build:test-infra` });
+  }
+  cpSync(SAMPLE_FIXTURE_DIR, dir, { recursive: true });
+  await sealSampleTree(dir, await ageRecipientOf(ageKeyFile), sops);
+  return dir;
 }
 
 function resolveGitopsDir(plan: Plan, gitops: string | undefined, env: Record<string, string | undefined>): string {

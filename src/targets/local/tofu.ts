@@ -28,7 +28,7 @@ export interface LocalTofuFiles {
 const hclString = (value: string): string => JSON.stringify(value);
 
 /** Writes the backend config and variable file for one target session into `root`. */
-export function writeLocalTofuFiles(root: string, git: { url: string; repo: SampleRepo }): LocalTofuFiles {
+export function writeLocalTofuFiles(root: string, git: { url: string; repo: SampleRepo }, ageKeyFile: string | undefined): LocalTofuFiles {
   const stateDir = path.join(root, 'state');
   const clustersDir = path.join(root, 'clusters');
   mkdirSync(stateDir, { recursive: true, mode: 0o700 });
@@ -49,6 +49,7 @@ export function writeLocalTofuFiles(root: string, git: { url: string; repo: Samp
         git_branch: git.repo.branch,
         git_work_dir: git.repo.workDir,
         git_head: git.repo.headSha,
+        age_key_file: ageKeyFile ?? '',
       },
       null,
       2,

@@ -47,6 +47,12 @@ variable "git_head" {
   description = "Commit at the branch HEAD when the target staged the repository."
 }
 
+variable "age_key_file" {
+  type        = string
+  default     = ""
+  description = "The drill's SOPS age key file: the cluster gets it as flux-system/sops-age (empty: no key in the cluster)."
+}
+
 variable "up_timeout_seconds" {
   type        = number
   default     = 240
@@ -76,6 +82,7 @@ resource "terraform_data" "cluster" {
       DR_DRILL_GIT_WORK_DIR = var.git_work_dir
       DR_DRILL_GIT_HEAD     = var.git_head
       DR_DRILL_UP_TIMEOUT   = tostring(var.up_timeout_seconds)
+      DR_DRILL_AGE_KEY_FILE = var.age_key_file
     }
   }
 
