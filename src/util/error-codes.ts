@@ -33,6 +33,7 @@ export const ERROR_CODES = {
   ERESTIC: { meaning: 'a restic repository, snapshot or restore problem', fix: 'check repository, password and the snapshot filter', exit: 'step' },
   EGIT: { meaning: 'a Git branch or commit could not be read', fix: 'check the remote URL, the branch and the credentials', exit: 'step' },
   EDATACHECK: { meaning: 'restored data has no valid canary record', fix: 'check that the restore brought the data back and the app writes its canary', exit: 'step' },
+  ETESTINFRA: { meaning: 'a binary, pin or Go module the local cluster needs is missing', fix: 'npm run build:test-infra (needs Go and the Go module proxy) builds them into the cache', exit: 'input' },
   ELOCAL: { meaning: "the local target's cluster could not be started or stopped cleanly", fix: 'npm run build:test-infra, then see the process logs named in the error', exit: 'step' },
   EOBJECTIVE: { meaning: 'an RTO or RPO objective was missed or not measured', fix: 'see the critical path or the restore that did not bring data back', exit: 'objective' },
   ECONTROL: { meaning: 'a negative control was not detected: a check cannot fail', fix: 'make the check that should catch the fault strict enough', exit: 'step' },

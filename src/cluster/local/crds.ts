@@ -1,5 +1,7 @@
-// Installs upstream CRDs (Flux source/kustomize, Velero) read from the Go module
-// cache at run time, and waits until the API server serves them.
+/**
+ * Installs upstream CRDs (Flux source/kustomize, Velero) read from the Go module
+ * cache at run time, and waits until the API server serves them.
+ */
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ApiextensionsV1Api, loadAllYaml, type KubeConfig, type V1CustomResourceDefinition } from '@kubernetes/client-node';
@@ -7,6 +9,7 @@ import type { CrdPin } from './infra-versions.ts';
 import { applyObject, findCondition } from './kube.ts';
 import { goModuleDir } from './module-cache.ts';
 import { waitFor } from './wait.ts';
+import { DrillError } from '../../util/errors.ts';
 
 export async function readCrds(pin: CrdPin): Promise<V1CustomResourceDefinition[]> {
   const dir = join(await goModuleDir(pin.module, pin.version), pin.dir);
@@ -17,13 +20,13 @@ export async function readCrds(pin: CrdPin): Promise<V1CustomResourceDefinition[
     try {
       text = readFileSync(join(dir, f), 'utf8');
     } catch {
-      throw new Error(`ETESTINFRA CRD file ${f} not found in ${pin.module}@${pin.version}/${pin.dir}`);
+      throw new DrillError('ETESTINFRA', `CRD file ${f} not found in ${pin.module}@${pin.version}/${pin.dir}`, { details: 'fix the crds pin in test-infra/versions.json (files must exist in that module version)' });
     }
     for (const doc of loadAllYaml(text) as Array<V1CustomResourceDefinition | null>) {
       if (doc?.kind === 'CustomResourceDefinition') out.push(doc);
     }
   }
-  if (out.length === 0) throw new Error(`ETESTINFRA no CRDs in ${pin.module}@${pin.version}/${pin.dir}`);
+  if (out.length === 0) throw new DrillError('ETESTINFRA', `no CRDs in ${pin.module}@${pin.version}/${pin.dir}`, { details: 'fix the crds pin in test-infra/versions.json (dir must hold CustomResourceDefinition YAML)' });
   return out;
 }
 

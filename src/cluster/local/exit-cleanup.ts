@@ -1,5 +1,7 @@
-// Runs registered cleanups when the process exits or gets SIGINT/SIGTERM/SIGHUP,
-// so a failed or cancelled test never leaves a cluster behind.
+/**
+ * Runs registered cleanups when the process exits or gets SIGINT/SIGTERM/SIGHUP,
+ * so a failed or cancelled test never leaves a cluster behind.
+ */
 type Cleanup = () => Promise<void>;
 
 const cleanups = new Set<Cleanup>();

@@ -1,5 +1,7 @@
-// One fake node managed by kwok-controller (kwokctl's default annotation
-// selector), so the scheduler places pods and kwok marks them Running/Ready.
+/**
+ * One fake node managed by kwok-controller (kwokctl's default annotation
+ * selector), so the scheduler places pods and kwok marks them Running/Ready.
+ */
 import { CoreV1Api, type KubeConfig, type V1Node } from '@kubernetes/client-node';
 import { findCondition } from './kube.ts';
 import { waitFor } from './wait.ts';

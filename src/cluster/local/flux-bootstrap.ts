@@ -1,12 +1,15 @@
-// Points Flux at the sample repository: the flux-system namespace, a
-// GitRepository, and the layer Kustomizations from clusters/drill/*.yaml,
-// all created through @kubernetes/client-node.
+/**
+ * Points Flux at the sample repository: the flux-system namespace, a
+ * GitRepository, and the layer Kustomizations from clusters/drill/*.yaml,
+ * all created through @kubernetes/client-node.
+ */
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { CoreV1Api, CustomObjectsApi, loadAllYaml, type KubeConfig, type KubernetesObject } from '@kubernetes/client-node';
 import { FLUX_NAMESPACE } from './flux-controllers.ts';
 import { applyObject, findCondition, httpCode } from './kube.ts';
 import { waitFor } from './wait.ts';
+import { DrillError } from '../../util/errors.ts';
 
 export const GIT_REPOSITORY_NAME = 'flux-system';
 export const KUSTOMIZE_GROUP = 'kustomize.toolkit.fluxcd.io';
@@ -40,7 +43,7 @@ export function dependencyOrder(ks: KustomizationSpec[]): string[] {
   const visiting = new Set<string>();
   const visit = (name: string): void => {
     if (out.includes(name)) return;
-    if (visiting.has(name)) throw new Error(`ELOCALCLUSTER dependsOn cycle at Kustomization ${name}`);
+    if (visiting.has(name)) throw new DrillError('ELOCAL', `dependsOn cycle at Kustomization ${name}`, { details: 'break the cycle in the dependsOn of the Kustomizations in clusters/drill/' });
     visiting.add(name);
     for (const d of byName.get(name)?.spec?.dependsOn ?? []) if (byName.has(d.name)) visit(d.name);
     visiting.delete(name);
@@ -80,7 +83,7 @@ export async function bootstrapFlux(kc: KubeConfig, opts: BootstrapOptions): Pro
     'gitrepositories',
   );
   const ks = readKustomizations(opts.clusterDir);
-  if (ks.length === 0) throw new Error(`ELOCALCLUSTER no Flux Kustomizations in ${opts.clusterDir}`);
+  if (ks.length === 0) throw new DrillError('ELOCAL', `no Flux Kustomizations in ${opts.clusterDir}`, { details: 'the GitOps tree needs Flux Kustomizations in clusters/drill/*.yaml' });
   for (const k of ks) {
     const name = k.metadata?.name ?? '';
     await createOrApply(kc, { ...k, metadata: { ...k.metadata, name, namespace: k.metadata?.namespace ?? FLUX_NAMESPACE } }, 'kustomizations');
@@ -135,6 +138,6 @@ export async function waitKustomizationReady(kc: KubeConfig, name: string, timeo
     );
   } catch (e) {
     const detail = last !== undefined ? ` (Ready reason ${last.reason}: ${last.message})` : '';
-    throw new Error(`${e instanceof Error ? e.message : String(e)}${detail}`);
+    throw error instanceof DrillError ? new DrillError(error.code, `${error.message}${detail}`, { details: error.details, cause: error }) : new DrillError('ELOCAL', `${errorMessage(error)}${detail}`, { cause: error });
   }
 }

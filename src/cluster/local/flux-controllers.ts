@@ -1,11 +1,14 @@
-// Flux source-controller and kustomize-controller as local processes against
-// the local cluster; every listener on a free 127.0.0.1 port.
+/**
+ * Flux source-controller and kustomize-controller as local processes against
+ * the local cluster; every listener on a free 127.0.0.1 port.
+ */
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { InfraBinaries } from './infra-versions.ts';
 import { freePort, LOOPBACK } from './ports.ts';
 import { startProcess, type ManagedProcess } from './processes.ts';
 import { fatalError, waitFor } from './wait.ts';
+import { DrillError } from '../../util/errors.ts';
 
 export const FLUX_NAMESPACE = 'flux-system';
 
@@ -31,7 +34,7 @@ export interface FluxControllers {
 async function waitHealthy(proc: ManagedProcess, healthPort: number, timeoutMs: number): Promise<void> {
   await waitFor(
     async () => {
-      if (proc.exited()) throw fatalError(`ELOCALCLUSTER ${proc.name} exited:\n${proc.logTail(20)}`);
+      if (proc.exited()) throw fatalError(`${proc.name} exited`, proc.logTail(20));
       const r = await fetch(`http://${LOOPBACK}:${healthPort}/readyz`).catch(() => undefined);
       return r?.ok === true ? true : undefined;
     },
@@ -52,7 +55,7 @@ export async function startFluxControllers(opts: FluxControllersOptions): Promis
   const common = ['--enable-leader-election=false', '--watch-all-namespaces=true', '--log-level=info', '--log-encoding=json'];
   const bin = (name: string): string => {
     const p = opts.binaries[name];
-    if (p === undefined) throw new Error(`ELOCALCLUSTER binary ${name} missing; run node scripts/build-test-infra.ts`);
+    if (p === undefined) throw new DrillError('ETESTINFRA', `binary ${name} missing`, { details: 'run node scripts/build-test-infra.ts' });
     return p;
   };
 

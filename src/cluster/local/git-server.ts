@@ -1,9 +1,12 @@
-// Read-only Git smart-HTTP server: a Node HTTP server on 127.0.0.1 that runs
-// `git http-backend` as a CGI program for every request.
+/**
+ * Read-only Git smart-HTTP server: a Node HTTP server on 127.0.0.1 that runs
+ * `git http-backend` as a CGI program for every request.
+ */
 import { spawn } from 'node:child_process';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { LOOPBACK } from './ports.ts';
+import { DrillError } from '../../util/errors.ts';
 
 export interface GitServer {
   /** e.g. http://127.0.0.1:40123 ; a repo `x.git` under the root is at `${baseUrl}/x.git` */
@@ -103,7 +106,7 @@ export function startGitServer(opts: GitServerOptions): Promise<GitServer> {
   const server = createServer((req, res) => handle(req, res, opts));
   server.keepAliveTimeout = 1000;
   return new Promise((resolve, reject) => {
-    server.once('error', (e) => reject(new Error(`ELOCALCLUSTER git server cannot listen on ${LOOPBACK}: ${e.message}`)));
+    server.once('error', (e) => reject(new DrillError('ELOCAL', `git server cannot listen on ${LOOPBACK}: ${e.message}`, { details: 'check that the loopback interface is up', cause: e })));
     server.listen(0, LOOPBACK, () => {
       const { port } = server.address() as AddressInfo;
       let stopped: Promise<void> | undefined;

@@ -1,4 +1,4 @@
-// Public API of the local drill cluster (kwok + real Flux + Velero CRDs).
+/** Public API of the local drill cluster (kwok + real Flux + Velero CRDs). */
 export { startLocalCluster, uniqueClusterName, leftovers } from './local-cluster.ts';
 export type { LocalCluster, LocalClusterOptions, LocalGitOps } from './local-cluster.ts';
 export {

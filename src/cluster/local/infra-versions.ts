@@ -1,10 +1,13 @@
-// Reads the single version pin (test-infra/versions.json) and locates the
-// binaries that scripts/build-test-infra.ts builds into the user cache.
+/**
+ * Reads the single version pin (test-infra/versions.json) and locates the
+ * binaries that scripts/build-test-infra.ts builds into the user cache.
+ */
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { DrillError } from '../../util/errors.ts';
 
 export interface ComponentPin {
   module: string;
@@ -44,7 +47,7 @@ export const REPO_ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 export function loadInfraVersions(file: string = VERSIONS_FILE): InfraVersions {
   const raw = JSON.parse(readFileSync(file, 'utf8')) as Partial<InfraVersions>;
   if (typeof raw.go !== 'string' || raw.components === undefined || raw.crds === undefined) {
-    throw new Error(`ETESTINFRA ${file} must define "go", "components" and "crds"`);
+    throw new DrillError('ETESTINFRA', `${file} must define "go", "components" and "crds"`, { details: 'restore test-infra/versions.json from git' });
   }
   return raw as InfraVersions;
 }
@@ -89,10 +92,9 @@ export function requireInfraBinaries(v: InfraVersions = loadInfraVersions(), env
     else missing.push(name);
   }
   if (missing.length > 0) {
-    throw new Error(
-      `ETESTINFRA local cluster binaries missing in ${dir}: ${missing.join(', ')}\n` +
-        `  Build them once (Go ${v.go}+ and the Go module proxy needed): node scripts/build-test-infra.ts`,
-    );
+    throw new DrillError('ETESTINFRA', `local cluster binaries missing in ${dir}: ${missing.join(', ')}`, {
+      details: `Build them once (Go ${v.go}+ and the Go module proxy needed): node scripts/build-test-infra.ts`,
+    });
   }
   return out;
 }
@@ -100,7 +102,7 @@ export function requireInfraBinaries(v: InfraVersions = loadInfraVersions(), env
 /** Where a pinned tool is cached: ${cache}/bin/<name>-<version>/ (independent of the control plane's key). */
 export function toolBinDir(name: string, v: InfraVersions = loadInfraVersions(), env: NodeJS.ProcessEnv = process.env): string {
   const pin = v.tools?.[name];
-  if (pin === undefined) throw new Error(`ETESTINFRA test-infra/versions.json has no tools.${name} pin`);
+  if (pin === undefined) throw new DrillError('ETESTINFRA', `test-infra/versions.json has no tools.${name} pin`, { details: `add a tools.${name} pin to test-infra/versions.json` });
   return join(cacheRoot(env), 'bin', `${name}-${pin.version}`);
 }
 
@@ -115,7 +117,7 @@ export function builtToolDirs(v: InfraVersions = loadInfraVersions(), env: NodeJ
 export function requireTool(name: string, bin: string = name, v: InfraVersions = loadInfraVersions(), env: NodeJS.ProcessEnv = process.env): string {
   const file = join(toolBinDir(name, v, env), bin);
   if (!existsSync(file)) {
-    throw new Error(`ETESTINFRA ${bin} ${v.tools?.[name]?.version ?? ''} missing: ${file}\n  Build it once (Go ${v.go}+ and the Go module proxy needed): node scripts/build-test-infra.ts`);
+    throw new DrillError('ETESTINFRA', `${bin} ${v.tools?.[name]?.version ?? ''} missing: ${file}`, { details: `Build it once (Go ${v.go}+ and the Go module proxy needed): node scripts/build-test-infra.ts` });
   }
   return file;
 }

@@ -1,4 +1,4 @@
-// @kubernetes/client-node helpers shared by the local cluster modules.
+/** @kubernetes/client-node helpers shared by the local cluster modules. */
 import { KubeConfig, KubernetesObjectApi, PatchStrategy, type KubernetesObject } from '@kubernetes/client-node';
 
 export const FIELD_MANAGER = 'dr-drill';

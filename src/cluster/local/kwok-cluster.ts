@@ -1,10 +1,13 @@
-// A node-less Kubernetes control plane from kwokctl's binary runtime (etcd,
-// kube-apiserver, kube-controller-manager, kube-scheduler, kwok-controller as
-// local processes), plus one fake kwok node so Deployments become Available.
+/**
+ * A node-less Kubernetes control plane from kwokctl's binary runtime (etcd,
+ * kube-apiserver, kube-controller-manager, kube-scheduler, kwok-controller as
+ * local processes), plus one fake kwok node so Deployments become Available.
+ */
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { InfraBinaries } from './infra-versions.ts';
 import { runChecked, runCommand } from './processes.ts';
+import { DrillError } from '../../util/errors.ts';
 
 export interface KwokClusterOptions {
   /** Unique per run; kwokctl cluster names must be lowercase DNS labels. */
@@ -50,7 +53,7 @@ export function kwokctlConfig(opts: KwokClusterOptions, cacheDir: string): strin
   ];
   for (const [bin, option] of Object.entries(BINARY_OPTIONS)) {
     const p = opts.binaries[bin];
-    if (p === undefined) throw new Error(`ELOCALCLUSTER binary ${bin} missing; run node scripts/build-test-infra.ts`);
+    if (p === undefined) throw new DrillError('ETESTINFRA', `binary ${bin} missing`, { details: 'run node scripts/build-test-infra.ts' });
     lines.push(`  ${option}: ${JSON.stringify(p)}`);
   }
   return lines.join('\n') + '\n';
@@ -123,7 +126,7 @@ export async function createKwokCluster(opts: KwokClusterOptions): Promise<KwokC
   writeFileSync(kubeconfigPath, '');
   const env = kwokEnv(workDir, kubeconfigPath);
   const kwokctl = opts.binaries['kwokctl'];
-  if (kwokctl === undefined) throw new Error('ELOCALCLUSTER kwokctl binary missing; run node scripts/build-test-infra.ts');
+  if (kwokctl === undefined) throw new DrillError('ETESTINFRA', 'kwokctl binary missing', { details: 'run node scripts/build-test-infra.ts' });
   const clusterDir = join(workDir, 'clusters', opts.name);
 
   let pids: number[] = [];
@@ -138,7 +141,7 @@ export async function createKwokCluster(opts: KwokClusterOptions): Promise<KwokC
     await waitGone(known, 5000);
     killAll(known.filter(isPidAlive));
     const survivors = await waitGone(known, 5000);
-    if (survivors.length > 0) throw new Error(`ELOCALTEARDOWN processes of cluster ${opts.name} survived SIGKILL: ${survivors.join(', ')}`);
+    if (survivors.length > 0) throw new DrillError('ELOCAL', `processes of cluster ${opts.name} survived SIGKILL: ${survivors.join(', ')}`, { details: 'kill the listed processes by pid' });
   };
 
   try {
@@ -151,7 +154,8 @@ export async function createKwokCluster(opts: KwokClusterOptions): Promise<KwokC
   } catch (e) {
     await del().catch(() => undefined);
     const logs = join(clusterDir, 'logs');
-    throw new Error(`${e instanceof Error ? e.message : String(e)}\n  component logs: ${logs}`);
+    const componentLogs = `component logs: ${logs}`;
+    throw error instanceof DrillError ? new DrillError(error.code, error.message, { details: `${error.details ?? ''}\n${componentLogs}`.trim(), cause: error }) : new DrillError('ELOCAL', errorMessage(error), { details: componentLogs, cause: error });
   }
   return { name: opts.name, kubeconfigPath, workDir, pids, delete: del, killNow };
 }

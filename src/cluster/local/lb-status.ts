@@ -1,8 +1,10 @@
-// Stand-in for a load-balancer controller (MetalLB, a cloud controller): the
-// local cluster has none, so Services of type LoadBalancer would stay pending
-// and Flux's health checks (wait: true) would never pass. This loop writes a
-// TEST-NET-1 address (RFC 5737, never routed) into status.loadBalancer.ingress,
-// the way such a controller does. It is the one stand-in of the local harness.
+/**
+ * Stand-in for a load-balancer controller (MetalLB, a cloud controller): the
+ * local cluster has none, so Services of type LoadBalancer would stay pending
+ * and Flux's health checks (wait: true) would never pass. This loop writes a
+ * TEST-NET-1 address (RFC 5737, never routed) into status.loadBalancer.ingress,
+ * the way such a controller does. It is the one stand-in of the local harness.
+ */
 import { CoreV1Api, PatchStrategy, setHeaderOptions, type KubeConfig } from '@kubernetes/client-node';
 
 export const LB_IP_PREFIX = '192.0.2.';

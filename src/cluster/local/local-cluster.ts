@@ -1,7 +1,9 @@
-// The local drill cluster: a kwokctl binary-runtime control plane with one fake
-// node, Flux and Velero CRDs, real Flux controllers, and a Git smart-HTTP server
-// with the sample GitOps repository. Everything lives in one mkdtemp directory,
-// listens on 127.0.0.1 only, and stop() removes all of it (idempotent).
+/**
+ * The local drill cluster: a kwokctl binary-runtime control plane with one fake
+ * node, Flux and Velero CRDs, real Flux controllers, and a Git smart-HTTP server
+ * with the sample GitOps repository. Everything lives in one mkdtemp directory,
+ * listens on 127.0.0.1 only, and stop() removes all of it (idempotent).
+ */
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
@@ -19,6 +21,7 @@ import { startLoadBalancerStatusLoop, type LbStatusLoop } from './lb-status.ts';
 import { buildSampleRepo, type SampleRepo } from './sample-repo.ts';
 import { createSopsAgeSecret, SOPS_AGE_SECRET } from './sops.ts';
 import { createWorkspace, type Workspace } from './workspace.ts';
+import { DrillError } from '../../util/errors.ts';
 
 export interface LocalClusterOptions {
   /** kwokctl cluster name; default `dr-drill-<random>` (unique per run). */
@@ -109,7 +112,7 @@ export async function startLocalCluster(opts: LocalClusterOptions = {}): Promise
       await attempt('git server', git?.stop);
       await attempt('kwokctl delete cluster', kwok?.delete);
       await attempt('remove temp dir', async () => ws.remove());
-      if (errors.length > 0) throw new Error(`ELOCALTEARDOWN local cluster ${name}: ${errors.join('; ')}`);
+      if (errors.length > 0) throw new DrillError('ELOCAL', `local cluster ${name} did not stop cleanly: ${errors.join('; ')}`, { details: 'remove what is left by hand (processes, the temp directory named)' });
       log(`stopped ${name}, removed ${ws.root}`);
     })());
 

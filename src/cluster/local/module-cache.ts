@@ -1,8 +1,11 @@
-// Locates a Go module's source tree in the Go module cache (downloading it
-// through GOPROXY when absent) so upstream YAML is read, never vendored.
+/**
+ * Locates a Go module's source tree in the Go module cache (downloading it
+ * through GOPROXY when absent) so upstream YAML is read, never vendored.
+ */
 import { existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { runCommand } from './processes.ts';
+import { DrillError } from '../../util/errors.ts';
 
 const cache = new Map<string, string>();
 
@@ -26,7 +29,7 @@ export async function goModuleDir(module: string, version: string): Promise<stri
     // fall through to the error below
   }
   if (r.code !== 0 || info.Dir === undefined) {
-    throw new Error(`ETESTINFRA cannot get Go module ${key}: ${info.Error ?? r.stderr.trim()}\n  Needs Go and GOPROXY access (or a warm module cache).`);
+    throw new DrillError('ETESTINFRA', `cannot get Go module ${key}: ${info.Error ?? r.stderr.trim()}`, { details: 'Needs Go and GOPROXY access (or a warm module cache).' });
   }
   cache.set(key, info.Dir);
   return info.Dir;

@@ -1,5 +1,6 @@
-// Free TCP ports on the loopback interface.
+/** Free TCP ports on the loopback interface. */
 import { createServer } from 'node:net';
+import { DrillError } from '../../util/errors.ts';
 
 export const LOOPBACK = '127.0.0.1';
 
@@ -12,7 +13,7 @@ export function freePort(): Promise<number> {
     srv.listen(0, LOOPBACK, () => {
       const addr = srv.address();
       const port = typeof addr === 'object' && addr !== null ? addr.port : 0;
-      srv.close(() => (port > 0 ? resolve(port) : reject(new Error('ELOCALCLUSTER no free port on 127.0.0.1'))));
+      srv.close(() => (port > 0 ? resolve(port) : reject(new DrillError('ELOCAL', 'no free port on 127.0.0.1', { details: 'free some ports on the loopback interface' }))));
     });
   });
 }

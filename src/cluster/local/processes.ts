@@ -1,9 +1,10 @@
-// Long-running child processes owned by the local cluster (Flux controllers,
-// git server helpers). Each runs in its own process group, logs to a file, and
-// is stopped with SIGTERM then SIGKILL.
+/** Child processes of the local cluster: long-running ones in their own process group, and run-to-completion commands. */
+// node:child_process for startProcess: an unref'd process group writing to a log descriptor that outlives the call; execa's result promise would hold it.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { closeSync, openSync, readFileSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { execa } from 'execa';
+import { DrillError } from '../../util/errors.ts';
 
 export interface ManagedProcess {
   name: string;
@@ -44,33 +45,35 @@ function isAlive(pid: number): boolean {
   }
 }
 
-function signalGroup(pid: number, sig: NodeJS.Signals): void {
+function signalGroup(pid: number, signal: NodeJS.Signals): void {
   try {
-    process.kill(-pid, sig);
+    process.kill(-pid, signal);
   } catch {
     try {
-      process.kill(pid, sig);
+      process.kill(pid, signal);
     } catch {
       // already gone
     }
   }
 }
 
-export function startProcess(opts: StartOptions): ManagedProcess {
-  const fd = openSync(opts.logFile, 'a');
+export function startProcess(options: StartOptions): ManagedProcess {
+  const logDescriptor = openSync(options.logFile, 'a');
   let child: ChildProcess;
   try {
-    child = spawn(opts.command, opts.args, {
-      cwd: opts.cwd,
-      env: opts.env ?? process.env,
-      stdio: ['ignore', fd, fd],
+    child = spawn(options.command, options.args, {
+      cwd: options.cwd,
+      env: options.env ?? process.env,
+      stdio: ['ignore', logDescriptor, logDescriptor],
       detached: true, // own process group, so stop() reaches grandchildren too
     });
   } finally {
-    closeSync(fd);
+    closeSync(logDescriptor);
   }
   const pid = child.pid;
-  if (pid === undefined) throw new Error(`ELOCALCLUSTER cannot start ${opts.name} (${opts.command})`);
+  if (pid === undefined) {
+    throw new DrillError('ELOCAL', `cannot start ${options.name} (${options.command})`, { details: `check that ${options.command} exists and is executable; npm run build:test-infra builds the local cluster binaries` });
+  }
   let done = false;
   const exitedPromise = new Promise<void>((resolve) => {
     child.once('exit', () => {
@@ -92,17 +95,17 @@ export function startProcess(opts: StartOptions): ManagedProcess {
     // The group may still hold children even after the leader exited.
     signalGroup(pid, 'SIGKILL');
     if (!done) await Promise.race([exitedPromise, sleep(2000)]);
-    for (let i = 0; i < 20 && isAlive(pid) && !done; i++) await sleep(100);
+    for (let attempt = 0; attempt < 20 && isAlive(pid) && !done; attempt++) await sleep(100);
   };
 
   return {
-    name: opts.name,
+    name: options.name,
     pid,
-    logFile: opts.logFile,
+    logFile: options.logFile,
     stop,
     killNow: () => signalGroup(pid, 'SIGKILL'),
     exited: () => done,
-    logTail: (lines) => logTail(opts.logFile, lines),
+    logTail: (lines) => logTail(options.logFile, lines),
   };
 }
 
@@ -112,32 +115,36 @@ export interface RunResult {
   stderr: string;
 }
 
-/** Runs a command to completion; never throws on a non-zero exit. */
-export function runCommand(command: string, args: string[], opts: { env?: NodeJS.ProcessEnv; cwd?: string; input?: string; timeoutMs?: number } = {}): Promise<RunResult> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(command, args, {
-      cwd: opts.cwd,
-      env: opts.env ?? process.env,
-      stdio: ['pipe', 'pipe', 'pipe'],
-      timeout: opts.timeoutMs ?? 0,
-      killSignal: 'SIGKILL',
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (b: Buffer) => (stdout += b.toString()));
-    child.stderr.on('data', (b: Buffer) => (stderr += b.toString()));
-    child.on('error', (e) => reject(new Error(`ELOCALCLUSTER cannot run ${command}: ${e.message}`)));
-    child.on('close', (code, signal) => resolve({ code: code ?? (signal !== null ? 128 : 1), stdout, stderr }));
-    child.stdin.on('error', () => undefined); // EPIPE when the command exits without reading stdin
-    child.stdin.end(opts.input ?? '');
-  });
+export interface RunOptions {
+  env?: NodeJS.ProcessEnv;
+  cwd?: string;
+  input?: string;
+  timeoutMs?: number;
 }
 
-/** Runs a command and throws ELOCALCLUSTER with its output when it fails. */
-export async function runChecked(command: string, args: string[], opts: Parameters<typeof runCommand>[2] = {}): Promise<string> {
-  const r = await runCommand(command, args, opts);
-  if (r.code !== 0) {
-    throw new Error(`ELOCALCLUSTER ${command} ${args.join(' ')} exited ${r.code}\n${(r.stderr + r.stdout).trim().slice(-4000)}`);
+/** Runs a command to completion; never throws on a non-zero exit (only when it cannot be started). */
+export async function runCommand(command: string, args: string[], options: RunOptions = {}): Promise<RunResult> {
+  const result = await execa(command, args, {
+    cwd: options.cwd,
+    env: options.env ?? process.env,
+    extendEnv: false,
+    input: options.input ?? '',
+    timeout: options.timeoutMs ?? 0,
+    killSignal: 'SIGKILL',
+    stripFinalNewline: false,
+    reject: false,
+  });
+  if (result.exitCode === undefined && result.signal === undefined && !result.timedOut) {
+    throw new DrillError('ELOCAL', `cannot run ${command}: ${result.originalMessage ?? result.shortMessage}`, { details: `check that ${command} is installed and on PATH` });
   }
-  return r.stdout;
+  return { code: result.exitCode ?? (result.signal !== undefined ? 128 : 1), stdout: result.stdout, stderr: result.stderr };
+}
+
+/** Runs a command and throws ELOCAL with its output when it fails. */
+export async function runChecked(command: string, args: string[], options: RunOptions = {}): Promise<string> {
+  const result = await runCommand(command, args, options);
+  if (result.code !== 0) {
+    throw new DrillError('ELOCAL', `${command} ${args.join(' ')} exited ${result.code}`, { details: (result.stderr + result.stdout).trim().slice(-4000) });
+  }
+  return result.stdout;
 }

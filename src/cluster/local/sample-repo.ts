@@ -1,5 +1,7 @@
-// Builds the sample GitOps repository (a bare repo served by git-server.ts)
-// from the committed fixture tree src/cluster/local/gitops-sample/.
+/**
+ * Builds the sample GitOps repository (a bare repo served by git-server.ts)
+ * from the committed fixture tree src/cluster/local/gitops-sample/.
+ */
 import { cpSync, mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';

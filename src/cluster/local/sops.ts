@@ -12,6 +12,7 @@ import { parseDocument } from 'yaml';
 import { FLUX_NAMESPACE } from './flux-controllers.ts';
 import { httpCode } from './kube.ts';
 import { runChecked } from './processes.ts';
+import { DrillError } from '../../util/errors.ts';
 
 export const SOPS_AGE_SECRET = 'sops-age';
 const SECRET_TEMPLATE = fileURLToPath(new URL('./sops-sample/paperless-secrets.yaml', import.meta.url));
@@ -20,7 +21,7 @@ const SEALED_PATH = 'apps/paperless/secrets.sops.yaml';
 /** The public key (age1...) of an age key file's first identity, as `age-keygen -y` prints it. */
 export async function ageRecipientOf(keyFile: string): Promise<string> {
   const recipient = (await runChecked('age-keygen', ['-y', keyFile])).split('\n')[0]?.trim() ?? '';
-  if (!recipient.startsWith('age1')) throw new Error(`ELOCAL ${keyFile} holds no AGE-SECRET-KEY-1... identity (age-keygen -y printed no age1... recipient)`);
+  if (!recipient.startsWith('age1')) throw new DrillError('ELOCAL', `${keyFile} holds no AGE-SECRET-KEY-1... identity (age-keygen -y printed no age1... recipient)`, { details: 'pass an age identity file made by age-keygen' });
   return recipient;
 }
 
@@ -37,7 +38,7 @@ export async function sealSampleTree(treeDir: string, recipient: string, sops: s
   writeFileSync(sealedFile, plaintext);
   // Encrypted in place with the tree's .sops.yaml (found from the file's directory upwards).
   await runChecked(sops, ['--encrypt', '--in-place', sealedFile], { cwd: treeDir, env: { ...process.env, SOPS_AGE_KEY_FILE: '/nonexistent' } });
-  if (readFileSync(sealedFile, 'utf8').includes('dr-drill-sample-not-a-real-secret')) throw new Error(`ELOCAL sops left ${sealedFile} in plaintext`);
+  if (readFileSync(sealedFile, 'utf8').includes('dr-drill-sample-not-a-real-secret')) throw new DrillError('ELOCAL', `sops left ${sealedFile} in plaintext`, { details: 'check the .sops.yaml creation rules match the file' });
 
   const kustomization = join(treeDir, 'apps', 'paperless', 'kustomization.yaml');
   const doc = parseDocument(readFileSync(kustomization, 'utf8'));
@@ -62,7 +63,7 @@ export async function createSopsAgeSecret(kc: KubeConfig, keyFile: string): Prom
   try {
     await api.createNamespacedSecret({ namespace: FLUX_NAMESPACE, body });
   } catch (error) {
-    if (httpCode(error) !== 409) throw new Error(`ELOCAL cannot create Secret ${FLUX_NAMESPACE}/${SOPS_AGE_SECRET}: ${httpCode(error) ?? 'no response'}`);
+    if (httpCode(error) !== 409) throw new DrillError('ELOCAL', `cannot create Secret ${FLUX_NAMESPACE}/${SOPS_AGE_SECRET}: ${httpCode(error) ?? 'no response'}`, { details: 'check that the local cluster API server answers' });
     await api.replaceNamespacedSecret({ name: SOPS_AGE_SECRET, namespace: FLUX_NAMESPACE, body });
   }
 }

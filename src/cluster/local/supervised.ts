@@ -16,6 +16,7 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { leftovers, startLocalCluster } from './local-cluster.ts';
 import { logTail } from './processes.ts';
+import { DrillError } from '../../util/errors.ts';
 
 export interface SupervisedOptions {
   /** State directory of this cluster (created; one per Terraform workspace). */
@@ -101,7 +102,7 @@ export async function upSupervised(options: SupervisedOptions & { node: string; 
   } finally {
     closeSync(logFd);
   }
-  if (pid === undefined) throw new Error(`ELOCAL cannot start the cluster supervisor (${options.node} ${options.script})`);
+  if (pid === undefined) throw new DrillError('ELOCAL', `cannot start the cluster supervisor (${options.node} ${options.script})`, { details: 'check the node binary and script path' });
   writeFileSync(file(options.dir, 'supervisor.pid'), `${pid}\n`);
   options.log(`cluster supervisor started (pid ${pid}), log ${file(options.dir, 'supervisor.log')}`);
   const deadline = Date.now() + options.timeoutMs;
@@ -110,12 +111,12 @@ export async function upSupervised(options: SupervisedOptions & { node: string; 
     if (failed !== undefined) {
       const tail = logTail(file(options.dir, 'supervisor.log'), 25);
       await downSupervised(options.dir, options.log).catch((error: unknown) => options.log(String(error)));
-      throw new Error(`ELOCAL ${failed}\n${tail}`);
+      throw new DrillError('ELOCAL', failed, { details: tail });
     }
     await sleep(250);
   }
   const record = readRecord(options.dir);
-  if (!record) throw new Error(`ELOCAL ${file(options.dir, 'cluster.json')} missing after the cluster was up`);
+  if (!record) throw new DrillError('ELOCAL', `${file(options.dir, 'cluster.json')} missing after the cluster was up`, { details: `see ${file(options.dir, 'supervisor.log')}` });
   return record;
 }
 
@@ -159,7 +160,7 @@ export async function downSupervised(dir: string, log: (line: string) => void, g
     if (left.dirExists) problems.push(`directory ${record.dir} still exists`);
   }
   rmSync(dir, { recursive: true, force: true, maxRetries: 3 });
-  if (problems.length > 0) throw new Error(`ELOCAL local cluster ${record?.name ?? dir} did not stop cleanly: ${problems.join('; ')}`);
+  if (problems.length > 0) throw new DrillError('ELOCAL', `local cluster ${record?.name ?? dir} did not stop cleanly: ${problems.join('; ')}`, { details: 'remove what is left by hand (processes, the directory named)' });
   if (record) log(`local cluster ${record.name} removed: no process or directory left`);
   return true;
 }
@@ -178,7 +179,7 @@ function killGroup(pid: number): void {
 export async function serveSupervised(env: NodeJS.ProcessEnv = process.env): Promise<void> {
   const need = (name: string): string => {
     const value = env[name];
-    if (value === undefined || value === '') throw new Error(`ELOCAL ${name} is not set (the supervisor is started by upSupervised)`);
+    if (value === undefined || value === '') throw new DrillError('ELOCAL', `${name} is not set (the supervisor is started by upSupervised)`, { details: 'start the supervisor through upSupervised' });
     return value;
   };
   const dir = need('DR_DRILL_CLUSTER_DIR');

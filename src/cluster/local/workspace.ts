@@ -1,5 +1,7 @@
-// The drill-owned temporary directory: everything the local cluster writes
-// (kwok workdir, kubeconfig, git repos, Flux storage, logs) lives below it.
+/**
+ * The drill-owned temporary directory: everything the local cluster writes
+ * (kwok workdir, kubeconfig, git repos, Flux storage, logs) lives below it.
+ */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
