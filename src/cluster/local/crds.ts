@@ -13,14 +13,14 @@ import { DrillError } from '../../util/errors.ts';
 
 export async function readCrds(pin: CrdPin): Promise<V1CustomResourceDefinition[]> {
   const dir = join(await goModuleDir(pin.module, pin.version), pin.dir);
-  const files = pin.files ?? readdirSync(dir).filter((f) => f.endsWith('.yaml')).sort();
+  const files = pin.files ?? readdirSync(dir).filter((fileName) => fileName.endsWith('.yaml')).sort();
   const out: V1CustomResourceDefinition[] = [];
-  for (const f of files) {
+  for (const fileName of files) {
     let text: string;
     try {
-      text = readFileSync(join(dir, f), 'utf8');
+      text = readFileSync(join(dir, fileName), 'utf8');
     } catch {
-      throw new DrillError('ETESTINFRA', `CRD file ${f} not found in ${pin.module}@${pin.version}/${pin.dir}`, { details: 'fix the crds pin in test-infra/versions.json (files must exist in that module version)' });
+      throw new DrillError('ETESTINFRA', `CRD file ${fileName} not found in ${pin.module}@${pin.version}/${pin.dir}`, { details: 'fix the crds pin in test-infra/versions.json (files must exist in that module version)' });
     }
     for (const doc of loadAllYaml(text) as Array<V1CustomResourceDefinition | null>) {
       if (doc?.kind === 'CustomResourceDefinition') out.push(doc);
@@ -31,10 +31,10 @@ export async function readCrds(pin: CrdPin): Promise<V1CustomResourceDefinition[
 }
 
 /** Applies the CRDs of every pin and waits for Established=True. Returns the CRD names. */
-export async function installCrds(kc: KubeConfig, pins: CrdPin[], timeoutMs = 60_000): Promise<string[]> {
+export async function installCrds(kubeConfig: KubeConfig, pins: CrdPin[], timeoutMs = 60_000): Promise<string[]> {
   const crds = (await Promise.all(pins.map(readCrds))).flat();
-  for (const crd of crds) await applyObject(kc, crd);
-  const api = kc.makeApiClient(ApiextensionsV1Api);
+  for (const crd of crds) await applyObject(kubeConfig, crd);
+  const api = kubeConfig.makeApiClient(ApiextensionsV1Api);
   const names = crds.map((c) => c.metadata?.name ?? '');
   await Promise.all(
     names.map((name) =>

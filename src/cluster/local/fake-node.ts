@@ -43,8 +43,8 @@ export function fakeNode(name: string, labels: Record<string, string> = {}): V1N
   };
 }
 
-export async function createFakeNode(kc: KubeConfig, name = 'kwok-node-0', timeoutMs = 60_000, labels: Record<string, string> = {}): Promise<string> {
-  const api = kc.makeApiClient(CoreV1Api);
+export async function createFakeNode(kubeConfig: KubeConfig, name = 'kwok-node-0', timeoutMs = 60_000, labels: Record<string, string> = {}): Promise<string> {
+  const api = kubeConfig.makeApiClient(CoreV1Api);
   await api.createNode({ body: fakeNode(name, labels) });
   await waitFor(
     async () => (findCondition(await api.readNode({ name }), 'Ready')?.status === 'True' ? true : undefined),

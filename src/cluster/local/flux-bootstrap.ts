@@ -9,7 +9,7 @@ import { CoreV1Api, CustomObjectsApi, loadAllYaml, type KubeConfig, type Kuberne
 import { FLUX_NAMESPACE } from './flux-controllers.ts';
 import { applyObject, findCondition, httpCode } from './kube.ts';
 import { waitFor } from './wait.ts';
-import { DrillError } from '../../util/errors.ts';
+import { DrillError, errorMessage } from '../../util/errors.ts';
 
 export const GIT_REPOSITORY_NAME = 'flux-system';
 export const KUSTOMIZE_GROUP = 'kustomize.toolkit.fluxcd.io';
@@ -19,26 +19,26 @@ export const FLUX_API_VERSION = 'v1';
 export interface BootstrapOptions {
   gitUrl: string;
   branch: string;
-  /** Directory with the Kustomization manifests, e.g. <repo work dir>/clusters/drill */
+  /** Directory with the Kustomization manifests, error.g. <repo work dir>/clusters/drill */
   clusterDir: string;
   interval?: string;
 }
 
 export interface KustomizationSpec extends KubernetesObject {
-  spec?: { dependsOn?: Array<{ name: string; namespace?: string }>; [k: string]: unknown };
+  spec?: { dependsOn?: Array<{ name: string; namespace?: string }>; [kustomization: string]: unknown };
 }
 
 export function readKustomizations(clusterDir: string): KustomizationSpec[] {
   return readdirSync(clusterDir)
-    .filter((f) => f.endsWith('.yaml') || f.endsWith('.yml'))
+    .filter((fileName) => fileName.endsWith('.yaml') || fileName.endsWith('.yml'))
     .sort()
-    .flatMap((f) => loadAllYaml(readFileSync(join(clusterDir, f), 'utf8')) as KustomizationSpec[])
+    .flatMap((fileName) => loadAllYaml(readFileSync(join(clusterDir, fileName), 'utf8')) as KustomizationSpec[])
     .filter((o) => o?.kind === 'Kustomization' && o.apiVersion === `${KUSTOMIZE_GROUP}/${FLUX_API_VERSION}`);
 }
 
 /** Layer names sorted so that every Kustomization follows its dependsOn. */
-export function dependencyOrder(ks: KustomizationSpec[]): string[] {
-  const byName = new Map(ks.map((k) => [k.metadata?.name ?? '', k]));
+export function dependencyOrder(kustomizations: KustomizationSpec[]): string[] {
+  const byName = new Map(kustomizations.map((kustomization) => [kustomization.metadata?.name ?? '', kustomization]));
   const out: string[] = [];
   const visiting = new Set<string>();
   const visit = (name: string): void => {
@@ -53,42 +53,42 @@ export function dependencyOrder(ks: KustomizationSpec[]): string[] {
   return out;
 }
 
-async function createOrApply(kc: KubeConfig, obj: KubernetesObject & { metadata: { name: string; namespace: string } }, plural: string): Promise<void> {
-  const [group, version] = (obj.apiVersion ?? '').split('/') as [string, string];
-  const api = kc.makeApiClient(CustomObjectsApi);
+async function createOrApply(kubeConfig: KubeConfig, object: KubernetesObject & { metadata: { name: string; namespace: string } }, plural: string): Promise<void> {
+  const [group, version] = (object.apiVersion ?? '').split('/') as [string, string];
+  const api = kubeConfig.makeApiClient(CustomObjectsApi);
   try {
-    await api.createNamespacedCustomObject({ group, version, namespace: obj.metadata.namespace, plural, body: obj });
-  } catch (e) {
-    if (httpCode(e) !== 409) throw e;
-    await applyObject(kc, obj); // already there (re-bootstrap): converge to the manifest
+    await api.createNamespacedCustomObject({ group, version, namespace: object.metadata.namespace, plural, body: object });
+  } catch (error) {
+    if (httpCode(error) !== 409) throw error;
+    await applyObject(kubeConfig, object); // already there (re-bootstrap): converge to the manifest
   }
 }
 
 /** Creates flux-system, the GitRepository and the Kustomizations; returns the layer names in dependency order. */
-export async function bootstrapFlux(kc: KubeConfig, opts: BootstrapOptions): Promise<string[]> {
-  const core = kc.makeApiClient(CoreV1Api);
+export async function bootstrapFlux(kubeConfig: KubeConfig, options: BootstrapOptions): Promise<string[]> {
+  const core = kubeConfig.makeApiClient(CoreV1Api);
   try {
     await core.createNamespace({ body: { apiVersion: 'v1', kind: 'Namespace', metadata: { name: FLUX_NAMESPACE } } });
-  } catch (e) {
-    if (httpCode(e) !== 409) throw e;
+  } catch (error) {
+    if (httpCode(error) !== 409) throw error;
   }
   await createOrApply(
-    kc,
+    kubeConfig,
     {
       apiVersion: `${SOURCE_GROUP}/${FLUX_API_VERSION}`,
       kind: 'GitRepository',
       metadata: { name: GIT_REPOSITORY_NAME, namespace: FLUX_NAMESPACE },
-      spec: { url: opts.gitUrl, ref: { branch: opts.branch }, interval: opts.interval ?? '30s', timeout: '20s' },
+      spec: { url: options.gitUrl, ref: { branch: options.branch }, interval: options.interval ?? '30s', timeout: '20s' },
     } as KubernetesObject & { metadata: { name: string; namespace: string } },
     'gitrepositories',
   );
-  const ks = readKustomizations(opts.clusterDir);
-  if (ks.length === 0) throw new DrillError('ELOCAL', `no Flux Kustomizations in ${opts.clusterDir}`, { details: 'the GitOps tree needs Flux Kustomizations in clusters/drill/*.yaml' });
-  for (const k of ks) {
-    const name = k.metadata?.name ?? '';
-    await createOrApply(kc, { ...k, metadata: { ...k.metadata, name, namespace: k.metadata?.namespace ?? FLUX_NAMESPACE } }, 'kustomizations');
+  const kustomizations = readKustomizations(options.clusterDir);
+  if (kustomizations.length === 0) throw new DrillError('ELOCAL', `no Flux Kustomizations in ${options.clusterDir}`, { details: 'the GitOps tree needs Flux Kustomizations in clusters/drill/*.yaml' });
+  for (const kustomization of kustomizations) {
+    const name = kustomization.metadata?.name ?? '';
+    await createOrApply(kubeConfig, { ...kustomization, metadata: { ...kustomization.metadata, name, namespace: kustomization.metadata?.namespace ?? FLUX_NAMESPACE } }, 'kustomizations');
   }
-  return dependencyOrder(ks);
+  return dependencyOrder(kustomizations);
 }
 
 export interface KustomizationStatus {
@@ -105,38 +105,38 @@ export interface KustomizationStatus {
   readyTransitionTime: string;
 }
 
-export async function getKustomizationStatus(kc: KubeConfig, name: string, namespace = FLUX_NAMESPACE): Promise<KustomizationStatus> {
-  const api = kc.makeApiClient(CustomObjectsApi);
-  const obj = (await api.getNamespacedCustomObject({ group: KUSTOMIZE_GROUP, version: FLUX_API_VERSION, namespace, plural: 'kustomizations', name })) as {
+export async function getKustomizationStatus(kubeConfig: KubeConfig, name: string, namespace = FLUX_NAMESPACE): Promise<KustomizationStatus> {
+  const api = kubeConfig.makeApiClient(CustomObjectsApi);
+  const object = (await api.getNamespacedCustomObject({ group: KUSTOMIZE_GROUP, version: FLUX_API_VERSION, namespace, plural: 'kustomizations', name })) as {
     metadata?: { generation?: number };
     status?: { lastAppliedRevision?: string; observedGeneration?: number };
   };
-  const ready = findCondition(obj, 'Ready');
+  const ready = findCondition(object, 'Ready');
   return {
     name,
     ready:
       ready?.status === 'True' &&
-      (obj.status?.lastAppliedRevision ?? '') !== '' &&
-      obj.status?.observedGeneration === obj.metadata?.generation,
+      (object.status?.lastAppliedRevision ?? '') !== '' &&
+      object.status?.observedGeneration === object.metadata?.generation,
     reason: ready?.reason ?? '',
     message: ready?.message ?? '',
-    lastAppliedRevision: obj.status?.lastAppliedRevision ?? '',
+    lastAppliedRevision: object.status?.lastAppliedRevision ?? '',
     readyTransitionTime: ready?.lastTransitionTime ?? '',
   };
 }
 
 /** Waits for Ready=True on a Kustomization; the timeout error carries its last Ready message. */
-export async function waitKustomizationReady(kc: KubeConfig, name: string, timeoutMs: number, namespace = FLUX_NAMESPACE): Promise<KustomizationStatus> {
+export async function waitKustomizationReady(kubeConfig: KubeConfig, name: string, timeoutMs: number, namespace = FLUX_NAMESPACE): Promise<KustomizationStatus> {
   let last: KustomizationStatus | undefined;
   try {
     return await waitFor(
       async () => {
-        last = await getKustomizationStatus(kc, name, namespace);
+        last = await getKustomizationStatus(kubeConfig, name, namespace);
         return last.ready ? last : undefined;
       },
       { what: `Kustomization ${namespace}/${name} Ready=True`, timeoutMs, intervalMs: 250 },
     );
-  } catch (e) {
+  } catch (error) {
     const detail = last !== undefined ? ` (Ready reason ${last.reason}: ${last.message})` : '';
     throw error instanceof DrillError ? new DrillError(error.code, `${error.message}${detail}`, { details: error.details, cause: error }) : new DrillError('ELOCAL', `${errorMessage(error)}${detail}`, { cause: error });
   }

@@ -31,39 +31,39 @@ export interface FluxControllers {
   killNow: () => void;
 }
 
-async function waitHealthy(proc: ManagedProcess, healthPort: number, timeoutMs: number): Promise<void> {
+async function waitHealthy(managedProcess: ManagedProcess, healthPort: number, timeoutMs: number): Promise<void> {
   await waitFor(
     async () => {
-      if (proc.exited()) throw fatalError(`${proc.name} exited`, proc.logTail(20));
-      const r = await fetch(`http://${LOOPBACK}:${healthPort}/readyz`).catch(() => undefined);
-      return r?.ok === true ? true : undefined;
+      if (managedProcess.exited()) throw fatalError(`${managedProcess.name} exited`, managedProcess.logTail(20));
+      const result = await fetch(`http://${LOOPBACK}:${healthPort}/readyz`).catch(() => undefined);
+      return result?.ok === true ? true : undefined;
     },
-    { what: `${proc.name} ready (log: ${proc.logFile})`, timeoutMs, intervalMs: 250 },
+    { what: `${managedProcess.name} ready (log: ${managedProcess.logFile})`, timeoutMs, intervalMs: 250 },
   );
 }
 
-export async function startFluxControllers(opts: FluxControllersOptions): Promise<FluxControllers> {
-  const logDir = join(opts.dir, 'logs');
-  const storagePath = join(opts.dir, 'storage');
+export async function startFluxControllers(options: FluxControllersOptions): Promise<FluxControllers> {
+  const logDir = join(options.dir, 'logs');
+  const storagePath = join(options.dir, 'storage');
   mkdirSync(logDir, { recursive: true });
   mkdirSync(storagePath, { recursive: true });
   const [storagePort, scMetrics, scHealth, kcMetrics, kcHealth] = await Promise.all([freePort(), freePort(), freePort(), freePort(), freePort()]);
   const storageAddress = `${LOOPBACK}:${storagePort}`;
   // Flux's pflag command line does not expose controller-runtime's --kubeconfig flag
   // (`source-controller --help` has none), so the cluster is chosen through KUBECONFIG.
-  const env = { ...process.env, KUBECONFIG: opts.kubeconfigPath, RUNTIME_NAMESPACE: FLUX_NAMESPACE };
+  const env = { ...process.env, KUBECONFIG: options.kubeconfigPath, RUNTIME_NAMESPACE: FLUX_NAMESPACE };
   const common = ['--enable-leader-election=false', '--watch-all-namespaces=true', '--log-level=info', '--log-encoding=json'];
   const bin = (name: string): string => {
-    const p = opts.binaries[name];
-    if (p === undefined) throw new DrillError('ETESTINFRA', `binary ${name} missing`, { details: 'run node scripts/build-test-infra.ts' });
-    return p;
+    const binaryPath = options.binaries[name];
+    if (binaryPath === undefined) throw new DrillError('ETESTINFRA', `binary ${name} missing`, { details: 'run node scripts/build-test-infra.ts' });
+    return binaryPath;
   };
 
   const processes: ManagedProcess[] = [];
   const stop = async (): Promise<void> => {
-    await Promise.all(processes.map((p) => p.stop()));
+    await Promise.all(processes.map((binaryPath) => binaryPath.stop()));
   };
-  const killNow = (): void => processes.forEach((p) => p.killNow());
+  const killNow = (): void => processes.forEach((binaryPath) => binaryPath.killNow());
   try {
     const sc = startProcess({
       name: 'source-controller',
@@ -80,23 +80,23 @@ export async function startFluxControllers(opts: FluxControllersOptions): Promis
       env,
     });
     processes.push(sc);
-    const kc = startProcess({
+    const kubeConfig = startProcess({
       name: 'kustomize-controller',
       command: bin('kustomize-controller'),
       args: [
         ...common,
         `--metrics-addr=${LOOPBACK}:${kcMetrics}`,
         `--health-addr=${LOOPBACK}:${kcHealth}`,
-        `--requeue-dependency=${opts.requeueDependency ?? '5s'}`,
+        `--requeue-dependency=${options.requeueDependency ?? '5s'}`,
       ],
       logFile: join(logDir, 'kustomize-controller.log'),
       env,
     });
-    processes.push(kc);
-    await Promise.all([waitHealthy(sc, scHealth, 60_000), waitHealthy(kc, kcHealth, 60_000)]);
-  } catch (e) {
+    processes.push(kubeConfig);
+    await Promise.all([waitHealthy(sc, scHealth, 60_000), waitHealthy(kubeConfig, kcHealth, 60_000)]);
+  } catch (error) {
     await stop();
-    throw e;
+    throw error;
   }
   return { processes, storageAddress, ports: [storagePort, scMetrics, scHealth, kcMetrics, kcHealth], logDir, stop, killNow };
 }

@@ -9,7 +9,7 @@ import { LOOPBACK } from './ports.ts';
 import { DrillError } from '../../util/errors.ts';
 
 export interface GitServer {
-  /** e.g. http://127.0.0.1:40123 ; a repo `x.git` under the root is at `${baseUrl}/x.git` */
+  /** error.g. http://127.0.0.1:40123 ; a repo `x.git` under the root is at `${baseUrl}/x.git` */
   baseUrl: string;
   port: number;
   stop: () => Promise<void>;
@@ -37,35 +37,35 @@ export function parseCgiHead(head: string): { status: number; headers: Array<[st
   return { status, headers };
 }
 
-function handle(req: IncomingMessage, res: ServerResponse, opts: GitServerOptions): void {
-  const url = new URL(req.url ?? '/', 'http://localhost');
+function handle(request: IncomingMessage, response: ServerResponse, options: GitServerOptions): void {
+  const url = new URL(request.url ?? '/', 'http://localhost');
   const env: NodeJS.ProcessEnv = {
     PATH: process.env['PATH'],
-    GIT_PROJECT_ROOT: opts.projectRoot,
+    GIT_PROJECT_ROOT: options.projectRoot,
     GIT_HTTP_EXPORT_ALL: '1',
     GIT_CONFIG_NOSYSTEM: '1',
     GIT_CONFIG_GLOBAL: '/dev/null',
     GATEWAY_INTERFACE: 'CGI/1.1',
-    REQUEST_METHOD: req.method ?? 'GET',
+    REQUEST_METHOD: request.method ?? 'GET',
     PATH_INFO: decodeURIComponent(url.pathname),
     QUERY_STRING: url.search.replace(/^\?/, ''),
-    CONTENT_TYPE: req.headers['content-type'] ?? '',
-    REMOTE_ADDR: req.socket.remoteAddress ?? LOOPBACK,
-    SERVER_PROTOCOL: `HTTP/${req.httpVersion}`,
+    CONTENT_TYPE: request.headers['content-type'] ?? '',
+    REMOTE_ADDR: request.socket.remoteAddress ?? LOOPBACK,
+    SERVER_PROTOCOL: `HTTP/${request.httpVersion}`,
   };
-  if (req.headers['content-length'] !== undefined) env['CONTENT_LENGTH'] = req.headers['content-length'];
-  if (req.headers['content-encoding'] !== undefined) env['HTTP_CONTENT_ENCODING'] = req.headers['content-encoding'];
-  const proto = req.headers['git-protocol'];
-  if (typeof proto === 'string') env['GIT_PROTOCOL'] = proto;
+  if (request.headers['content-length'] !== undefined) env['CONTENT_LENGTH'] = request.headers['content-length'];
+  if (request.headers['content-encoding'] !== undefined) env['HTTP_CONTENT_ENCODING'] = request.headers['content-encoding'];
+  const protocol = request.headers['git-protocol'];
+  if (typeof protocol === 'string') env['GIT_PROTOCOL'] = protocol;
 
-  const cgi = spawn(opts.git ?? 'git', ['http-backend'], { env, stdio: ['pipe', 'pipe', 'pipe'] });
+  const cgi = spawn(options.git ?? 'git', ['http-backend'], { env, stdio: ['pipe', 'pipe', 'pipe'] });
   let stderr = '';
-  cgi.stderr.on('data', (b: Buffer) => (stderr += b.toString()));
-  req.pipe(cgi.stdin);
+  cgi.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+  request.pipe(cgi.stdin);
   cgi.stdin.on('error', () => undefined); // git may exit before reading the whole request body
   cgi.stdout.on('error', () => undefined);
-  res.on('error', () => undefined);
-  res.on('close', () => {
+  response.on('error', () => undefined);
+  response.on('close', () => {
     if (cgi.exitCode === null) cgi.kill('SIGKILL'); // client went away (or the server is stopping)
   });
 
@@ -73,40 +73,40 @@ function handle(req: IncomingMessage, res: ServerResponse, opts: GitServerOption
   let headerDone = false;
   cgi.stdout.on('data', (chunk: Buffer) => {
     if (headerDone) {
-      res.write(chunk);
+      response.write(chunk);
       return;
     }
     head = Buffer.concat([head, chunk]);
     const text = head.toString('latin1');
-    const m = /\r?\n\r?\n/.exec(text);
-    if (m === null) return;
+    const match = /\r?\n\r?\n/.exec(text);
+    if (match === null) return;
     headerDone = true;
-    const { status, headers } = parseCgiHead(text.slice(0, m.index));
-    res.statusCode = status;
-    for (const [k, v] of headers) res.setHeader(k, v);
-    const rest = head.subarray(m.index + m[0].length);
-    if (rest.length > 0) res.write(rest);
+    const { status, headers } = parseCgiHead(text.slice(0, match.index));
+    response.statusCode = status;
+    for (const [headerName, versions] of headers) response.setHeader(headerName, versions);
+    const rest = head.subarray(match.index + match[0].length);
+    if (rest.length > 0) response.write(rest);
   });
-  cgi.on('error', (e) => {
-    if (!res.headersSent) res.statusCode = 500;
-    res.end(`git http-backend failed: ${e.message}\n`);
+  cgi.on('error', (error) => {
+    if (!response.headersSent) response.statusCode = 500;
+    response.end(`git http-backend failed: ${error.message}\n`);
   });
   cgi.on('close', (code) => {
     if (!headerDone) {
-      res.statusCode = 500;
-      res.end(`git http-backend exited ${code}: ${stderr}\n`);
+      response.statusCode = 500;
+      response.end(`git http-backend exited ${code}: ${stderr}\n`);
       return;
     }
-    res.end();
+    response.end();
   });
 }
 
 /** Starts the server on a free port on 127.0.0.1. */
-export function startGitServer(opts: GitServerOptions): Promise<GitServer> {
-  const server = createServer((req, res) => handle(req, res, opts));
+export function startGitServer(options: GitServerOptions): Promise<GitServer> {
+  const server = createServer((request, response) => handle(request, response, options));
   server.keepAliveTimeout = 1000;
   return new Promise((resolve, reject) => {
-    server.once('error', (e) => reject(new DrillError('ELOCAL', `git server cannot listen on ${LOOPBACK}: ${e.message}`, { details: 'check that the loopback interface is up', cause: e })));
+    server.once('error', (error) => reject(new DrillError('ELOCAL', `git server cannot listen on ${LOOPBACK}: ${error.message}`, { details: 'check that the loopback interface is up', cause: error })));
     server.listen(0, LOOPBACK, () => {
       const { port } = server.address() as AddressInfo;
       let stopped: Promise<void> | undefined;
@@ -114,8 +114,8 @@ export function startGitServer(opts: GitServerOptions): Promise<GitServer> {
         port,
         baseUrl: `http://${LOOPBACK}:${port}`,
         stop: () =>
-          (stopped ??= new Promise<void>((r) => {
-            server.close(() => r());
+          (stopped ??= new Promise<void>((result) => {
+            server.close(() => result());
             server.closeAllConnections();
           })),
       });

@@ -59,21 +59,21 @@ export function cacheRoot(env: NodeJS.ProcessEnv = process.env): string {
 }
 
 /** Directory name that changes whenever any pinned component version changes. */
-export function versionKey(v: InfraVersions): string {
-  const k8s = v.components['kubernetes']?.version ?? 'unknown';
+export function versionKey(versions: InfraVersions): string {
+  const k8s = versions.components['kubernetes']?.version ?? 'unknown';
   const hash = createHash('sha256')
-    .update(JSON.stringify({ go: v.go, components: v.components }))
+    .update(JSON.stringify({ go: versions.go, components: versions.components }))
     .digest('hex')
     .slice(0, 10);
   return `k8s-${k8s}-${hash}`;
 }
 
-export function binDir(v: InfraVersions = loadInfraVersions(), env: NodeJS.ProcessEnv = process.env): string {
-  return join(cacheRoot(env), 'bin', versionKey(v));
+export function binDir(versions: InfraVersions = loadInfraVersions(), env: NodeJS.ProcessEnv = process.env): string {
+  return join(cacheRoot(env), 'bin', versionKey(versions));
 }
 
-export function allBinaryNames(v: InfraVersions): string[] {
-  return Object.values(v.components).flatMap((c) => Object.keys(c.binaries));
+export function allBinaryNames(versions: InfraVersions): string[] {
+  return Object.values(versions.components).flatMap((c) => Object.keys(c.binaries));
 }
 
 export type InfraBinaries = Record<string, string>;
@@ -82,42 +82,42 @@ export type InfraBinaries = Record<string, string>;
  * Paths of all pinned binaries; throws ETESTINFRA naming the missing ones and the
  * command that builds them.
  */
-export function requireInfraBinaries(v: InfraVersions = loadInfraVersions(), env: NodeJS.ProcessEnv = process.env): InfraBinaries {
-  const dir = binDir(v, env);
+export function requireInfraBinaries(versions: InfraVersions = loadInfraVersions(), env: NodeJS.ProcessEnv = process.env): InfraBinaries {
+  const dir = binDir(versions, env);
   const out: InfraBinaries = {};
   const missing: string[] = [];
-  for (const name of allBinaryNames(v)) {
-    const p = join(dir, name);
-    if (existsSync(p)) out[name] = p;
+  for (const name of allBinaryNames(versions)) {
+    const binaryPath = join(dir, name);
+    if (existsSync(binaryPath)) out[name] = binaryPath;
     else missing.push(name);
   }
   if (missing.length > 0) {
     throw new DrillError('ETESTINFRA', `local cluster binaries missing in ${dir}: ${missing.join(', ')}`, {
-      details: `Build them once (Go ${v.go}+ and the Go module proxy needed): node scripts/build-test-infra.ts`,
+      details: `Build them once (Go ${versions.go}+ and the Go module proxy needed): node scripts/build-test-infra.ts`,
     });
   }
   return out;
 }
 
 /** Where a pinned tool is cached: ${cache}/bin/<name>-<version>/ (independent of the control plane's key). */
-export function toolBinDir(name: string, v: InfraVersions = loadInfraVersions(), env: NodeJS.ProcessEnv = process.env): string {
-  const pin = v.tools?.[name];
+export function toolBinDir(name: string, versions: InfraVersions = loadInfraVersions(), env: NodeJS.ProcessEnv = process.env): string {
+  const pin = versions.tools?.[name];
   if (pin === undefined) throw new DrillError('ETESTINFRA', `test-infra/versions.json has no tools.${name} pin`, { details: `add a tools.${name} pin to test-infra/versions.json` });
   return join(cacheRoot(env), 'bin', `${name}-${pin.version}`);
 }
 
 /** Directories of every pinned tool that is built, for PATH (the local target runs them by name). */
-export function builtToolDirs(v: InfraVersions = loadInfraVersions(), env: NodeJS.ProcessEnv = process.env): string[] {
-  return Object.entries(v.tools ?? {})
-    .filter(([name, pin]) => Object.keys(pin.binaries).every((bin) => existsSync(join(toolBinDir(name, v, env), bin))))
-    .map(([name]) => toolBinDir(name, v, env));
+export function builtToolDirs(versions: InfraVersions = loadInfraVersions(), env: NodeJS.ProcessEnv = process.env): string[] {
+  return Object.entries(versions.tools ?? {})
+    .filter(([name, pin]) => Object.keys(pin.binaries).every((bin) => existsSync(join(toolBinDir(name, versions, env), bin))))
+    .map(([name]) => toolBinDir(name, versions, env));
 }
 
 /** Path of one pinned tool's binary; throws ETESTINFRA with the build command when it is missing. */
-export function requireTool(name: string, bin: string = name, v: InfraVersions = loadInfraVersions(), env: NodeJS.ProcessEnv = process.env): string {
-  const file = join(toolBinDir(name, v, env), bin);
+export function requireTool(name: string, bin: string = name, versions: InfraVersions = loadInfraVersions(), env: NodeJS.ProcessEnv = process.env): string {
+  const file = join(toolBinDir(name, versions, env), bin);
   if (!existsSync(file)) {
-    throw new DrillError('ETESTINFRA', `${bin} ${v.tools?.[name]?.version ?? ''} missing: ${file}`, { details: `Build it once (Go ${v.go}+ and the Go module proxy needed): node scripts/build-test-infra.ts` });
+    throw new DrillError('ETESTINFRA', `${bin} ${versions.tools?.[name]?.version ?? ''} missing: ${file}`, { details: `Build it once (Go ${versions.go}+ and the Go module proxy needed): node scripts/build-test-infra.ts` });
   }
   return file;
 }

@@ -4,15 +4,15 @@ import { KubeConfig, KubernetesObjectApi, PatchStrategy, type KubernetesObject }
 export const FIELD_MANAGER = 'dr-drill';
 
 export function loadKubeConfig(kubeconfigPath: string): KubeConfig {
-  const kc = new KubeConfig();
-  kc.loadFromFile(kubeconfigPath);
-  return kc;
+  const kubeConfig = new KubeConfig();
+  kubeConfig.loadFromFile(kubeconfigPath);
+  return kubeConfig;
 }
 
 /** Server-side apply of any object (create or update), owned by dr-drill. */
-export async function applyObject<T extends KubernetesObject>(kc: KubeConfig, obj: T): Promise<T> {
-  const api = KubernetesObjectApi.makeApiClient(kc);
-  return api.patch(obj, undefined, undefined, FIELD_MANAGER, true, PatchStrategy.ServerSideApply);
+export async function applyObject<T extends KubernetesObject>(kubeConfig: KubeConfig, object: T): Promise<T> {
+  const api = KubernetesObjectApi.makeApiClient(kubeConfig);
+  return api.patch(object, undefined, undefined, FIELD_MANAGER, true, PatchStrategy.ServerSideApply);
 }
 
 export interface Condition {
@@ -23,13 +23,13 @@ export interface Condition {
   lastTransitionTime?: string;
 }
 
-export function findCondition(obj: unknown, type: string): Condition | undefined {
-  const conds = (obj as { status?: { conditions?: Condition[] } } | undefined)?.status?.conditions;
+export function findCondition(object: unknown, type: string): Condition | undefined {
+  const conds = (object as { status?: { conditions?: Condition[] } } | undefined)?.status?.conditions;
   return conds?.find((c) => c.type === type);
 }
 
 /** Status code of a client-node ApiException, if it is one. */
-export function httpCode(e: unknown): number | undefined {
-  const code = (e as { code?: unknown } | null)?.code;
+export function httpCode(error: unknown): number | undefined {
+  const code = (error as { code?: unknown } | null)?.code;
   return typeof code === 'number' ? code : undefined;
 }

@@ -7,7 +7,7 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 
 import { join } from 'node:path';
 import type { InfraBinaries } from './infra-versions.ts';
 import { runChecked, runCommand } from './processes.ts';
-import { DrillError } from '../../util/errors.ts';
+import { DrillError, errorMessage } from '../../util/errors.ts';
 
 export interface KwokClusterOptions {
   /** Unique per run; kwokctl cluster names must be lowercase DNS labels. */
@@ -40,21 +40,21 @@ const BINARY_OPTIONS: Record<string, string> = {
   kwok: 'kwokControllerBinary',
 };
 
-export function kwokctlConfig(opts: KwokClusterOptions, cacheDir: string): string {
+export function kwokctlConfig(options: KwokClusterOptions, cacheDir: string): string {
   const lines = [
     'apiVersion: config.kwok.x-k8s.io/v1alpha1',
     'kind: KwokctlConfiguration',
     'options:',
     '  runtime: binary',
     '  bindAddress: 127.0.0.1',
-    `  kubeVersion: ${opts.kubeVersion}`,
+    `  kubeVersion: ${options.kubeVersion}`,
     '  quietPull: true',
     `  cacheDir: ${JSON.stringify(cacheDir)}`,
   ];
   for (const [bin, option] of Object.entries(BINARY_OPTIONS)) {
-    const p = opts.binaries[bin];
-    if (p === undefined) throw new DrillError('ETESTINFRA', `binary ${bin} missing`, { details: 'run node scripts/build-test-infra.ts' });
-    lines.push(`  ${option}: ${JSON.stringify(p)}`);
+    const binaryPath = options.binaries[bin];
+    if (binaryPath === undefined) throw new DrillError('ETESTINFRA', `binary ${bin} missing`, { details: 'run node scripts/build-test-infra.ts' });
+    lines.push(`  ${option}: ${JSON.stringify(binaryPath)}`);
   }
   return lines.join('\n') + '\n';
 }
@@ -72,7 +72,7 @@ function readPids(clusterDir: string): number[] {
   const dir = join(clusterDir, 'pids');
   if (!existsSync(dir)) return [];
   return readdirSync(dir)
-    .map((f) => Number.parseInt(readFileSync(join(dir, f), 'utf8').trim(), 10))
+    .map((fileName) => Number.parseInt(readFileSync(join(dir, fileName), 'utf8').trim(), 10))
     .filter((n) => Number.isInteger(n) && n > 0);
 }
 
@@ -80,7 +80,7 @@ function readPids(clusterDir: string): number[] {
  * True while the process (any of its threads) can still hold resources. A
  * zombie thread-group leader counts as gone only once no other thread is left:
  * during exit_group the leader turns Z first while sibling threads still hold
- * the shared fd table, i.e. the listening sockets.
+ * the shared descriptor table, i.e. the listening sockets.
  */
 export function isPidAlive(pid: number): boolean {
   try {
@@ -101,7 +101,7 @@ async function waitGone(pids: number[], timeoutMs: number): Promise<number[]> {
   const deadline = performance.now() + timeoutMs;
   let alive = pids.filter(isPidAlive);
   while (alive.length > 0 && performance.now() < deadline) {
-    await new Promise((r) => setTimeout(r, 50));
+    await new Promise((result) => setTimeout(result, 50));
     alive = alive.filter(isPidAlive);
   }
   return alive;
@@ -117,17 +117,17 @@ function killAll(pids: number[]): void {
   }
 }
 
-export async function createKwokCluster(opts: KwokClusterOptions): Promise<KwokCluster> {
-  const workDir = join(opts.dir, 'kwok');
-  const kubeconfigPath = join(opts.dir, 'kubeconfig.yaml');
-  const configPath = join(opts.dir, 'kwokctl.yaml');
+export async function createKwokCluster(options: KwokClusterOptions): Promise<KwokCluster> {
+  const workDir = join(options.dir, 'kwok');
+  const kubeconfigPath = join(options.dir, 'kubeconfig.yaml');
+  const configPath = join(options.dir, 'kwokctl.yaml');
   mkdirSync(join(workDir, 'home'), { recursive: true });
-  writeFileSync(configPath, kwokctlConfig(opts, join(workDir, 'cache')));
+  writeFileSync(configPath, kwokctlConfig(options, join(workDir, 'cache')));
   writeFileSync(kubeconfigPath, '');
   const env = kwokEnv(workDir, kubeconfigPath);
-  const kwokctl = opts.binaries['kwokctl'];
+  const kwokctl = options.binaries['kwokctl'];
   if (kwokctl === undefined) throw new DrillError('ETESTINFRA', 'kwokctl binary missing', { details: 'run node scripts/build-test-infra.ts' });
-  const clusterDir = join(workDir, 'clusters', opts.name);
+  const clusterDir = join(workDir, 'clusters', options.name);
 
   let pids: number[] = [];
   let deleted = false;
@@ -136,26 +136,26 @@ export async function createKwokCluster(opts: KwokClusterOptions): Promise<KwokC
     if (deleted) return;
     deleted = true;
     const known = [...new Set([...pids, ...readPids(clusterDir)])];
-    await runCommand(kwokctl, ['--name', opts.name, 'delete', 'cluster', '--kubeconfig', kubeconfigPath], { env, timeoutMs: 60_000 });
+    await runCommand(kwokctl, ['--name', options.name, 'delete', 'cluster', '--kubeconfig', kubeconfigPath], { env, timeoutMs: 60_000 });
     // kwokctl sends SIGTERM; anything still alive after a grace period gets SIGKILL.
     await waitGone(known, 5000);
     killAll(known.filter(isPidAlive));
     const survivors = await waitGone(known, 5000);
-    if (survivors.length > 0) throw new DrillError('ELOCAL', `processes of cluster ${opts.name} survived SIGKILL: ${survivors.join(', ')}`, { details: 'kill the listed processes by pid' });
+    if (survivors.length > 0) throw new DrillError('ELOCAL', `processes of cluster ${options.name} survived SIGKILL: ${survivors.join(', ')}`, { details: 'kill the listed processes by pid' });
   };
 
   try {
     await runChecked(
       kwokctl,
-      ['--name', opts.name, 'create', 'cluster', '--config', configPath, '--kubeconfig', kubeconfigPath, '--timeout', '3m', '--wait', '2m'],
+      ['--name', options.name, 'create', 'cluster', '--config', configPath, '--kubeconfig', kubeconfigPath, '--timeout', '3m', '--wait', '2m'],
       { env, timeoutMs: 240_000 },
     );
     pids = readPids(clusterDir);
-  } catch (e) {
+  } catch (error) {
     await del().catch(() => undefined);
     const logs = join(clusterDir, 'logs');
     const componentLogs = `component logs: ${logs}`;
     throw error instanceof DrillError ? new DrillError(error.code, error.message, { details: `${error.details ?? ''}\n${componentLogs}`.trim(), cause: error }) : new DrillError('ELOCAL', errorMessage(error), { details: componentLogs, cause: error });
   }
-  return { name: opts.name, kubeconfigPath, workDir, pids, delete: del, killNow };
+  return { name: options.name, kubeconfigPath, workDir, pids, delete: del, killNow };
 }

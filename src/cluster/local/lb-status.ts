@@ -15,8 +15,8 @@ export interface LbStatusLoop {
   assigned: Map<string, string>;
 }
 
-export function startLoadBalancerStatusLoop(kc: KubeConfig, intervalMs = 1000): LbStatusLoop {
-  const api = kc.makeApiClient(CoreV1Api);
+export function startLoadBalancerStatusLoop(kubeConfig: KubeConfig, intervalMs = 1000): LbStatusLoop {
+  const api = kubeConfig.makeApiClient(CoreV1Api);
   const assigned = new Map<string, string>();
   let stopped = false;
   let next = 10;
@@ -38,7 +38,7 @@ export function startLoadBalancerStatusLoop(kc: KubeConfig, intervalMs = 1000): 
   const loop = (async () => {
     while (!stopped) {
       await tick().catch(() => undefined); // API not reachable yet or object gone: retry next tick
-      await new Promise((r) => setTimeout(r, intervalMs));
+      await new Promise((result) => setTimeout(result, intervalMs));
     }
   })();
   return {

@@ -46,7 +46,7 @@ export interface LocalClusterOptions {
 }
 
 export interface LocalGitOps {
-  /** Clone URL of the sample repository, e.g. http://127.0.0.1:41234/gitops-sample.git */
+  /** Clone URL of the sample repository, error.g. http://127.0.0.1:41234/gitops-sample.git */
   url: string;
   repo: SampleRepo;
   /** Layer Kustomization names in dependency order (empty when not bootstrapped). */
@@ -73,13 +73,13 @@ export function uniqueClusterName(): string {
   return `dr-drill-${randomBytes(4).toString('hex')}`;
 }
 
-export async function startLocalCluster(opts: LocalClusterOptions = {}): Promise<LocalCluster> {
-  const log = opts.log ?? (() => undefined);
-  const env = opts.env ?? process.env;
+export async function startLocalCluster(options: LocalClusterOptions = {}): Promise<LocalCluster> {
+  const log = options.log ?? (() => undefined);
+  const env = options.env ?? process.env;
   const versions: InfraVersions = loadInfraVersions();
   const binaries = requireInfraBinaries(versions, env); // fails fast with the build command
   const kubeVersion = versions.components['kubernetes']?.version ?? '';
-  const name = opts.name ?? uniqueClusterName();
+  const name = options.name ?? uniqueClusterName();
   const timings: Record<string, number> = {};
   const t0 = performance.now();
   const mark = (phase: string, since: number): void => {
@@ -87,7 +87,7 @@ export async function startLocalCluster(opts: LocalClusterOptions = {}): Promise
     log(`${phase}: ${(timings[phase] / 1000).toFixed(1)}s`);
   };
 
-  const ws: Workspace = createWorkspace();
+  const workspace: Workspace = createWorkspace();
   let kwok: KwokCluster | undefined;
   let lb: LbStatusLoop | undefined;
   let git: GitServer | undefined;
@@ -99,92 +99,92 @@ export async function startLocalCluster(opts: LocalClusterOptions = {}): Promise
     (stopping ??= (async () => {
       unregister();
       const errors: string[] = [];
-      const attempt = async (what: string, f: (() => Promise<void>) | undefined): Promise<void> => {
-        if (f === undefined) return;
+      const attempt = async (what: string, step: (() => Promise<void>) | undefined): Promise<void> => {
+        if (step === undefined) return;
         try {
-          await f();
-        } catch (e) {
-          errors.push(`${what}: ${e instanceof Error ? e.message : String(e)}`);
+          await step();
+        } catch (error) {
+          errors.push(`${what}: ${error instanceof Error ? error.message : String(error)}`);
         }
       };
       await attempt('flux controllers', flux?.stop);
       await attempt('load-balancer status loop', lb?.stop);
       await attempt('git server', git?.stop);
       await attempt('kwokctl delete cluster', kwok?.delete);
-      await attempt('remove temp dir', async () => ws.remove());
+      await attempt('remove temp dir', async () => workspace.remove());
       if (errors.length > 0) throw new DrillError('ELOCAL', `local cluster ${name} did not stop cleanly: ${errors.join('; ')}`, { details: 'remove what is left by hand (processes, the temp directory named)' });
-      log(`stopped ${name}, removed ${ws.root}`);
+      log(`stopped ${name}, removed ${workspace.root}`);
     })());
 
-  if (opts.registerExitHandlers !== false) {
+  if (options.registerExitHandlers !== false) {
     unregister = registerExitCleanup(stop, () => {
       flux?.killNow();
       kwok?.killNow();
-      ws.remove();
+      workspace.remove();
     });
   }
 
   try {
-    log(`creating kwok cluster ${name} in ${ws.root}`);
+    log(`creating kwok cluster ${name} in ${workspace.root}`);
     let t = performance.now();
-    kwok = await createKwokCluster({ name, dir: ws.root, binaries, kubeVersion });
+    kwok = await createKwokCluster({ name, dir: workspace.root, binaries, kubeVersion });
     mark('controlPlane', t);
-    const kc = loadKubeConfig(kwok.kubeconfigPath);
+    const kubeConfig = loadKubeConfig(kwok.kubeconfigPath);
 
     t = performance.now();
-    await createFakeNode(kc);
-    lb = startLoadBalancerStatusLoop(kc);
+    await createFakeNode(kubeConfig);
+    lb = startLoadBalancerStatusLoop(kubeConfig);
     mark('node', t);
 
     t = performance.now();
     const crdPins = Object.values(versions.crds);
-    const crds = await installCrds(kc, crdPins);
+    const crds = await installCrds(kubeConfig, crdPins);
     mark('crds', t);
     log(`installed ${crds.length} CRDs`);
 
     let gitops: LocalGitOps | undefined;
-    if (opts.flux !== false) {
+    if (options.flux !== false) {
       t = performance.now();
       let repo: SampleRepo;
       let url: string;
-      if (opts.gitSource) {
-        ({ repo, url } = opts.gitSource);
+      if (options.gitSource) {
+        ({ repo, url } = options.gitSource);
       } else {
-        repo = await buildSampleRepo(ws.path('git'), ws.path('git-work'));
-        git = await startGitServer({ projectRoot: ws.path('git') });
+        repo = await buildSampleRepo(workspace.path('git'), workspace.path('git-work'));
+        git = await startGitServer({ projectRoot: workspace.path('git') });
         url = `${git.baseUrl}/${repo.name}`;
         mark('gitServer', t);
       }
-      if (opts.sopsAgeKeyFile) {
-        await createSopsAgeSecret(kc, opts.sopsAgeKeyFile);
+      if (options.sopsAgeKeyFile) {
+        await createSopsAgeSecret(kubeConfig, options.sopsAgeKeyFile);
         log(`created Secret flux-system/${SOPS_AGE_SECRET} from the drill's age key`);
       }
       t = performance.now();
-      flux = await startFluxControllers({ kubeconfigPath: kwok.kubeconfigPath, binaries, dir: ws.path('flux') });
+      flux = await startFluxControllers({ kubeconfigPath: kwok.kubeconfigPath, binaries, dir: workspace.path('flux') });
       mark('fluxControllers', t);
       let layers: string[] = [];
-      if (opts.bootstrap !== false) {
-        layers = await bootstrapFlux(kc, { gitUrl: url, branch: repo.branch, clusterDir: join(repo.workDir, 'clusters', 'drill') });
+      if (options.bootstrap !== false) {
+        layers = await bootstrapFlux(kubeConfig, { gitUrl: url, branch: repo.branch, clusterDir: join(repo.workDir, 'clusters', 'drill') });
       }
       gitops = { url, repo, layers };
     }
     mark('total', t0);
 
-    const k = kwok;
+    const kwokCluster = kwok;
     return {
       name,
-      kubeconfigPath: k.kubeconfigPath,
-      dir: ws.root,
-      kubeConfig: () => loadKubeConfig(k.kubeconfigPath),
+      kubeconfigPath: kwokCluster.kubeconfigPath,
+      dir: workspace.root,
+      kubeConfig: () => loadKubeConfig(kwokCluster.kubeconfigPath),
       gitops,
-      pids: () => [...k.pids, ...(flux?.processes.map((p) => p.pid) ?? [])],
+      pids: () => [...kwokCluster.pids, ...(flux?.processes.map((p) => p.pid) ?? [])],
       ports: () => [...(git !== undefined ? [git.port] : []), ...(flux?.ports ?? [])],
       timings,
       stop,
     };
-  } catch (e) {
+  } catch (error) {
     await stop().catch((te: unknown) => log(String(te)));
-    throw e;
+    throw error;
   }
 }
 

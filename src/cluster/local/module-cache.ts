@@ -17,19 +17,19 @@ export async function goModuleDir(module: string, version: string): Promise<stri
   const key = `${module}@${version}`;
   const hit = cache.get(key);
   if (hit !== undefined) return hit;
-  const r = await runCommand(goBinary(), ['mod', 'download', '-json', key], {
+  const result = await runCommand(goBinary(), ['mod', 'download', '-json', key], {
     cwd: tmpdir(),
     env: { ...process.env, GOFLAGS: '', GOTOOLCHAIN: 'local' },
     timeoutMs: 300_000,
   });
   let info: { Dir?: string; Error?: string } = {};
   try {
-    info = JSON.parse(r.stdout) as typeof info;
+    info = JSON.parse(result.stdout) as typeof info;
   } catch {
     // fall through to the error below
   }
-  if (r.code !== 0 || info.Dir === undefined) {
-    throw new DrillError('ETESTINFRA', `cannot get Go module ${key}: ${info.Error ?? r.stderr.trim()}`, { details: 'Needs Go and GOPROXY access (or a warm module cache).' });
+  if (result.code !== 0 || info.Dir === undefined) {
+    throw new DrillError('ETESTINFRA', `cannot get Go module ${key}: ${info.Error ?? result.stderr.trim()}`, { details: 'Needs Go and GOPROXY access (or a warm module cache).' });
   }
   cache.set(key, info.Dir);
   return info.Dir;

@@ -7,13 +7,13 @@ export const LOOPBACK = '127.0.0.1';
 /** Asks the kernel for a free port on 127.0.0.1 (closed again before returning). */
 export function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.unref();
-    srv.on('error', reject);
-    srv.listen(0, LOOPBACK, () => {
-      const addr = srv.address();
-      const port = typeof addr === 'object' && addr !== null ? addr.port : 0;
-      srv.close(() => (port > 0 ? resolve(port) : reject(new DrillError('ELOCAL', 'no free port on 127.0.0.1', { details: 'free some ports on the loopback interface' }))));
+    const server = createServer();
+    server.unref();
+    server.on('error', reject);
+    server.listen(0, LOOPBACK, () => {
+      const address = server.address();
+      const port = typeof address === 'object' && address !== null ? address.port : 0;
+      server.close(() => (port > 0 ? resolve(port) : reject(new DrillError('ELOCAL', 'no free port on 127.0.0.1', { details: 'free some ports on the loopback interface' }))));
     });
   });
 }
@@ -23,9 +23,9 @@ export async function isListening(port: number, host: string = LOOPBACK): Promis
   const { connect } = await import('node:net');
   return new Promise((resolve) => {
     const sock = connect({ host, port });
-    const done = (v: boolean): void => {
+    const done = (versions: boolean): void => {
       sock.destroy();
-      resolve(v);
+      resolve(versions);
     };
     sock.setTimeout(1000, () => done(false));
     sock.once('connect', () => done(true));

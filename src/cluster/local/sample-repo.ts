@@ -19,7 +19,7 @@ export interface SampleRepo {
   bareDir: string;
   /** Working clone used to commit changes (commitFiles). */
   workDir: string;
-  /** Repository name relative to the git server root, e.g. `gitops-sample.git`. */
+  /** Repository name relative to the git server root, error.g. `gitops-sample.git`. */
   name: string;
   branch: string;
   headSha: string;
@@ -61,9 +61,9 @@ export async function buildSampleRepo(projectRoot: string, workRoot: string, fix
 /** Writes files into the sample repo, commits and publishes them; returns the new HEAD SHA. */
 export async function commitFiles(repo: SampleRepo, files: Record<string, string>, message: string): Promise<string> {
   for (const [rel, content] of Object.entries(files)) {
-    const p = join(repo.workDir, rel);
-    mkdirSync(dirname(p), { recursive: true });
-    writeFileSync(p, content);
+    const target = join(repo.workDir, rel);
+    mkdirSync(dirname(target), { recursive: true });
+    writeFileSync(target, content);
   }
   await git(repo.workDir, 'add', '--all');
   await git(repo.workDir, 'commit', '--quiet', '--message', message);

@@ -54,8 +54,8 @@ export async function sealSampleTree(treeDir: string, recipient: string, sops: s
 }
 
 /** The sops-age Secret kustomize-controller decrypts with (runbook: kubectl create secret generic sops-age --from-file=age.agekey). */
-export async function createSopsAgeSecret(kc: KubeConfig, keyFile: string): Promise<void> {
-  const api = kc.makeApiClient(CoreV1Api);
+export async function createSopsAgeSecret(kubeConfig: KubeConfig, keyFile: string): Promise<void> {
+  const api = kubeConfig.makeApiClient(CoreV1Api);
   await api.createNamespace({ body: { apiVersion: 'v1', kind: 'Namespace', metadata: { name: FLUX_NAMESPACE } } }).catch((error: unknown) => {
     if (httpCode(error) !== 409) throw error;
   });

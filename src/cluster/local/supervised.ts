@@ -10,6 +10,7 @@
  *   ready           written last: the cluster is up
  *   stopped.json    what the supervisor's stop found left behind
  */
+// node:child_process: the supervisor is detached and unref'd so it outlives this process; execa's result promise would keep it tied to the caller.
 import { spawn } from 'node:child_process';
 import { chmodSync, closeSync, copyFileSync, existsSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -81,7 +82,7 @@ export async function upSupervised(options: SupervisedOptions & { node: string; 
     if (stopped) options.log(`removed what an earlier attempt left in ${options.dir}`);
   }
   mkdirSync(options.dir, { recursive: true, mode: 0o700 });
-  const logFd = openSync(file(options.dir, 'supervisor.log'), 'a');
+  const logDescriptor = openSync(file(options.dir, 'supervisor.log'), 'a');
   let pid: number | undefined;
   try {
     const child = spawn(options.node, [options.script, 'serve'], {
@@ -94,13 +95,13 @@ export async function upSupervised(options: SupervisedOptions & { node: string; 
         DR_DRILL_GIT_HEAD: options.gitHead,
         DR_DRILL_AGE_KEY_FILE: options.ageKeyFile ?? '',
       },
-      stdio: ['ignore', logFd, logFd],
+      stdio: ['ignore', logDescriptor, logDescriptor],
       detached: true, // its own session: it outlives tofu and the provisioner that started it
     });
     child.unref();
     pid = child.pid;
   } finally {
-    closeSync(logFd);
+    closeSync(logDescriptor);
   }
   if (pid === undefined) throw new DrillError('ELOCAL', `cannot start the cluster supervisor (${options.node} ${options.script})`, { details: 'check the node binary and script path' });
   writeFileSync(file(options.dir, 'supervisor.pid'), `${pid}\n`);
@@ -149,7 +150,7 @@ export async function downSupervised(dir: string, log: (line: string) => void, g
   if (record && stopped === undefined) {
     // The supervisor died without stopping its cluster (killed): stop what it recorded.
     const alive = record.pids.filter(isAlive);
-    for (const p of alive) killGroup(p);
+    for (const alivePid of alive) killGroup(alivePid);
     rmSync(record.dir, { recursive: true, force: true, maxRetries: 3 });
     if (alive.length > 0) log(`the supervisor was gone: killed the cluster's processes ${alive.join(', ')} and removed ${record.dir}`);
   }
@@ -209,8 +210,8 @@ export async function serveSupervised(env: NodeJS.ProcessEnv = process.env): Pro
     let error: string | undefined;
     try {
       await cluster.stop();
-    } catch (e) {
-      error = e instanceof Error ? e.message : String(e);
+    } catch (caught) {
+      error = caught instanceof Error ? caught.message : String(caught);
     }
     const left = leftovers(cluster);
     writeFileSync(file(dir, 'stopped.json'), JSON.stringify({ ...left, ...(error ? { error } : {}) }));

@@ -12,34 +12,34 @@ export interface WaitOptions {
 
 const FATAL = Symbol('fatal');
 
-/** An error that makes waitFor stop at once instead of retrying (e.g. the process crashed). */
+/** An error that makes waitFor stop at once instead of retrying (error.g. the process crashed). */
 export function fatalError(message: string, details?: string): DrillError {
   return Object.assign(new DrillError('ELOCAL', message, details === undefined ? {} : { details }), { [FATAL]: true });
 }
 
-function isFatal(e: unknown): boolean {
-  return typeof e === 'object' && e !== null && FATAL in e;
+function isFatal(error: unknown): boolean {
+  return typeof error === 'object' && error !== null && FATAL in error;
 }
 
 /**
  * Calls `probe` until it returns a value other than undefined. The last probe
  * error or detail is part of the timeout message (ELOCAL).
  */
-export async function waitFor<T>(probe: () => Promise<T | undefined>, opts: WaitOptions): Promise<T> {
-  const deadline = performance.now() + opts.timeoutMs;
+export async function waitFor<T>(probe: () => Promise<T | undefined>, options: WaitOptions): Promise<T> {
+  const deadline = performance.now() + options.timeoutMs;
   let last = '';
   for (;;) {
-    opts.signal?.throwIfAborted();
+    options.signal?.throwIfAborted();
     try {
-      const v = await probe();
-      if (v !== undefined) return v;
-    } catch (e) {
-      if (isFatal(e)) throw e;
-      last = e instanceof Error ? e.message : String(e);
+      const versions = await probe();
+      if (versions !== undefined) return versions;
+    } catch (error) {
+      if (isFatal(error)) throw error;
+      last = error instanceof Error ? error.message : String(error);
     }
     if (performance.now() > deadline) {
-      throw new DrillError('ELOCAL', `${opts.what} not reached within ${Math.round(opts.timeoutMs / 1000)}s${last !== '' ? `; last error: ${last}` : ''}`, { details: 'see the component logs of the local cluster' });
+      throw new DrillError('ELOCAL', `${options.what} not reached within ${Math.round(options.timeoutMs / 1000)}s${last !== '' ? `; last error: ${last}` : ''}`, { details: 'see the component logs of the local cluster' });
     }
-    await sleep(opts.intervalMs ?? 500, undefined, opts.signal !== undefined ? { signal: opts.signal } : undefined);
+    await sleep(options.intervalMs ?? 500, undefined, options.signal !== undefined ? { signal: options.signal } : undefined);
   }
 }
