@@ -19,7 +19,7 @@ export const FLUX_API_VERSION = 'v1';
 export interface BootstrapOptions {
   gitUrl: string;
   branch: string;
-  /** Directory with the Kustomization manifests, error.g. <repo work dir>/clusters/drill */
+  /** Directory with the Kustomization manifests, e.g. <repo work dir>/clusters/drill */
   clusterDir: string;
   interval?: string;
 }

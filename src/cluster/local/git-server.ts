@@ -9,7 +9,7 @@ import { LOOPBACK } from './ports.ts';
 import { DrillError } from '../../util/errors.ts';
 
 export interface GitServer {
-  /** error.g. http://127.0.0.1:40123 ; a repo `x.git` under the root is at `${baseUrl}/x.git` */
+  /** e.g. http://127.0.0.1:40123 ; a repo `x.git` under the root is at `${baseUrl}/x.git` */
   baseUrl: string;
   port: number;
   stop: () => Promise<void>;
@@ -83,7 +83,7 @@ function handle(request: IncomingMessage, response: ServerResponse, options: Git
     headerDone = true;
     const { status, headers } = parseCgiHead(text.slice(0, match.index));
     response.statusCode = status;
-    for (const [headerName, versions] of headers) response.setHeader(headerName, versions);
+    for (const [headerName, value] of headers) response.setHeader(headerName, value);
     const rest = head.subarray(match.index + match[0].length);
     if (rest.length > 0) response.write(rest);
   });

@@ -46,7 +46,7 @@ export interface LocalClusterOptions {
 }
 
 export interface LocalGitOps {
-  /** Clone URL of the sample repository, error.g. http://127.0.0.1:41234/gitops-sample.git */
+  /** Clone URL of the sample repository, e.g. http://127.0.0.1:41234/gitops-sample.git */
   url: string;
   repo: SampleRepo;
   /** Layer Kustomization names in dependency order (empty when not bootstrapped). */

@@ -22,13 +22,13 @@ export function freePort(): Promise<number> {
 export async function isListening(port: number, host: string = LOOPBACK): Promise<boolean> {
   const { connect } = await import('node:net');
   return new Promise((resolve) => {
-    const sock = connect({ host, port });
-    const done = (versions: boolean): void => {
-      sock.destroy();
-      resolve(versions);
+    const socket = connect({ host, port });
+    const done = (open: boolean): void => {
+      socket.destroy();
+      resolve(open);
     };
-    sock.setTimeout(1000, () => done(false));
-    sock.once('connect', () => done(true));
-    sock.once('error', () => done(false));
+    socket.setTimeout(1000, () => done(false));
+    socket.once('connect', () => done(true));
+    socket.once('error', () => done(false));
   });
 }

@@ -19,7 +19,7 @@ export interface SampleRepo {
   bareDir: string;
   /** Working clone used to commit changes (commitFiles). */
   workDir: string;
-  /** Repository name relative to the git server root, error.g. `gitops-sample.git`. */
+  /** Repository name relative to the git server root, e.g. `gitops-sample.git`. */
   name: string;
   branch: string;
   headSha: string;

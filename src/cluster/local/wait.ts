@@ -12,7 +12,7 @@ export interface WaitOptions {
 
 const FATAL = Symbol('fatal');
 
-/** An error that makes waitFor stop at once instead of retrying (error.g. the process crashed). */
+/** An error that makes waitFor stop at once instead of retrying (e.g. the process crashed). */
 export function fatalError(message: string, details?: string): DrillError {
   return Object.assign(new DrillError('ELOCAL', message, details === undefined ? {} : { details }), { [FATAL]: true });
 }
@@ -31,8 +31,8 @@ export async function waitFor<T>(probe: () => Promise<T | undefined>, options: W
   for (;;) {
     options.signal?.throwIfAborted();
     try {
-      const versions = await probe();
-      if (versions !== undefined) return versions;
+      const value = await probe();
+      if (value !== undefined) return value;
     } catch (error) {
       if (isFatal(error)) throw error;
       last = error instanceof Error ? error.message : String(error);
