@@ -35,7 +35,7 @@ export async function installCrds(kubeConfig: KubeConfig, pins: CrdPin[], timeou
   const crds = (await Promise.all(pins.map(readCrds))).flat();
   for (const crd of crds) await applyObject(kubeConfig, crd);
   const api = kubeConfig.makeApiClient(ApiextensionsV1Api);
-  const names = crds.map((c) => c.metadata?.name ?? '');
+  const names = crds.map((crd) => crd.metadata?.name ?? '');
   await Promise.all(
     names.map((name) =>
       waitFor(

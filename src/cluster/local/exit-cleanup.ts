@@ -8,7 +8,7 @@ const cleanups = new Set<Cleanup>();
 let installed = false;
 
 function runAllOnSignal(signal: NodeJS.Signals): void {
-  const pending = [...cleanups].map((c) => c().catch(() => undefined));
+  const pending = [...cleanups].map((cleanup) => cleanup().catch(() => undefined));
   cleanups.clear();
   void Promise.all(pending).finally(() => {
     process.kill(process.pid, signal);
@@ -24,7 +24,7 @@ function install(): void {
   // Last resort on a normal exit: only synchronous work is possible here, so the
   // cleanups must have a synchronous best-effort part (see registerExitCleanup).
   process.once('exit', () => {
-    for (const s of syncCleanups) s();
+    for (const syncCleanup of syncCleanups) syncCleanup();
   });
 }
 

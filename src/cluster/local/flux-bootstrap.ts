@@ -33,7 +33,7 @@ export function readKustomizations(clusterDir: string): KustomizationSpec[] {
     .filter((fileName) => fileName.endsWith('.yaml') || fileName.endsWith('.yml'))
     .sort()
     .flatMap((fileName) => loadAllYaml(readFileSync(join(clusterDir, fileName), 'utf8')) as KustomizationSpec[])
-    .filter((o) => o?.kind === 'Kustomization' && o.apiVersion === `${KUSTOMIZE_GROUP}/${FLUX_API_VERSION}`);
+    .filter((document) => document?.kind === 'Kustomization' && document.apiVersion === `${KUSTOMIZE_GROUP}/${FLUX_API_VERSION}`);
 }
 
 /** Layer names sorted so that every Kustomization follows its dependsOn. */
@@ -45,7 +45,7 @@ export function dependencyOrder(kustomizations: KustomizationSpec[]): string[] {
     if (out.includes(name)) return;
     if (visiting.has(name)) throw new DrillError('ELOCAL', `dependsOn cycle at Kustomization ${name}`, { details: 'break the cycle in the dependsOn of the Kustomizations in clusters/drill/' });
     visiting.add(name);
-    for (const d of byName.get(name)?.spec?.dependsOn ?? []) if (byName.has(d.name)) visit(d.name);
+    for (const dependency of byName.get(name)?.spec?.dependsOn ?? []) if (byName.has(dependency.name)) visit(dependency.name);
     visiting.delete(name);
     out.push(name);
   };

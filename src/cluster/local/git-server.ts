@@ -27,10 +27,10 @@ export function parseCgiHead(head: string): { status: number; headers: Array<[st
   const headers: Array<[string, string]> = [];
   for (const line of head.split(/\r?\n/)) {
     if (line === '') continue;
-    const i = line.indexOf(':');
-    if (i < 0) continue;
-    const key = line.slice(0, i).trim();
-    const value = line.slice(i + 1).trim();
+    const colon = line.indexOf(':');
+    if (colon < 0) continue;
+    const key = line.slice(0, colon).trim();
+    const value = line.slice(colon + 1).trim();
     if (key.toLowerCase() === 'status') status = Number.parseInt(value, 10) || 500;
     else headers.push([key, value]);
   }

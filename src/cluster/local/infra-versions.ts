@@ -73,7 +73,7 @@ export function binDir(versions: InfraVersions = loadInfraVersions(), env: NodeJ
 }
 
 export function allBinaryNames(versions: InfraVersions): string[] {
-  return Object.values(versions.components).flatMap((c) => Object.keys(c.binaries));
+  return Object.values(versions.components).flatMap((component) => Object.keys(component.binaries));
 }
 
 export type InfraBinaries = Record<string, string>;

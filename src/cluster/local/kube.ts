@@ -24,8 +24,8 @@ export interface Condition {
 }
 
 export function findCondition(object: unknown, type: string): Condition | undefined {
-  const conds = (object as { status?: { conditions?: Condition[] } } | undefined)?.status?.conditions;
-  return conds?.find((c) => c.type === type);
+  const conditions = (object as { status?: { conditions?: Condition[] } } | undefined)?.status?.conditions;
+  return conditions?.find((condition) => condition.type === type);
 }
 
 /** Status code of a client-node ApiException, if it is one. */

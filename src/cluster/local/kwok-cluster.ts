@@ -73,7 +73,7 @@ function readPids(clusterDir: string): number[] {
   if (!existsSync(dir)) return [];
   return readdirSync(dir)
     .map((fileName) => Number.parseInt(readFileSync(join(dir, fileName), 'utf8').trim(), 10))
-    .filter((n) => Number.isInteger(n) && n > 0);
+    .filter((pid) => Number.isInteger(pid) && pid > 0);
 }
 
 /**

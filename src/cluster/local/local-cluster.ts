@@ -126,25 +126,25 @@ export async function startLocalCluster(options: LocalClusterOptions = {}): Prom
 
   try {
     log(`creating kwok cluster ${name} in ${workspace.root}`);
-    let t = performance.now();
+    let phaseStart = performance.now();
     kwok = await createKwokCluster({ name, dir: workspace.root, binaries, kubeVersion });
-    mark('controlPlane', t);
+    mark('controlPlane', phaseStart);
     const kubeConfig = loadKubeConfig(kwok.kubeconfigPath);
 
-    t = performance.now();
+    phaseStart = performance.now();
     await createFakeNode(kubeConfig);
     lb = startLoadBalancerStatusLoop(kubeConfig);
-    mark('node', t);
+    mark('node', phaseStart);
 
-    t = performance.now();
+    phaseStart = performance.now();
     const crdPins = Object.values(versions.crds);
     const crds = await installCrds(kubeConfig, crdPins);
-    mark('crds', t);
+    mark('crds', phaseStart);
     log(`installed ${crds.length} CRDs`);
 
     let gitops: LocalGitOps | undefined;
     if (options.flux !== false) {
-      t = performance.now();
+      phaseStart = performance.now();
       let repo: SampleRepo;
       let url: string;
       if (options.gitSource) {
@@ -153,15 +153,15 @@ export async function startLocalCluster(options: LocalClusterOptions = {}): Prom
         repo = await buildSampleRepo(workspace.path('git'), workspace.path('git-work'));
         git = await startGitServer({ projectRoot: workspace.path('git') });
         url = `${git.baseUrl}/${repo.name}`;
-        mark('gitServer', t);
+        mark('gitServer', phaseStart);
       }
       if (options.sopsAgeKeyFile) {
         await createSopsAgeSecret(kubeConfig, options.sopsAgeKeyFile);
         log(`created Secret flux-system/${SOPS_AGE_SECRET} from the drill's age key`);
       }
-      t = performance.now();
+      phaseStart = performance.now();
       flux = await startFluxControllers({ kubeconfigPath: kwok.kubeconfigPath, binaries, dir: workspace.path('flux') });
-      mark('fluxControllers', t);
+      mark('fluxControllers', phaseStart);
       let layers: string[] = [];
       if (options.bootstrap !== false) {
         layers = await bootstrapFlux(kubeConfig, { gitUrl: url, branch: repo.branch, clusterDir: join(repo.workDir, 'clusters', 'drill') });
