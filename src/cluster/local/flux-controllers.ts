@@ -34,7 +34,7 @@ export interface FluxControllers {
 async function waitHealthy(managedProcess: ManagedProcess, healthPort: number, timeoutMs: number): Promise<void> {
   await waitFor(
     async () => {
-      if (managedProcess.exited()) throw fatalError(`${managedProcess.name} exited`, managedProcess.logTail(20));
+      if (managedProcess.exited()) throw fatalError(`${managedProcess.name} exited:\n${managedProcess.logTail(20)}`, `see ${managedProcess.logFile}`);
       const result = await fetch(`http://${LOOPBACK}:${healthPort}/readyz`).catch(() => undefined);
       return result?.ok === true ? true : undefined;
     },
