@@ -2,9 +2,9 @@
  * Read-only Git smart-HTTP server: a Node HTTP server on 127.0.0.1 that runs
  * `git http-backend` as a CGI program for every request.
  */
-import { spawn } from 'node:child_process';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { execa } from 'execa';
 import { LOOPBACK } from './ports.ts';
 import { DrillError } from '../../util/errors.ts';
 
@@ -58,7 +58,8 @@ function handle(request: IncomingMessage, response: ServerResponse, options: Git
   const protocol = request.headers['git-protocol'];
   if (typeof protocol === 'string') env['GIT_PROTOCOL'] = protocol;
 
-  const cgi = spawn(options.git ?? 'git', ['http-backend'], { env, stdio: ['pipe', 'pipe', 'pipe'] });
+  const cgi = execa(options.git ?? 'git', ['http-backend'], { env, extendEnv: false, stdin: 'pipe', stdout: 'pipe', stderr: 'pipe', encoding: 'buffer', buffer: false, reject: false });
+  let running = true;
   let stderr = '';
   cgi.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
   request.pipe(cgi.stdin);
@@ -66,7 +67,7 @@ function handle(request: IncomingMessage, response: ServerResponse, options: Git
   cgi.stdout.on('error', () => undefined);
   response.on('error', () => undefined);
   response.on('close', () => {
-    if (cgi.exitCode === null) cgi.kill('SIGKILL'); // client went away (or the server is stopping)
+    if (running) cgi.kill('SIGKILL'); // client went away (or the server is stopping)
   });
 
   let head = Buffer.alloc(0);
@@ -87,14 +88,16 @@ function handle(request: IncomingMessage, response: ServerResponse, options: Git
     const rest = head.subarray(match.index + match[0].length);
     if (rest.length > 0) response.write(rest);
   });
-  cgi.on('error', (error) => {
-    if (!response.headersSent) response.statusCode = 500;
-    response.end(`git http-backend failed: ${error.message}\n`);
-  });
-  cgi.on('close', (code) => {
+  void cgi.then((result) => {
+    running = false;
+    if (result.exitCode === undefined && result.signal === undefined) {
+      if (!response.headersSent) response.statusCode = 500;
+      response.end(`git http-backend failed: ${result.originalMessage ?? result.shortMessage}\n`);
+      return;
+    }
     if (!headerDone) {
       response.statusCode = 500;
-      response.end(`git http-backend exited ${code}: ${stderr}\n`);
+      response.end(`git http-backend exited ${result.exitCode ?? null}: ${stderr}\n`);
       return;
     }
     response.end();
