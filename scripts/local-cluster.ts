@@ -14,6 +14,7 @@
 import { fileURLToPath } from 'node:url';
 import { startLocalCluster } from '../src/cluster/local/index.ts';
 import { downSupervised, serveSupervised, upSupervised } from '../src/cluster/local/supervised.ts';
+import { DrillError, formatError } from '../src/util/errors.ts';
 
 const command = process.argv[2] ?? 'foreground';
 const log = (line: string): void => {
@@ -80,6 +81,6 @@ async function main(): Promise<void> {
 }
 
 main().catch((error: unknown) => {
-  log(error instanceof Error ? error.message : String(error));
+  log(error instanceof DrillError ? formatError(error) : error instanceof Error ? error.message : String(error));
   process.exitCode = 1;
 });
