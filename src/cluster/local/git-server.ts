@@ -1,9 +1,14 @@
 /**
- * Read-only Git smart-HTTP server: a Node HTTP server on 127.0.0.1 that runs
- * `git http-backend` as a CGI program for every request.
+ * Git smart-HTTP server: a Node HTTP server on 127.0.0.1 that runs `git http-backend` as a CGI
+ * program for every request. Read-only unless `pushableBranchPrefix` is given; then pushes may
+ * create, update or delete only branches under that prefix, never a protected one (a pre-receive
+ * hook refuses every other ref, so production's branch stays untouched whatever a drill pushes).
  */
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { execa } from 'execa';
 import { LOOPBACK } from './ports.ts';
 import { DrillError } from '../../util/errors.ts';
@@ -19,6 +24,32 @@ export interface GitServerOptions {
   /** Directory holding the repositories (GIT_PROJECT_ROOT). */
   projectRoot: string;
   git?: string;
+  /** Accept pushes to branches under this prefix (e.g. `drill/`); omitted: read-only. */
+  pushableBranchPrefix?: string;
+  /** Branches under the prefix that still refuse every push (e.g. the branch production syncs). */
+  protectedBranches?: string[];
+}
+
+/** The pre-receive hook: every ref a push names must be a pushable, unprotected branch. */
+export const PRE_RECEIVE_HOOK = `#!/bin/sh
+status=0
+while read -r old new ref; do
+  branch=\${ref#refs/heads/}
+  case "$ref" in
+    "refs/heads/$DR_DRILL_PUSH_PREFIX"*) ;;
+    *) echo "dr-drill git server: refusing $ref: only branches under $DR_DRILL_PUSH_PREFIX accept pushes" >&2; status=1; continue ;;
+  esac
+  for protected in $DR_DRILL_PROTECTED_BRANCHES; do
+    if [ "$branch" = "$protected" ]; then echo "dr-drill git server: refusing $ref: $branch is protected (production syncs it)" >&2; status=1; fi
+  done
+done
+exit $status
+`;
+
+interface PushPolicy {
+  hooksDir: string;
+  prefix: string;
+  protectedBranches: string[];
 }
 
 /** Splits the CGI response head (until the blank line) from the body. */
@@ -37,7 +68,7 @@ export function parseCgiHead(head: string): { status: number; headers: Array<[st
   return { status, headers };
 }
 
-function handle(request: IncomingMessage, response: ServerResponse, options: GitServerOptions): void {
+function handle(request: IncomingMessage, response: ServerResponse, options: GitServerOptions, push: PushPolicy | undefined): void {
   const url = new URL(request.url ?? '/', 'http://localhost');
   const env: NodeJS.ProcessEnv = {
     PATH: process.env['PATH'],
@@ -53,6 +84,18 @@ function handle(request: IncomingMessage, response: ServerResponse, options: Git
     REMOTE_ADDR: request.socket.remoteAddress ?? LOOPBACK,
     SERVER_PROTOCOL: `HTTP/${request.httpVersion}`,
   };
+  if (push) {
+    // http-backend serves receive-pack only when told to; the hook decides which refs it accepts.
+    Object.assign(env, {
+      GIT_CONFIG_COUNT: '2',
+      GIT_CONFIG_KEY_0: 'http.receivepack',
+      GIT_CONFIG_VALUE_0: 'true',
+      GIT_CONFIG_KEY_1: 'core.hooksPath',
+      GIT_CONFIG_VALUE_1: push.hooksDir,
+      DR_DRILL_PUSH_PREFIX: push.prefix,
+      DR_DRILL_PROTECTED_BRANCHES: push.protectedBranches.join(' '),
+    });
+  }
   if (request.headers['content-length'] !== undefined) env['CONTENT_LENGTH'] = request.headers['content-length'];
   if (request.headers['content-encoding'] !== undefined) env['HTTP_CONTENT_ENCODING'] = request.headers['content-encoding'];
   const protocol = request.headers['git-protocol'];
@@ -106,10 +149,14 @@ function handle(request: IncomingMessage, response: ServerResponse, options: Git
 
 /** Starts the server on a free port on 127.0.0.1. */
 export function startGitServer(options: GitServerOptions): Promise<GitServer> {
-  const server = createServer((request, response) => handle(request, response, options));
+  const push = pushPolicy(options);
+  const server = createServer((request, response) => handle(request, response, options, push));
   server.keepAliveTimeout = 1000;
   return new Promise((resolve, reject) => {
-    server.once('error', (error) => reject(new DrillError('ELOCAL', `git server cannot listen on ${LOOPBACK}: ${error.message}`, { details: 'check that the loopback interface is up', cause: error })));
+    server.once('error', (error) => {
+      if (push) rmSync(push.hooksDir, { recursive: true, force: true });
+      reject(new DrillError('ELOCAL', `git server cannot listen on ${LOOPBACK}: ${error.message}`, { details: 'check that the loopback interface is up', cause: error }));
+    });
     server.listen(0, LOOPBACK, () => {
       const { port } = server.address() as AddressInfo;
       let stopped: Promise<void> | undefined;
@@ -118,10 +165,24 @@ export function startGitServer(options: GitServerOptions): Promise<GitServer> {
         baseUrl: `http://${LOOPBACK}:${port}`,
         stop: () =>
           (stopped ??= new Promise<void>((result) => {
-            server.close(() => result());
+            server.close(() => {
+              if (push) rmSync(push.hooksDir, { recursive: true, force: true });
+              result();
+            });
             server.closeAllConnections();
           })),
       });
     });
   });
+}
+
+function pushPolicy(options: GitServerOptions): PushPolicy | undefined {
+  const prefix = options.pushableBranchPrefix;
+  if (prefix === undefined) return undefined;
+  if (prefix === '' || /[\s"'$`\\*?[]/.test(prefix)) {
+    throw new DrillError('ELOCAL', `git server: pushableBranchPrefix ${JSON.stringify(prefix)} is not a plain branch prefix`, { details: 'use a prefix such as drill/' });
+  }
+  const hooksDir = mkdtempSync(path.join(tmpdir(), 'dr-drill-git-hooks-'));
+  writeFileSync(path.join(hooksDir, 'pre-receive'), PRE_RECEIVE_HOOK, { mode: 0o755 });
+  return { hooksDir, prefix, protectedBranches: options.protectedBranches ?? [] };
 }

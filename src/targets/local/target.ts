@@ -84,7 +84,8 @@ export async function createLocalTarget(plan: Plan, env: Record<string, string |
 
   try {
     const repo = await buildSampleRepo(ws.path('git'), ws.path('git-work'), ageKeyFile && gitopsDir === SAMPLE_FIXTURE_DIR ? await sealedSample(ws.path('gitops-sealed'), ageKeyFile, env) : gitopsDir);
-    git = await startGitServer({ projectRoot: ws.path('git') });
+    // Drills may push their own branches (drill/<run id>); the branch "production" syncs refuses every push.
+    git = await startGitServer({ projectRoot: ws.path('git'), pushableBranchPrefix: 'drill/', protectedBranches: [repo.branch] });
     const gitUrl = `${git.baseUrl}/${repo.name}`;
     const backupDir = ws.path('backups');
     mkdirSync(backupDir, { recursive: true });
