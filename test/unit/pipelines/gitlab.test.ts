@@ -92,27 +92,40 @@ test('.gitlab-ci.yml keeps the drill apart and its reports always', () => {
   assert.deepEqual([config.drill.variables.RUNNER_AFTER_SCRIPT_TIMEOUT, config.drill.variables.RUNNER_SCRIPT_TIMEOUT], ['60m', '9h']);
 });
 
-test('the CI/CD component interpolates its spec:inputs into a drill job', { skip: skipReason }, async () => {
-  const dir = tempDirSync('dr-drill-component-');
-  mkdirSync(path.join(dir, 'templates'));
-  cpSync('templates/drill.yml', path.join(dir, 'templates', 'drill.yml'));
-  writeFileSync(
-    path.join(dir, '.gitlab-ci.yml'),
-    'stages: [recovery]\ninclude:\n  - local: templates/drill.yml\n    inputs:\n      job-name: yearly-drill\n      stage: recovery\n      drill: drills/namespace-restore.yaml\n      target: sim\n      report-dir: out\n',
-  );
-  git(dir, 'init', '-q', '-b', 'main');
-  git(dir, 'add', '-A');
-  git(dir, 'commit', '-q', '-m', 'x');
-  git(dir, 'remote', 'add', 'origin', 'https://gitlab.example.invalid/homelab/app.git');
+/**
+ * A project that includes the component the way other projects do (`include: component:`), at
+ * the commit it is checked out at: gitlab-ci-local then reads templates/drill.yml from the working
+ * tree and resolves the component context (component.sha) to that commit, as GitLab does.
+ */
+function componentConsumer(inputs: string): { dir: string; sha: string } {
+  const dir = projectCopy();
+  const sha = git(dir, 'rev-parse', 'HEAD').trim();
+  writeFileSync(path.join(dir, '.gitlab-ci.yml'), `stages: [recovery]\ninclude:\n  - component: gitlab.example.invalid/homelab/dr-drill/drill@${sha}\n    inputs:\n${inputs}`);
+  return { dir, sha };
+}
+
+async function previewJob(dir: string, name: string): Promise<Record<string, any>> {
   const { code, stdout, output } = await gcl(dir, ['--preview'], { CI_PIPELINE_SOURCE: 'schedule' });
   assert.equal(code, 0, output);
-  const job = (parse(stdout.slice(stdout.indexOf('\n---\n') + 1)) as Record<string, any>)['yearly-drill'];
+  return (parse(stdout.slice(stdout.indexOf('\n---\n') + 1)) as Record<string, any>)[name];
+}
+
+test('the CI/CD component interpolates its spec:inputs into a drill job and installs dr-drill at its own commit', { skip: skipReason }, async () => {
+  const { dir, sha } = componentConsumer('      job-name: yearly-drill\n      stage: recovery\n      drill: drills/namespace-restore.yaml\n      target: sim\n      report-dir: out\n');
+  const job = await previewJob(dir, 'yearly-drill');
   assert.equal(job.stage, 'recovery');
   assert.equal(job.resource_group, 'dr-drill');
   assert.equal(job.variables.DR_DRILL_TARGET, 'sim');
   assert.match(job.script[0], /ci-drill\.ts" run "drills\/namespace-restore\.yaml" /);
   assert.deepEqual(job.artifacts.reports, { junit: 'out/junit.xml', metrics: 'out/metrics.txt', dotenv: 'out/dr-drill.env' });
   assert.equal(job.artifacts.when, 'always');
+  // Not main: the commit the include resolved to, unless dr-drill-ref says otherwise.
+  assert.deepEqual([job.variables.DR_DRILL_COMPONENT_SHA, job.variables.DR_DRILL_REF], [sha, '']);
+  const install = (job.before_script as string[]).join('\n');
+  assert.match(install, /fetch --quiet --depth 1 "[^"]+\/homelab\/dr-drill\.git" "\$\{DR_DRILL_REF:-\$DR_DRILL_COMPONENT_SHA\}"/);
+  assert.doesNotMatch(install, /\bmain\b/);
+  const pinned = await previewJob(componentConsumer('      stage: recovery\n      dr-drill-ref: v1.2.3\n').dir, 'dr-drill');
+  assert.equal(pinned.variables.DR_DRILL_REF, 'v1.2.3');
 });
 
 const runJobs = !skipReason && process.env.DR_DRILL_GCL_RUN === '1';
