@@ -191,7 +191,9 @@ test('gitlab-ci-local runs the scheduled drill on sim, then the trend job create
     'PUT /api/v4/projects/42/merge_requests/7/notes/11 token',
   ]);
   assert.equal(notes.length, 1);
-  assert.match(notes[0]!.body, /^<!-- dr-drill:rto-trend -->\n## 📈 RTO\/RPO trend: drill `cold-start`\n/);
+  assert.match(notes[0]!.body, /^<!-- dr-drill:rto-trend -->\n## ✅ DR drill `cold-start`: latest run passed\n\nRun `gl-\d+` on `sim` \(simulated\), T0 .* UTC: every step passed and every objective was met\.\n/);
+  assert.match(notes[0]!.body, /^\| RTO control-plane \| ✅ met \| 17m 50s \| 4h 00m 00s \| \+3h 42m 10s \| 8% \|$/m);
+  assert.match(notes[0]!.body, /^### 📈 Trend over the last 1 run$/m);
   assert.match(notes[0]!.body, /!\[RTO per milestone over time for drill cold-start\]\(https:\/\/gitlab\.example\.invalid\/homelab\/dr-drill\/-\/raw\/dr-drill-results\/charts\/rto-trend-cold-start\.svg\)/);
   assert.ok(existsSync(path.join(copy, 'reports', 'trend', 'trend.md')));
 });

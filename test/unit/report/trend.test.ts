@@ -39,7 +39,9 @@ test('dr-drill trend renders the table of the last N runs and an SVG chart that 
   assert.equal(lines.join('\n'), `trend of 5 run(s) of 1 drill(s): ${path.join(out, 'trend.md')}, ${path.join(out, 'rto-trend-cold-start.svg')}`);
 
   const markdown = await readFile(path.join(out, 'trend.md'), 'utf8');
-  assert.match(markdown, /^## 📈 RTO\/RPO trend: drill `cold-start`$/m);
+  assert.match(markdown, newest === failed ? /^## ❌ DR drill `cold-start`: latest run failed$/m : /^## ✅ DR drill `cold-start`: latest run passed$/m);
+  assert.ok(markdown.includes(`Run \`${newest.run.id}\` on \`sim\` (simulated), T0 ${newest.run.startedAt.slice(0, 16).replace('T', ' ')} UTC: ${newest.reason}`));
+  assert.match(markdown, /^### 📈 Trend over the last 5 runs$/m);
   assert.match(markdown, /^!\[RTO per milestone over time for drill cold-start\]\(rto-trend-cold-start\.svg\)$/m);
   assert.match(markdown, /^\| Run \| Status \| Target \| control-plane \(≤ 4h 00m 00s\) \| critical-apps \(≤ 8h 00m 00s\) \|$/m);
   assert.match(markdown, /^\| Run \| data \(≤ 24h 00m 00s\) \| cluster-config \(≤ 1h 00m 00s\) \|$/m);
@@ -49,8 +51,9 @@ test('dr-drill trend renders the table of the last N runs and an SVG chart that 
   assert.match(rtoRows[1]!, /\| \d+m \d\d(\.\d{3})?s \(([+−]\S+( \S+)?|±0)\) \|/);
   const failedRow = rtoRows.find((row) => row.includes(failed.run.id))!;
   assert.match(failedRow, /\| ❌ failed \| sim \(simulated\) \| \d+m \d\d(\.\d{3})?s( \(\S+( \S+)?\))? \| ❌ not reached \|$/);
-  assert.ok(markdown.includes(`### Latest run against the objectives (${newest.run.startedAt.slice(0, 10)}, \`${newest.run.id}\`)`));
-  assert.match(markdown, newest === failed ? /^\| ❌ RTO critical-apps \| not reached \| 8h 00m 00s \| — \| — \|$/m : /^\| ✅ RTO critical-apps \| 1h \d\dm \d\d(\.\d{3})?s \| 8h 00m 00s \| \+\dh \d\dm \d\d(\.\d{3})?s \| \d+% \|$/m);
+  assert.match(markdown, newest === failed ? /^\| RTO critical-apps \| ❌ not reached \| not reached \| 8h 00m 00s \| — \| — \|$/m : /^\| RTO critical-apps \| ✅ met \| 1h \d\dm \d\d(\.\d{3})?s \| 8h 00m 00s \| \+\dh \d\dm \d\d(\.\d{3})?s \| \d+% \|$/m);
+  // The latest run comes first, then the trend.
+  assert.ok(markdown.indexOf('| Objective | Verdict |') < markdown.indexOf('### 📈 Trend'));
 
   const svgFile = path.join(out, 'rto-trend-cold-start.svg');
   await assertWellFormedXml(svgFile);
