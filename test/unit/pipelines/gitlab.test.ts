@@ -105,11 +105,24 @@ test('.gitlab-ci.yml keeps the drill apart and its reports always', () => {
  * the commit it is checked out at: gitlab-ci-local then reads templates/drill.yml from the working
  * tree and resolves the component context (component.sha) to that commit, as GitLab does.
  */
-function componentConsumer(inputs: string): { dir: string; sha: string } {
+function componentConsumer(inputs: string, component = 'drill'): { dir: string; sha: string } {
   const dir = projectCopy();
   const sha = git(dir, 'rev-parse', 'HEAD').trim();
-  writeFileSync(path.join(dir, '.gitlab-ci.yml'), `stages: [recovery]\ninclude:\n  - component: gitlab.example.invalid/homelab/dr-drill/drill@${sha}\n    inputs:\n${inputs}`);
+  writeFileSync(path.join(dir, '.gitlab-ci.yml'), `stages: [recovery]\ninclude:\n  - component: gitlab.example.invalid/homelab/dr-drill/${component}@${sha}\n    inputs:\n${inputs}`);
   return { dir, sha };
+}
+
+/** The component jobs' fetch of dr-drill leads to the consumer's own repository (git's url.<base>.insteadOf). */
+function componentServer(dir: string): Record<string, string> {
+  return {
+    CI_SERVER_PROTOCOL: 'https',
+    CI_SERVER_HOST: 'gitlab.example.invalid',
+    CI_SERVER_PORT: '443',
+    CI_JOB_TOKEN: 'job-token',
+    GIT_CONFIG_COUNT: '1',
+    GIT_CONFIG_KEY_0: `url.${path.join(dir, '.git')}.insteadOf`,
+    GIT_CONFIG_VALUE_0: 'https://gitlab-ci-token:job-token@gitlab.example.invalid:443/homelab/dr-drill.git',
+  };
 }
 
 async function previewJob(dir: string, name: string): Promise<Record<string, any>> {
@@ -224,19 +237,42 @@ test('gitlab-ci-local runs the component\'s job: it fetches dr-drill at the incl
   // pipeline itself stays at the included commit, as the consumer's include names it.
   git(dir, 'commit', '-q', '--allow-empty', '-m', 'newer main');
   git(dir, 'checkout', '-q', '--detach', sha);
-  const server = { CI_SERVER_PROTOCOL: 'https', CI_SERVER_HOST: 'gitlab.example.invalid', CI_SERVER_PORT: '443', CI_JOB_TOKEN: 'job-token' };
-  const run = await gcl(dir, ['dr-drill', '--force-shell-executor'], {
-    CI_PIPELINE_SOURCE: 'schedule',
-    ...server,
-    // The job's fetch URL leads to this project's own repository (git's url.<base>.insteadOf).
-    GIT_CONFIG_COUNT: '1',
-    GIT_CONFIG_KEY_0: `url.${path.join(dir, '.git')}.insteadOf`,
-    GIT_CONFIG_VALUE_0: 'https://gitlab-ci-token:job-token@gitlab.example.invalid:443/homelab/dr-drill.git',
-  });
+  const run = await gcl(dir, ['dr-drill', '--force-shell-executor'], { CI_PIPELINE_SOURCE: 'schedule', ...componentServer(dir) });
   assert.equal(run.code, 0, run.output.slice(-4000));
   assert.match(run.output, new RegExp(`dr-drill ${sha} \\(component @${sha}\\)`));
   assert.match(run.output, /RTO\/RPO against the objectives \(drill passed\):/);
   assert.ok(existsSync(path.join(dir, 'out', 'result.json')), 'the component job left its reports');
+});
+
+test('the drill-metrics component runs on merge requests and the default branch, never beside the drill', { skip: skipReason }, async () => {
+  const { dir, sha } = componentConsumer('      stage: recovery\n', 'drill-metrics');
+  const listed = async (source: string, variables: Record<string, string> = {}) => (await jobs(dir, source, variables))['dr-drill-metrics'];
+  assert.deepEqual(
+    [await listed('merge_request_event'), await listed('push', { CI_DEFAULT_BRANCH: 'main' }), await listed('push', { CI_DEFAULT_BRANCH: 'main', CI_COMMIT_BRANCH: 'feature' }), await listed('schedule'), await listed('web')],
+    ['on_success', 'on_success', 'never', 'never', 'never'],
+  );
+  const job = await previewJob(dir, 'dr-drill-metrics');
+  assert.equal(job.variables.DR_DRILL_COMPONENT_SHA, sha);
+  assert.deepEqual(job.artifacts.reports, { metrics: 'dr-drill-reports/metrics.txt' });
+});
+
+test('gitlab-ci-local runs the drill-metrics component: the latest drill from the history branch, as that run reported it', { skip: runJobs ? false : 'set DR_DRILL_GCL_RUN=1 to run the jobs (~20 s; .ci/run does)' }, async () => {
+  const { dir } = componentConsumer('      stage: recovery\n', 'drill-metrics');
+  const remote = path.join(tempDirSync('dr-drill-gcl-history-'), 'history.git');
+  git(os.tmpdir(), 'init', '-q', '--bare', remote);
+  const reports = tempDirSync('dr-drill-gcl-red-');
+  const node = (args: string[]) => execFileSync(process.execPath, args, { cwd: dir, encoding: 'utf8', env: { ...process.env, DR_DRILL_HISTORY_REMOTE: remote } });
+  try {
+    node(['bin/dr-drill.js', 'run', 'drills/cold-start.yaml', '--target', 'sim', '--out', reports, '--fault', 'velero-restore=fail']);
+  } catch (error) {
+    assert.equal((error as { status: number }).status, 1, 'the red drill exits 1');
+  }
+  node(['scripts/ci-history.ts', 'publish', '--result', path.join(reports, 'result.json')]);
+  const run = await gcl(dir, ['dr-drill-metrics', '--force-shell-executor'], { CI_PIPELINE_SOURCE: 'merge_request_event', DR_DRILL_HISTORY_REMOTE: remote, ...componentServer(dir) });
+  assert.equal(run.code, 0, run.output.slice(-4000));
+  const metrics = readFileSync(path.join(dir, 'dr-drill-reports', 'metrics.txt'), 'utf8');
+  assert.equal(metrics, readFileSync(path.join(reports, 'metrics.txt'), 'utf8'));
+  assert.match(metrics, /^dr_drill_rto_seconds\{drill="cold-start",target="sim",milestone="critical-apps"\} NaN$/m);
 });
 
 test('gitlab-ci-local runs the test job (npm ci, npm test)', { skip: !skipReason && process.env.DR_DRILL_GCL_TEST_JOB === '1' ? false : 'set DR_DRILL_GCL_TEST_JOB=1 (runs the whole unit suite again)' }, async () => {
