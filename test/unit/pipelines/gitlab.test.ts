@@ -261,13 +261,14 @@ test('gitlab-ci-local runs the drill-metrics component: the latest drill from th
   const remote = path.join(tempDirSync('dr-drill-gcl-history-'), 'history.git');
   git(os.tmpdir(), 'init', '-q', '--bare', remote);
   const reports = tempDirSync('dr-drill-gcl-red-');
-  const node = (args: string[]) => execFileSync(process.execPath, args, { cwd: dir, encoding: 'utf8', env: { ...process.env, DR_DRILL_HISTORY_REMOTE: remote } });
+  // From this checkout (the copy has no node_modules); the result goes to the copy's history remote.
+  const node = (args: string[]) => execFileSync(process.execPath, args, { encoding: 'utf8', stdio: 'pipe', env: { ...process.env, DR_DRILL_HISTORY_REMOTE: remote } });
   try {
     node(['bin/dr-drill.js', 'run', 'drills/cold-start.yaml', '--target', 'sim', '--out', reports, '--fault', 'velero-restore=fail']);
   } catch (error) {
     assert.equal((error as { status: number }).status, 1, 'the red drill exits 1');
   }
-  node(['scripts/ci-history.ts', 'publish', '--result', path.join(reports, 'result.json')]);
+  node(['scripts/ci-history.ts', 'publish', '--repo', dir, '--result', path.join(reports, 'result.json')]);
   const run = await gcl(dir, ['dr-drill-metrics', '--force-shell-executor'], { CI_PIPELINE_SOURCE: 'merge_request_event', DR_DRILL_HISTORY_REMOTE: remote, ...componentServer(dir) });
   assert.equal(run.code, 0, run.output.slice(-4000));
   const metrics = readFileSync(path.join(dir, 'dr-drill-reports', 'metrics.txt'), 'utf8');
