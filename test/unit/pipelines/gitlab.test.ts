@@ -151,7 +151,7 @@ test('the CI/CD component interpolates its spec:inputs into a drill job and inst
 
 const runJobs = !skipReason && process.env.DR_DRILL_GCL_RUN === '1';
 
-test('gitlab-ci-local runs the scheduled drill on sim, then the trend job creates and updates one merge request note', { skip: runJobs ? false : 'set DR_DRILL_GCL_RUN=1 to run the jobs (~50 s; .ci/run does)' }, async () => {
+test('gitlab-ci-local runs the scheduled drill on sim, then the trend job creates and updates one merge request note', { skip: runJobs ? false : 'set DR_DRILL_GCL_RUN=1 to run the jobs (~90 s; .ci/run does)' }, async () => {
   const remote = path.join(tempDirSync('dr-drill-gcl-remote-'), 'history.git');
   git(os.tmpdir(), 'init', '-q', '--bare', remote);
   // gitlab-ci-local says GITLAB_CI=false; a real runner says true, which turns on the log sections.
@@ -231,7 +231,7 @@ test('gitlab-ci-local runs the scheduled drill on sim, then the trend job create
   assert.ok(existsSync(path.join(copy, 'reports', 'trend', 'trend.md')));
 });
 
-test('gitlab-ci-local runs the component\'s job: it fetches dr-drill at the included commit (not main) and runs the drill', { skip: runJobs ? false : 'set DR_DRILL_GCL_RUN=1 to run the jobs (~60 s; .ci/run does)' }, async () => {
+test('gitlab-ci-local runs the component\'s job: it fetches dr-drill at the included commit (not main) and runs the drill', { skip: runJobs ? false : 'set DR_DRILL_GCL_RUN=1 to run the jobs (~20 s; .ci/run does)' }, async () => {
   const { dir, sha } = componentConsumer('      stage: recovery\n      target: sim\n      report-dir: out\n      publish-history: false\n');
   // main moves on after the included commit (installing `main` would get the newer one); the
   // pipeline itself stays at the included commit, as the consumer's include names it.
