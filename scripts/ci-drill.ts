@@ -6,11 +6,13 @@
  *   - GitLab CI: nothing more, the dotenv, metrics and JUnit reports are already in --out;
  *   - DR_DRILL_PUSHGATEWAY_URL: push the metrics to a Prometheus Pushgateway (grouped by drill and target);
  *   - DR_DRILL_TEXTFILE_DIR: write them for node_exporter's textfile collector.
- * A failure to publish is reported and never changes the drill's exit code.
+ * A failure to publish is reported and never changes the drill's exit code. When publishing printed
+ * anything, the RTO/RPO table follows it again, so the job log still ends with the figures.
  */
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
+import { figuresTable } from '../src/cli/figures-table.ts';
 import { main } from '../src/cli/main.ts';
 import { exitWhenDrained } from '../src/cli/entry.ts';
 import { cancellationOnSignals } from '../src/cli/signals.ts';
@@ -42,19 +44,30 @@ async function cli(argv: string[]): Promise<number> {
   if (argv[0] !== 'run' || !existsSync(resultFile)) return code;
   const masker = new Masker();
   masker.addFromEnvironment(process.env);
+  let printed = false;
+  const say = (line: string) => {
+    printed = true;
+    process.stdout.write(`${masker.mask(line)}\n`);
+  };
   try {
     const result = await readResult(resultFile);
-    if (process.env.DR_DRILL_PUSHGATEWAY_URL) {
-      for (const where of await pushToGateway(result, process.env.DR_DRILL_PUSHGATEWAY_URL)) process.stdout.write(`metrics: pushed to ${masker.mask(where)}\n`);
+    try {
+      if (process.env.DR_DRILL_PUSHGATEWAY_URL) {
+        for (const where of await pushToGateway(result, process.env.DR_DRILL_PUSHGATEWAY_URL)) say(`metrics: pushed to ${where}`);
+      }
+      if (process.env.DR_DRILL_TEXTFILE_DIR) {
+        const file = path.join(process.env.DR_DRILL_TEXTFILE_DIR, `dr_drill_${result.drill.name}_${result.run.target}.prom`.replace(/[^\w.-]/g, '_'));
+        say(`metrics: ${await writeTextfile(result, process.env.DR_DRILL_TEXTFILE_DIR, existsSync(file) ? await readFile(file, 'utf8') : undefined)}`);
+      }
+      if (process.env.GITHUB_ACTIONS === 'true') {
+        await writeGithubJob(result, { masker, reportDir: outDir });
+        say(`github: job summary, outputs and ${result.steps.filter((s) => s.status === 'failed' || s.status === 'timed-out').length} failed-step annotation(s) written`);
+      }
+    } catch (error) {
+      printed = true;
+      process.stderr.write(`${masker.mask(`warning: publishing the drill result to CI failed: ${(error as Error).message}`)}\n`);
     }
-    if (process.env.DR_DRILL_TEXTFILE_DIR) {
-      const file = path.join(process.env.DR_DRILL_TEXTFILE_DIR, `dr_drill_${result.drill.name}_${result.run.target}.prom`.replace(/[^\w.-]/g, '_'));
-      process.stdout.write(`metrics: ${await writeTextfile(result, process.env.DR_DRILL_TEXTFILE_DIR, existsSync(file) ? await readFile(file, 'utf8') : undefined)}\n`);
-    }
-    if (process.env.GITHUB_ACTIONS === 'true') {
-      await writeGithubJob(result, { masker, reportDir: outDir });
-      process.stdout.write(`github: job summary, outputs and ${result.steps.filter((s) => s.status === 'failed' || s.status === 'timed-out').length} failed-step annotation(s) written\n`);
-    }
+    if (printed) for (const line of figuresTable(result)) process.stdout.write(`${masker.mask(line)}\n`);
   } catch (error) {
     process.stderr.write(`${masker.mask(`warning: publishing the drill result to CI failed: ${(error as Error).message}`)}\n`);
   }

@@ -22,8 +22,26 @@ interface Family {
 }
 
 export function renderOpenMetrics(result: DrillResult): string {
+  return renderFamilies(metricFamilies(result));
+}
+
+/**
+ * One metrics file for several runs (the latest of each drill, `dr-drill metrics --from-history`):
+ * each family once, with the samples of every run; the labels (drill, target) keep them apart.
+ */
+export function renderOpenMetricsOf(results: readonly DrillResult[]): string {
+  const merged = new Map<string, Family>();
+  for (const family of results.flatMap(metricFamilies)) {
+    const known = merged.get(family.name);
+    if (known) known.samples.push(...family.samples);
+    else merged.set(family.name, { ...family, samples: [...family.samples] });
+  }
+  return renderFamilies([...merged.values()]);
+}
+
+function metricFamilies(result: DrillResult): Family[] {
   const base = { drill: result.drill.name, target: result.run.target };
-  const families: Family[] = [
+  return [
     {
       name: 'dr_drill_status',
       type: 'stateset',
@@ -87,6 +105,9 @@ export function renderOpenMetrics(result: DrillResult): string {
       samples: [{ labels: base, value: result.steps.filter((s) => s.status === 'failed' || s.status === 'timed-out').length }],
     },
   ];
+}
+
+function renderFamilies(families: readonly Family[]): string {
   const lines: string[] = [];
   for (const family of families) {
     lines.push(`# TYPE ${family.name} ${family.type}`);

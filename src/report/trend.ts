@@ -1,7 +1,8 @@
 /**
- * trend.md: RTO per milestone and RPO per data class over the last N runs of a drill, with the
- * change against the previous run and the distance to the objectives, plus a reference to the
- * SVG chart (trend-svg.ts). Pure: results in, Markdown out.
+ * trend.md, which is also the pull request comment and merge request note: per drill, first the
+ * latest run (verdict and why, each RTO/RPO against its objective with the headroom), then the
+ * trend: RTO per milestone and RPO per data class over the last N runs with the change against
+ * the previous run, and a reference to the SVG chart (trend-svg.ts). Pure: results in, Markdown out.
  *
  * The chart is referenced as an image, never inlined: GitHub and GitLab strip inline <svg> and
  * data: URIs from comments. Locally and in artifacts the reference is the relative file name; in
@@ -9,7 +10,7 @@
  * (see scripts/ci-history.ts), which both forges render for anyone who can read the repository.
  */
 import { isSimulated, objectiveFailed, type DrillResult, type Verdict } from '../result/model.ts';
-import { achievedRpo, achievedRto } from './figures.ts';
+import { achievedRpo, achievedRto, VERDICT_WORDS } from './figures.ts';
 import { formatDuration } from '../util/duration.ts';
 
 export interface TrendOptions {
@@ -45,15 +46,16 @@ const STATUS_ICON: Record<DrillResult['status'], string> = { passed: '✅', fail
 
 export function renderTrendMarkdown(series: TrendSeries, options: TrendOptions = {}): string {
   const { runs } = series;
-  const lines: string[] = [`## 📈 RTO/RPO trend: drill \`${series.drill}\``, ''];
-  if (runs.length === 0) return `${[...lines, 'No results in the history yet.'].join('\n')}\n`;
+  if (runs.length === 0) return `## 📈 RTO/RPO trend: drill \`${series.drill}\`\n\nNo results in the history yet.\n`;
   const first = runs[0]!;
   const newest = runs.at(-1)!;
-  lines.push(`Last ${runs.length} run${runs.length === 1 ? '' : 's'}, ${day(first)} to ${day(newest)}. Deltas are against the previous run; ❌ marks a missed objective.`, '');
+  const lines: string[] = [...latestRun(series.drill, newest), ''];
+  lines.push(`### 📈 Trend over the last ${runs.length} run${runs.length === 1 ? '' : 's'}`, '');
+  lines.push(`${day(first)} to ${day(newest)}. Deltas are against the previous run; ❌ marks a missed objective.`, '');
   if (options.chartRef) lines.push(`![RTO per milestone over time for drill ${series.drill}](${options.chartRef})`, '');
 
   if (series.milestones.length > 0) {
-    lines.push('### Achieved RTO per milestone', '');
+    lines.push('#### Achieved RTO per milestone', '');
     lines.push(tableHeader(['Run', 'Status', 'Target', ...series.milestones.map((name) => `${name}${objectiveSuffix(newestObjective(runs, (r) => r.milestones.find((m) => m.name === name)?.objectiveMs))}`)], 3));
     runs.forEach((run, index) => {
       const previous = runs[index - 1];
@@ -69,7 +71,7 @@ export function renderTrendMarkdown(series: TrendSeries, options: TrendOptions =
   }
 
   if (series.dataClasses.length > 0) {
-    lines.push('### Achieved RPO per data class', '');
+    lines.push('#### Achieved RPO per data class', '');
     lines.push(tableHeader(['Run', ...series.dataClasses.map((name) => `${name}${objectiveSuffix(newestObjective(runs, (r) => r.rpo.find((item) => item.dataClass === name)?.objectiveMs))}`)]));
     runs.forEach((run, index) => {
       const previous = runs[index - 1];
@@ -83,26 +85,31 @@ export function renderTrendMarkdown(series: TrendSeries, options: TrendOptions =
     });
     lines.push('');
   }
-
-  const objectives = [
-    ...newest.milestones.map((m) => ({ kind: 'RTO', name: m.name, achieved: m.rtoMs, objective: m.objectiveMs, verdict: m.verdict, missing: achievedRto(m) })),
-    ...newest.rpo.map((r) => ({ kind: 'RPO', name: r.dataClass, achieved: r.achievedMs, objective: r.objectiveMs, verdict: r.verdict, missing: achievedRpo(r) })),
-  ].filter((item) => item.objective !== undefined);
-  if (objectives.length > 0) {
-    lines.push(`### Latest run against the objectives (${day(newest)}, \`${newest.run.id}\`)`, '');
-    lines.push(tableHeader(['Objective', 'Achieved', 'Target', 'Headroom', 'Budget used']));
-    for (const item of objectives) {
-      const achieved = item.achieved === undefined ? item.missing : formatDuration(item.achieved);
-      const headroom = item.achieved === undefined ? '—' : signed(item.objective! - Math.ceil(item.achieved));
-      const used = item.achieved === undefined ? '—' : `${Math.ceil((item.achieved / item.objective!) * 100)}%`;
-      lines.push(row([`${verdictIcon(item.verdict)} ${item.kind} ${item.name}`, achieved, formatDuration(item.objective!), headroom, used]));
-    }
-    lines.push('');
-  }
   if (runs.some((run) => isSimulated(run.run))) {
     lines.push('_Runs on the `sim` target replay a simulated world on a virtual clock; their durations are drill time, not wall-clock time._', '');
   }
   return `${lines.join('\n').trimEnd()}\n`;
+}
+
+/** The latest run: its verdict and why, then every RTO and RPO against its objective. */
+function latestRun(drill: string, newest: DrillResult): string[] {
+  const lines = [`## ${STATUS_ICON[newest.status]} DR drill \`${drill}\`: latest run ${newest.status}`, ''];
+  const when = `${newest.run.startedAt.slice(0, 16).replace('T', ' ')} UTC`;
+  const target = `\`${newest.run.target}\`${isSimulated(newest.run) ? ' (simulated)' : ''}`;
+  lines.push(`Run ${runLink(newest)} on ${target}, T0 ${when}: ${newest.reason}${newest.reason.endsWith('.') ? '' : '.'}`, '');
+  const figures = [
+    ...newest.milestones.map((m) => ({ kind: 'RTO', name: m.name, achieved: m.rtoMs, objective: m.objectiveMs, verdict: m.verdict, text: `${achievedRto(m)}${m.from && m.rtoMs !== undefined ? ` from ${m.from}` : ''}` })),
+    ...newest.rpo.map((r) => ({ kind: 'RPO', name: r.dataClass, achieved: r.achievedMs, objective: r.objectiveMs, verdict: r.verdict, text: achievedRpo(r) })),
+  ];
+  if (figures.length === 0) return lines;
+  lines.push(tableHeader(['Objective', 'Verdict', 'Achieved', 'Target', 'Headroom', 'Budget used'], 2));
+  for (const item of figures) {
+    const measured = item.achieved !== undefined && item.objective !== undefined;
+    const headroom = measured ? signed(item.objective! - Math.ceil(item.achieved!)) : '—';
+    const used = measured ? `${Math.ceil((item.achieved! / item.objective!) * 100)}%` : '—';
+    lines.push(row([`${item.kind} ${item.name}`, `${verdictIcon(item.verdict)} ${VERDICT_WORDS[item.verdict]}`, item.text, item.objective === undefined ? '—' : formatDuration(item.objective), headroom, used]));
+  }
+  return lines;
 }
 
 function day(result: DrillResult): string {
@@ -139,8 +146,12 @@ function verdictIcon(verdict: Verdict): string {
 }
 
 function runCell(result: DrillResult): string {
+  return `${day(result)} ${runLink(result)}`;
+}
+
+function runLink(result: DrillResult): string {
   const id = `\`${result.run.id}\``;
-  return `${day(result)} ${result.run.ci?.url ? `[${id}](${result.run.ci.url})` : id}`;
+  return result.run.ci?.url ? `[${id}](${result.run.ci.url})` : id;
 }
 
 function targetCell(result: DrillResult): string {

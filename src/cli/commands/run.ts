@@ -35,13 +35,13 @@ export const command: Command = { spec, run: (parsed, io) => runDrillCommand(par
 export async function runDrillCommand(parsed: ParsedArgs, io: CliIo, mode: 'run' | 'teardown', commandSpec: CommandSpec): Promise<number> {
   const { values } = parsed;
   const file = onePositional(parsed, commandSpec, 'drill file');
-  const [{ runDrill }, { RUN_ID_PATTERN }, { FAULTS }, { Masker }, { createProgressPrinter }, { summaryLines }] = await Promise.all([
+  const [{ runDrill }, { RUN_ID_PATTERN }, { FAULTS }, { Masker }, { createProgressPrinter }, { figuresTable }] = await Promise.all([
     import('../../run-drill.ts'),
     import('../../drill/plan.ts'),
     import('../../targets/sim/world.ts'),
     import('../../util/mask.ts'),
     import('../progress.ts'),
-    import('../../report/figures.ts'),
+    import('../figures-table.ts'),
   ]);
   const runId = runIdOption(values['run-id'] as string | undefined, io.env, mode, RUN_ID_PATTERN);
   const faults = parseFaults((values.fault as string[] | undefined) ?? [], FAULTS);
@@ -68,9 +68,10 @@ export async function runDrillCommand(parsed: ParsedArgs, io: CliIo, mode: 'run'
     ...(io.forceSignal ? { forceSignal: io.forceSignal } : {}),
   });
   print({ kind: 'drill.finished', atMs: result.run.durationMs, status: result.status, reason: result.reason });
-  for (const line of summaryLines(result)) io.stdout(line);
   for (const control of result.controls ?? []) io.stdout(`  control ${control.name}: ${control.status}: ${control.reason}`);
   io.stdout(`reports: ${files.map((written) => path.relative(process.cwd(), written) || written).join(', ')}`);
+  // Last, so the figures are what a CI job log ends with, whatever the verdict.
+  for (const line of figuresTable(result)) io.stdout(masker.mask(line));
   return result.exitCode;
 }
 

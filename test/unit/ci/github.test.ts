@@ -73,6 +73,10 @@ test('a drill in GitHub Actions writes the job summary and the outputs', async (
   });
   assert.match(stdout, /^github: job summary, outputs and 0 failed-step annotation\(s\) written$/m);
   assert.doesNotMatch(stdout, /::error/);
+  // What ci-drill printed after the drill is followed by the RTO/RPO table again: the job log ends with the figures.
+  const after = stdout.trimEnd().split('\n').slice(stdout.trimEnd().split('\n').findIndex((line) => line.startsWith('github: job summary')) + 1);
+  assert.equal(after[0], 'RTO/RPO against the objectives (drill passed):');
+  assert.deepEqual(after.slice(3).map((line) => line.split(/ {2,}/)[1]), ['RTO control-plane', 'RTO critical-apps', 'RPO data', 'RPO cluster-config']);
 });
 
 test('a failed step becomes an error annotation and the exit code stays the drill\'s', async () => {

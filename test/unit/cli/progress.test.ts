@@ -26,7 +26,7 @@ test('GitHub Actions: one ::group:: per phase and teardown, each closed, the sum
   const opened = lines.filter((line) => line.startsWith('::group::'));
   assert.deepEqual(opened, [...result.phases.filter((p) => p.name !== 'finally').map((p) => `::group::phase ${p.name}`), '::group::teardown (finally)']);
   assert.equal(lines.filter((line) => line === '::endgroup::').length, opened.length);
-  assert.ok(lines.lastIndexOf('::endgroup::') < lines.findIndex((line) => line.startsWith('  RTO control-plane:')));
+  assert.ok(lines.lastIndexOf('::endgroup::') < lines.findIndex((line) => line.startsWith('  RTO control-plane ')));
   const provision = result.phases.find((p) => p.name === 'provision')!;
   assert.ok(lines.some((line) => line.endsWith(`── phase provision took ${formatDuration(provision.durationMs!)}`)), 'phase duration line');
 });

@@ -70,3 +70,15 @@ test('action.yml documents every input and output, and the outputs are the ones 
   }
   assert.deepEqual(Object.keys(action.outputs), ['verdict', 'exit-code', 'reason', 'run-id', 'rto', 'rpo', 'report-dir']);
 });
+
+test('the action runs the dr-drill of its own ref: installed and started from $GITHUB_ACTION_PATH, nothing fetched from main or a registry', () => {
+  const action = load('action.yml');
+  const scripts = (action.runs.steps as { run?: string }[]).map((step) => step.run ?? '').filter(Boolean);
+  assert.equal(scripts[0], 'npm ci --prefix "$GITHUB_ACTION_PATH" --no-audit --no-fund');
+  const all = scripts.join('\n');
+  // Every dr-drill entry point it starts is a file of the action's own checkout.
+  const started = [...all.matchAll(/\bnode "([^"]+)"/g)].map((match) => match[1]);
+  assert.deepEqual(started, ['$GITHUB_ACTION_PATH/bin/dr-drill.js', '$GITHUB_ACTION_PATH/scripts/ci-drill.ts']);
+  assert.doesNotMatch(all, /\bnpx\b|npm (install|i) |git (clone|fetch)|\bmain\b|@latest/);
+  assert.match(all, /export PATH="\$GITHUB_ACTION_PATH\/node_modules\/\.bin:\$PATH"/);
+});

@@ -39,7 +39,9 @@ test('dr-drill trend renders the table of the last N runs and an SVG chart that 
   assert.equal(lines.join('\n'), `trend of 5 run(s) of 1 drill(s): ${path.join(out, 'trend.md')}, ${path.join(out, 'rto-trend-cold-start.svg')}`);
 
   const markdown = await readFile(path.join(out, 'trend.md'), 'utf8');
-  assert.match(markdown, /^## 📈 RTO\/RPO trend: drill `cold-start`$/m);
+  assert.match(markdown, newest === failed ? /^## ❌ DR drill `cold-start`: latest run failed$/m : /^## ✅ DR drill `cold-start`: latest run passed$/m);
+  assert.ok(markdown.includes(`Run \`${newest.run.id}\` on \`sim\` (simulated), T0 ${newest.run.startedAt.slice(0, 16).replace('T', ' ')} UTC: ${newest.reason}`));
+  assert.match(markdown, /^### 📈 Trend over the last 5 runs$/m);
   assert.match(markdown, /^!\[RTO per milestone over time for drill cold-start\]\(rto-trend-cold-start\.svg\)$/m);
   assert.match(markdown, /^\| Run \| Status \| Target \| control-plane \(≤ 4h 00m 00s\) \| critical-apps \(≤ 8h 00m 00s\) \|$/m);
   assert.match(markdown, /^\| Run \| data \(≤ 24h 00m 00s\) \| cluster-config \(≤ 1h 00m 00s\) \|$/m);
@@ -49,19 +51,20 @@ test('dr-drill trend renders the table of the last N runs and an SVG chart that 
   assert.match(rtoRows[1]!, /\| \d+m \d\d(\.\d{3})?s \(([+−]\S+( \S+)?|±0)\) \|/);
   const failedRow = rtoRows.find((row) => row.includes(failed.run.id))!;
   assert.match(failedRow, /\| ❌ failed \| sim \(simulated\) \| \d+m \d\d(\.\d{3})?s( \(\S+( \S+)?\))? \| ❌ not reached \|$/);
-  assert.ok(markdown.includes(`### Latest run against the objectives (${newest.run.startedAt.slice(0, 10)}, \`${newest.run.id}\`)`));
-  assert.match(markdown, newest === failed ? /^\| ❌ RTO critical-apps \| not reached \| 8h 00m 00s \| — \| — \|$/m : /^\| ✅ RTO critical-apps \| 1h \d\dm \d\d(\.\d{3})?s \| 8h 00m 00s \| \+\dh \d\dm \d\d(\.\d{3})?s \| \d+% \|$/m);
+  assert.match(markdown, newest === failed ? /^\| RTO critical-apps \| ❌ not reached \| not reached \| 8h 00m 00s \| — \| — \|$/m : /^\| RTO critical-apps \| ✅ met \| 1h \d\dm \d\d(\.\d{3})?s \| 8h 00m 00s \| \+\dh \d\dm \d\d(\.\d{3})?s \| \d+% \|$/m);
+  // The latest run comes first, then the trend.
+  assert.ok(markdown.indexOf('| Objective | Verdict |') < markdown.indexOf('### 📈 Trend'));
 
   const svgFile = path.join(out, 'rto-trend-cold-start.svg');
   await assertWellFormedXml(svgFile);
   const svg = await readFile(svgFile, 'utf8');
   assert.match(svg, /^<svg xmlns="http:\/\/www\.w3\.org\/2000\/svg"/);
-  const milestoneLines = [...svg.matchAll(/<polyline class="milestone" data-milestone="([^"]+)"/g)].map((match) => match[1]);
+  const milestoneLines = [...svg.matchAll(/<path class="milestone" data-milestone="([^"]+)"/g)].map((match) => match[1]);
   const objectiveLines = [...svg.matchAll(/<polyline class="objective" data-milestone="([^"]+)"[^>]*stroke-dasharray/g)].map((match) => match[1]);
   assert.deepEqual(milestoneLines, ['control-plane', 'critical-apps']);
   assert.deepEqual(objectiveLines, ['control-plane', 'critical-apps']);
   // control-plane was reached in all five runs, critical-apps in four.
-  const points = (name: string) => svg.match(new RegExp(`class="milestone" data-milestone="${name}" points="([^"]*)"`))![1]!.split(' ').length;
+  const points = (name: string) => svg.match(new RegExp(`class="milestone" data-milestone="${name}" d="([^"]*)"`))![1]!.split(' ').length;
   assert.equal(points('control-plane'), 5);
   assert.equal(points('critical-apps'), 4);
   assert.match(svg, /<path class="not-reached"/);
@@ -149,4 +152,66 @@ test('x labels stay distinct when runs share a day or a minute', async () => {
   const svg = renderTrendSvg(trendSeries(results, 'cold-start', 5));
   const ticks = [...svg.matchAll(/<g class="x-axis"[\s\S]*?<\/g>/g)][0]![0].match(/<\/title>([^<]+)<\/text>/g)!;
   assert.equal(new Set(ticks).size, ticks.length, `distinct x labels: ${ticks.join(' ')}`);
+});
+
+/** Runs of the green fixture result on one day, with critical-apps RTOs as given (undefined: not reached). */
+async function runsWith(criticalApps: (number | undefined)[], objectiveMs?: number): Promise<DrillResult[]> {
+  const { results } = await fixture;
+  const green = results.find((result) => result.status === 'passed')!;
+  return criticalApps.map((rtoMs, index) => {
+    const run = structuredClone(green);
+    run.run.id = `run-${index + 1}`;
+    run.run.startedAt = `2026-12-01T0${index + 1}:00:00.000Z`;
+    const milestone = run.milestones.find((m) => m.name === 'critical-apps')!;
+    if (objectiveMs !== undefined) milestone.objectiveMs = objectiveMs;
+    if (rtoMs === undefined) {
+      Object.assign(milestone, { reached: false, verdict: 'not-reached', notPassed: ['paperless-check'], reason: 'not reached: paperless-check was skipped' });
+      delete milestone.rtoMs;
+    } else milestone.rtoMs = rtoMs;
+    return run;
+  });
+}
+
+const circles = (svg: string, name: string) => [...svg.match(new RegExp(`<g class="points" data-milestone="${name}"[\\s\\S]*?</g>`))![0].matchAll(/<circle cx="([\d.]+)" cy="([\d.]+)"/g)].map((m) => ({ x: Number(m[1]), y: Number(m[2]) }));
+const yTicks = (svg: string) => [...svg.match(/<g class="y-axis"[\s\S]*?<\/g>/)![0].matchAll(/<text [^>]*>([^<]+)<\/text>/g)].map((m) => m[1]!);
+
+test('a run that did not reach a milestone breaks its line and is marked in the not-reached lane, never drawn as a value', async () => {
+  const hour = 3_600_000;
+  const svg = renderTrendSvg(trendSeries(await runsWith([1.1 * hour, 1.2 * hour, undefined, 1.3 * hour]), 'cold-start', 4));
+  const d = svg.match(/<path class="milestone" data-milestone="critical-apps" d="([^"]*)"/)![1]!;
+  const reached = circles(svg, 'critical-apps');
+  assert.equal(reached.length, 3);
+  // Runs 1-2 joined, run 4 on its own: nothing connects run 2 to run 4 across the run that did not get there.
+  assert.equal(d, `M${reached[0]!.x},${reached[0]!.y} L${reached[1]!.x},${reached[1]!.y} M${reached[2]!.x},${reached[2]!.y}`);
+  const cross = svg.match(/<path class="not-reached" d="M([\d.]+),([\d.]+) [^"]*"[^>]*><title>([^<]*)<\/title>/)!;
+  const ticks = [...svg.matchAll(/<line x1="([\d.]+)" y1="[\d.]+" x2="[\d.]+" y2="[\d.]+" stroke="#444444"\/>/g)].map((m) => Number(m[1]));
+  assert.equal(Number(cross[1]) + 5, ticks[2], 'the × sits on the third run');
+  assert.ok(Number(cross[2]) + 5 < 66, 'the × is above the plot, in the lane, not at a value');
+  assert.equal(cross[3], 'critical-apps: not reached in run run-3');
+  assert.match(svg, /<g class="not-reached-lane">[\s\S]*>not reached<\/text><\/g>/);
+  // control-plane, reached in every run, stays one unbroken line.
+  assert.equal(svg.match(/<path class="milestone" data-milestone="control-plane" d="([^"]*)"/)![1]!.match(/M/g)!.length, 1);
+});
+
+test('the y axis spans the achieved values and the objectives, so 2h against 2h 30m is not flattened', async () => {
+  const hour = 3_600_000;
+  const results = await runsWith([2 * hour, 2.25 * hour, 2.5 * hour], 3 * hour);
+  // Only critical-apps on this chart, so the axis is about its values and its objective alone.
+  for (const result of results) result.milestones = result.milestones.filter((m) => m.name === 'critical-apps');
+  const svg = renderTrendSvg(trendSeries(results, 'cold-start', 3));
+  const ticks = yTicks(svg);
+  assert.deepEqual([ticks[0], ticks.at(-1)], ['1h 45m 00s', '3h 15m 00s']);
+  const [first, , last] = circles(svg, 'critical-apps');
+  const plotHeight = 380 - 66 - 64;
+  // From zero (0 to 3h 15m) they would be 38 px apart; on this axis a third of the plot.
+  assert.ok(first!.y - last!.y > plotHeight / 4, `30 minutes apart spans a quarter of the plot at least (${first!.y} vs ${last!.y})`);
+  const objective = svg.match(/class="objective" data-milestone="critical-apps" points="[\d.]+,([\d.]+)/)!;
+  assert.ok(Number(objective[1]) >= 66 && Number(objective[1]) < last!.y, 'the objective is inside the plot, above the slowest run');
+});
+
+test('y scale: round steps, from zero when the values reach down near it, never a fixed range', async () => {
+  const { yScale } = await import('../../../src/report/trend-svg.ts');
+  assert.deepEqual(yScale([17 * 60_000, 4 * 3_600_000]), { min: 0, max: 5 * 3_600_000, step: 3_600_000 });
+  assert.deepEqual(yScale([10_000, 20_000, 30_000]), { min: 5_000, max: 35_000, step: 5_000 });
+  assert.deepEqual(yScale([2 * 3_600_000]), { min: 6_600_000, max: 7_800_000, step: 600_000 });
 });

@@ -138,7 +138,7 @@ test('a failed restore brings no RPO: the class is "not restored", not met, in e
     '  RTO restored: not reached (objective 8h 00m 00s: not-reached); not reached: velero-restore failed',
     '  RPO data: not restored (objective 24h 00m 00s: not-reached); not restored: velero-restore failed',
   ]);
-  assert.match(renderTrendMarkdown(trendSeries([result], 'test')), /^\| ❌ RPO data \| not restored \| 24h 00m 00s \| — \| — \|$/m);
+  assert.match(renderTrendMarkdown(trendSeries([result], 'test')), /^\| RPO data \| ❌ not reached \| not restored \| 24h 00m 00s \| — \| — \|$/m);
 });
 
 function scriptContext(listing: string, t0: number, calls: string[], samples: unknown[], warnings: string[]): ScriptContext {
@@ -225,7 +225,7 @@ phases:
   assert.ok(metrics.includes('dr_drill_milestone_reached{drill="test",target="sim",milestone="gitlab"} 0'));
   assert.ok(metrics.includes('dr_drill_objective_met{drill="test",target="sim",objective="rto_gitlab"} 0'));
   assert.ok(metrics.split('\n').some((line) => line.startsWith('dr_drill_rto_seconds{') && line.includes('milestone="gitlab"') && line.endsWith(' NaN')), 'a milestone not measured stays, as NaN, never a figure');
-  assert.match(renderTrendMarkdown(trendSeries([passing], 'test')), /^\| ❌ RTO gitlab \| not measured on this target \| 8h 00m 00s \| — \| — \|$/m);
+  assert.match(renderTrendMarkdown(trendSeries([passing], 'test')), /^\| RTO gitlab \| ❌ not measured \| not measured on this target \| 8h 00m 00s \| — \| — \|$/m);
   assert.ok(summaryLines(passing).includes('  RTO gitlab: not measured on this target (objective 8h 00m 00s: not-measured); not measured on target sim: gitlab-restore, gitlab-check not applicable'));
 
   const failed = await run(true);
