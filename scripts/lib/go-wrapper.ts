@@ -1,6 +1,6 @@
 // Pure helpers for scripts/build-test-infra.ts: the wrapper go.mod that builds
 // an upstream command from the module proxy with the upstream's replaces.
-import type { ComponentPin, InfraVersions } from '../../src/cluster/local/infra-versions.ts';
+import { WRAPPER_MODULE_PREFIX, type ComponentPin, type InfraVersions } from '../../src/cluster/local/infra-versions.ts';
 
 /** `go mod edit -json` of an upstream go.mod, the parts we read. */
 export interface ModFile {
@@ -42,7 +42,7 @@ export function wrapperReplaces(name: string, pin: ComponentPin, upstream: ModFi
 
 /** Go module path of the wrapper module of a component. */
 export function wrapperModulePath(name: string): string {
-  return `dr-drill.local/test-infra/${name}`;
+  return `${WRAPPER_MODULE_PREFIX}${name}`;
 }
 
 /**

@@ -8,7 +8,7 @@ import { parseAllDocuments } from 'yaml';
 import { wrapperUpToDate, wrapperDir } from '../../../scripts/lib/go-build.ts';
 import { splitBinaries, wrapperModulePath } from '../../../scripts/lib/go-wrapper.ts';
 import { CERT_MANAGER_CONTROLLERS, CERT_MANAGER_NAMESPACE, certManagerArgs } from '../../../src/cluster/local/cert-manager.ts';
-import { loadInfraVersions, versionKey } from '../../../src/cluster/local/infra-versions.ts';
+import { loadInfraVersions, toolCacheName, versionKey } from '../../../src/cluster/local/infra-versions.ts';
 import { SAMPLE_FIXTURE_DIR } from '../../../src/cluster/local/sample-repo.ts';
 import { loadPlan } from '../../../src/run-drill.ts';
 
@@ -48,6 +48,10 @@ test('the controller is a main package of the wrapper module, generated from the
   assert.ok(wrapperUpToDate('cert-manager', pin), 'test-infra/go/cert-manager/go.mod was generated from this pin (run npm run build:test-tools cert-manager-controller)');
   const goMod = readFileSync(join(wrapperDir('cert-manager'), 'go.mod'), 'utf8');
   assert.match(goMod, new RegExp(`^require ${pin.module.replaceAll('.', '\\.')} ${pin.version.replaceAll('.', '\\.')}$`, 'm'));
+  // Cached by version and by the wrapper's own Go sources, so a changed main is rebuilt; upstream tools by version alone.
+  assert.match(toolCacheName('cert-manager', pin), /^cert-manager-v1\.21\.2-[0-9a-f]{10}$/);
+  assert.equal(toolCacheName('cert-manager', pin), toolCacheName('cert-manager', { ...pin }));
+  assert.equal(toolCacheName('sops', loadInfraVersions().tools!['sops']!), 'sops-v3.13.3');
   // Upstream commands stay `go get -tool` packages.
   const sops = loadInfraVersions().tools!['sops']!;
   assert.deepEqual(splitBinaries('sops', sops), { tools: [sops.binaries['sops']!], own: [] });
