@@ -4,7 +4,7 @@ import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync 
 import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
 import { REPO_ROOT, type ComponentPin } from '../../src/cluster/local/infra-versions.ts';
-import { compareGo, wrapperFingerprint, wrapperGoMod, wrapperReplaces, type ModFile } from './go-wrapper.ts';
+import { compareGo, splitBinaries, wrapperFingerprint, wrapperGoMod, wrapperReplaces, type ModFile } from './go-wrapper.ts';
 
 export type Log = (msg: string) => void;
 
@@ -112,9 +112,15 @@ export async function ensureWrapperModule(go: string, env: NodeJS.ProcessEnv, na
   mkdirSync(dir, { recursive: true });
   writeFileSync(join(dir, 'go.mod'), wrapperGoMod(name, pin, goVersion, replaces));
   rmSync(join(dir, 'go.sum'), { force: true });
-  const tools = Object.values(pin.binaries).map((p) => `${p}@${pin.version}`);
+  const { tools, own } = splitBinaries(name, pin);
+  const goEnvMod = { ...env, GOFLAGS: '-mod=mod' };
   try {
-    await run(go, ['get', '-tool', ...tools], { cwd: dir, env: { ...env, GOFLAGS: '-mod=mod' }, nice: true });
+    if (tools.length > 0) await run(go, ['get', '-tool', ...tools.map((p) => `${p}@${pin.version}`)], { cwd: dir, env: goEnvMod, nice: true });
+    if (own.length > 0) {
+      // A main package of the wrapper itself (committed next to go.mod): require the pinned module, then what the main imports.
+      await run(go, ['get', `${pin.module}@${pin.version}`], { cwd: dir, env: goEnvMod, nice: true });
+      await run(go, ['mod', 'tidy'], { cwd: dir, env: goEnvMod, nice: true });
+    }
   } catch (error) {
     // A half-written go.sum (the proxy refused a module midway) must not pass as up to date next time.
     rmSync(join(dir, 'go.sum'), { force: true });

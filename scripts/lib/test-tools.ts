@@ -8,7 +8,7 @@
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { cacheRoot, loadInfraVersions, VERSIONS_FILE, type ComponentPin } from '../../src/cluster/local/infra-versions.ts';
+import { cacheRoot, loadInfraVersions, toolCacheName, VERSIONS_FILE, type ComponentPin } from '../../src/cluster/local/infra-versions.ts';
 import { buildBinary, ensureWrapperModule, findGo, goEnv, localGoVersion, run, wrapperDir, type Log } from './go-build.ts';
 import { compareGo, ldflags } from './go-wrapper.ts';
 
@@ -33,9 +33,9 @@ export function toolComponent(bin: string, pins: ToolPins = loadToolPins()): [st
   throw new Error(`ETESTINFRA no tool provides "${bin}" in the "tools" of ${VERSIONS_FILE}; known: ${Object.values(pins.tools).flatMap((p) => Object.keys(p.binaries)).join(', ')}`);
 }
 
-/** bin/<component>-<version>/ in the cache: a new pin is a new directory, so an old build is never reused. */
+/** bin/<component>-<version>/ in the cache: a new pin (or a changed main of the wrapper) is a new directory, so an old build is never reused. */
 export function toolBinDir(name: string, pin: ComponentPin, env: NodeJS.ProcessEnv = process.env): string {
-  return join(cacheRoot(env), 'bin', `${name}-${pin.version}`);
+  return join(cacheRoot(env), 'bin', toolCacheName(name, pin));
 }
 
 export function toolPath(bin: string, env: NodeJS.ProcessEnv = process.env, pins: ToolPins = loadToolPins()): string {

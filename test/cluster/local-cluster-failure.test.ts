@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { startLocalCluster, uniqueClusterName } from '../../src/cluster/local/index.ts';
-import { allBinaryNames, binDir, loadInfraVersions, requireInfraBinaries } from '../../src/cluster/local/infra-versions.ts';
+import { allBinaryNames, binDir, loadInfraVersions, requireInfraBinaries, requireTool, toolBinDir } from '../../src/cluster/local/infra-versions.ts';
 
 function processesMentioning(text: string): number[] {
   const out: number[] = [];
@@ -36,6 +36,10 @@ test('a failed start tears down the control plane and removes the temp dir', { t
         symlinkSync(real[name]!, join(dir, name));
       }
     }
+    // cert-manager's controller starts before Flux: the teardown has to stop it too.
+    const certManagerDir = toolBinDir('cert-manager', v, { DR_DRILL_CACHE: cache });
+    mkdirSync(certManagerDir, { recursive: true });
+    symlinkSync(requireTool('cert-manager', 'cert-manager-controller', v), join(certManagerDir, 'cert-manager-controller'));
     const before = new Set(readdirSync(tmpdir()).filter((f) => f.startsWith('dr-drill-local-')));
     const name = uniqueClusterName();
     await assert.rejects(

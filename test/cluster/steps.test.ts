@@ -41,7 +41,7 @@ describe('Kubernetes-facing steps on a real API server', { timeout: 900_000 }, (
     await cluster?.stop();
   });
 
-  test('flux.wait sees the layers Ready in order at the branch HEAD; k8s.wait sees the LB IP and the issuer stand-in', async () => {
+  test('flux.wait sees the layers Ready in order at the branch HEAD; k8s.wait sees the LB IP and the CA ClusterIssuer Ready', async () => {
     const head = await gitRepositoryHead(kc);
     const { code, result, stdout } = await runDrillFile(
       header(
@@ -66,7 +66,7 @@ phases:
       - id: issuer
         kind: k8s.wait
         timeout: 2m
-        with: { apiVersion: v1, kind: ConfigMap, namespace: infra-configs, name: clusterissuer-letsencrypt, jsonPath: .data.kind, equals: ClusterIssuer }
+        with: { apiVersion: cert-manager.io/v1, kind: ClusterIssuer, name: drill-ca, condition: { type: Ready } }
       - id: apps
         kind: flux.wait
         timeout: 5m
@@ -80,6 +80,7 @@ phases:
     const step = (id: string) => result.steps.find((candidate) => candidate.id === id)!;
     assert.deepEqual(step('apps').outputs.revisions, { apps: `${head.branch}@sha1:${head.sha}` }, stdout);
     assert.match(String(step('ingress-ip').outputs.value), /^192\.0\.2\.\d+$/);
+    assert.equal(step('issuer').outputs.value, 'True');
     assert.equal(result.rpo[0]!.achievedMs, 0);
     assert.match(result.rpo[0]!.samples[0]!.source, new RegExp(`branch HEAD at T0 \\(${head.sha.slice(0, 12)}\\)`));
   });

@@ -1,4 +1,4 @@
-/** Public API of the local drill cluster (kwok + real Flux + Velero CRDs). */
+/** Public API of the local drill cluster (kwok + real Flux and cert-manager + Velero CRDs). */
 export { startLocalCluster, uniqueClusterName, leftovers } from './local-cluster.ts';
 export type { LocalCluster, LocalClusterOptions, LocalGitOps } from './local-cluster.ts';
 export {
@@ -19,3 +19,4 @@ export type { SampleRepo } from './sample-repo.ts';
 export { binDir, cacheRoot, loadInfraVersions, requireInfraBinaries } from './infra-versions.ts';
 export { LB_IP_PREFIX } from './lb-status.ts';
 export { loadKubeConfig } from './kube.ts';
+export { CERT_MANAGER_NAMESPACE } from './cert-manager.ts';

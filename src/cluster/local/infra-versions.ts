@@ -3,7 +3,7 @@
  * binaries that scripts/build-test-infra.ts builds into the user cache.
  */
 import { createHash } from 'node:crypto';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -99,11 +99,34 @@ export function requireInfraBinaries(versions: InfraVersions = loadInfraVersions
   return out;
 }
 
-/** Where a pinned tool is cached: ${cache}/bin/<name>-<version>/ (independent of the control plane's key). */
+/** Module path prefix of the wrapper modules in test-infra/go/<name>/. */
+export const WRAPPER_MODULE_PREFIX = 'dr-drill.local/test-infra/';
+
+function goSources(dir: string): string[] {
+  if (!existsSync(dir)) return [];
+  return readdirSync(dir, { recursive: true, encoding: 'utf8' })
+    .filter((file) => file.endsWith('.go'))
+    .sort()
+    .map((file) => join(dir, file));
+}
+
+/**
+ * Cache directory name of a pinned tool: <name>-<version>, plus a hash of the wrapper's own Go
+ * sources when the wrapper carries a main package (cert-manager), so editing that main rebuilds it.
+ */
+export function toolCacheName(name: string, pin: ComponentPin): string {
+  const own = Object.values(pin.binaries).some((pkg) => pkg.startsWith(`${WRAPPER_MODULE_PREFIX}${name}/`));
+  if (!own) return `${name}-${pin.version}`;
+  const hash = createHash('sha256');
+  for (const file of goSources(join(REPO_ROOT, 'test-infra', 'go', name))) hash.update(file.slice(REPO_ROOT.length)).update('\0').update(readFileSync(file)).update('\0');
+  return `${name}-${pin.version}-${hash.digest('hex').slice(0, 10)}`;
+}
+
+/** Where a pinned tool is cached: ${cache}/bin/<toolCacheName>/ (independent of the control plane's key). */
 export function toolBinDir(name: string, versions: InfraVersions = loadInfraVersions(), env: NodeJS.ProcessEnv = process.env): string {
   const pin = versions.tools?.[name];
   if (pin === undefined) throw new DrillError('ETESTINFRA', `test-infra/versions.json has no tools.${name} pin`, { details: `add a tools.${name} pin to test-infra/versions.json` });
-  return join(cacheRoot(env), 'bin', `${name}-${pin.version}`);
+  return join(cacheRoot(env), 'bin', toolCacheName(name, pin));
 }
 
 /** Directories of every pinned tool that is built, for PATH (the local target runs them by name). */

@@ -1,6 +1,6 @@
 /**
  * The local drill cluster: a kwokctl binary-runtime control plane with one fake
- * node, Flux and Velero CRDs, real Flux controllers, and a Git smart-HTTP server
+ * node, Flux, Velero and cert-manager CRDs, real Flux and cert-manager controllers, and a Git smart-HTTP server
  * with the sample GitOps repository. Everything lives in one mkdtemp directory,
  * listens on 127.0.0.1 only, and stop() removes all of it (idempotent).
  */
@@ -8,13 +8,14 @@ import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { KubeConfig } from '@kubernetes/client-node';
+import { startCertManager, type CertManager } from './cert-manager.ts';
 import { registerExitCleanup } from './exit-cleanup.ts';
 import { createFakeNode } from './fake-node.ts';
 import { bootstrapFlux } from './flux-bootstrap.ts';
 import { startFluxControllers, type FluxControllers } from './flux-controllers.ts';
 import { startGitServer, type GitServer } from './git-server.ts';
 import { installCrds } from './crds.ts';
-import { loadInfraVersions, requireInfraBinaries, type InfraVersions } from './infra-versions.ts';
+import { loadInfraVersions, requireInfraBinaries, requireTool, type InfraVersions } from './infra-versions.ts';
 import { loadKubeConfig } from './kube.ts';
 import { createKwokCluster, isPidAlive, type KwokCluster } from './kwok-cluster.ts';
 import { startLoadBalancerStatusLoop, type LbStatusLoop } from './lb-status.ts';
@@ -30,6 +31,8 @@ export interface LocalClusterOptions {
   flux?: boolean;
   /** Create the GitRepository and layer Kustomizations (default true; needs flux). */
   bootstrap?: boolean;
+  /** Run cert-manager's controllers (default: as flux; the sample tree's configs layer holds its issuers). */
+  certManager?: boolean;
   /** Progress lines (default: none). */
   log?: (line: string) => void;
   /** Register stop() for process exit and SIGINT/SIGTERM/SIGHUP (default true). */
@@ -60,9 +63,9 @@ export interface LocalCluster {
   dir: string;
   kubeConfig: () => KubeConfig;
   gitops: LocalGitOps | undefined;
-  /** PIDs of every process the cluster started (control plane and Flux). */
+  /** PIDs of every process the cluster started (control plane, Flux, cert-manager). */
   pids: () => number[];
-  /** 127.0.0.1 ports our own listeners use (Git server, Flux); kwokctl picks its own. */
+  /** 127.0.0.1 ports our own listeners use (Git server, Flux, cert-manager); kwokctl picks its own. */
   ports: () => number[];
   /** Milliseconds per start-up phase (monotonic clock). */
   timings: Record<string, number>;
@@ -78,6 +81,7 @@ export async function startLocalCluster(options: LocalClusterOptions = {}): Prom
   const env = options.env ?? process.env;
   const versions: InfraVersions = loadInfraVersions();
   const binaries = requireInfraBinaries(versions, env); // fails fast with the build command
+  const certManagerBinary = (options.certManager ?? options.flux !== false) ? requireTool('cert-manager', 'cert-manager-controller', versions, env) : undefined;
   const kubeVersion = versions.components['kubernetes']?.version ?? '';
   const name = options.name ?? uniqueClusterName();
   const timings: Record<string, number> = {};
@@ -92,6 +96,7 @@ export async function startLocalCluster(options: LocalClusterOptions = {}): Prom
   let lb: LbStatusLoop | undefined;
   let git: GitServer | undefined;
   let flux: FluxControllers | undefined;
+  let certManager: CertManager | undefined;
   let stopping: Promise<void> | undefined;
   let unregister = (): void => undefined;
 
@@ -107,6 +112,7 @@ export async function startLocalCluster(options: LocalClusterOptions = {}): Prom
           errors.push(`${what}: ${error instanceof Error ? error.message : String(error)}`);
         }
       };
+      await attempt('cert-manager controller', certManager?.stop);
       await attempt('flux controllers', flux?.stop);
       await attempt('load-balancer status loop', lb?.stop);
       await attempt('git server', git?.stop);
@@ -118,6 +124,7 @@ export async function startLocalCluster(options: LocalClusterOptions = {}): Prom
 
   if (options.registerExitHandlers !== false) {
     unregister = registerExitCleanup(stop, () => {
+      certManager?.killNow();
       flux?.killNow();
       kwok?.killNow();
       workspace.remove();
@@ -141,6 +148,12 @@ export async function startLocalCluster(options: LocalClusterOptions = {}): Prom
     const crds = await installCrds(kubeConfig, crdPins);
     mark('crds', phaseStart);
     log(`installed ${crds.length} CRDs`);
+
+    if (certManagerBinary !== undefined) {
+      phaseStart = performance.now();
+      certManager = await startCertManager({ kubeconfigPath: kwok.kubeconfigPath, binary: certManagerBinary, dir: workspace.path('cert-manager') });
+      mark('certManager', phaseStart);
+    }
 
     let gitops: LocalGitOps | undefined;
     if (options.flux !== false) {
@@ -177,8 +190,8 @@ export async function startLocalCluster(options: LocalClusterOptions = {}): Prom
       dir: workspace.root,
       kubeConfig: () => loadKubeConfig(kwokCluster.kubeconfigPath),
       gitops,
-      pids: () => [...kwokCluster.pids, ...(flux?.processes.map((p) => p.pid) ?? [])],
-      ports: () => [...(git !== undefined ? [git.port] : []), ...(flux?.ports ?? [])],
+      pids: () => [...kwokCluster.pids, ...(flux?.processes.map((p) => p.pid) ?? []), ...(certManager ? [certManager.process.pid] : [])],
+      ports: () => [...(git !== undefined ? [git.port] : []), ...(flux?.ports ?? []), ...(certManager ? [certManager.healthPort] : [])],
       timings,
       stop,
     };

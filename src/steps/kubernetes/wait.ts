@@ -9,6 +9,7 @@ import { evaluateJsonPath } from '../../kube/jsonpath.ts';
 import { waitForObjects } from '../../kube/wait.ts';
 import { withHeartbeat } from '../heartbeat.ts';
 import { defineStep } from '../../contract/step.ts';
+import { DrillError } from '../../util/errors.ts';
 
 const inputs = z
   .strictObject({
@@ -67,7 +68,11 @@ export const kubernetesWait = defineStep({
         return allPass ? values : undefined;
       },
       { signal: context.signal, clock: context.clock, log: context.log },
-    ));
+    ).catch((error: unknown) => {
+      // Stopped (its timeout): what the object last said (a condition's reason and message) is the reason a person needs.
+      if (context.signal.aborted) throw new DrillError('ESTEPFAILED', `not reached: ${waitingFor()}`, { cause: error });
+      throw error;
+    }));
     const values = Object.values(result);
     return input.name ? { value: values[0] } : { values: result };
   },
