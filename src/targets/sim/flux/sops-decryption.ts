@@ -1,6 +1,6 @@
 /** kustomize-controller's SOPS decryption of a manifest with the age identities of the Kustomization's decryption Secret. */
 import type { KubeObject } from '../../../contract/cluster.ts';
-import { decryptManifest, SopsDecryptError } from '../sops-format.ts';
+import { decryptManifest, identitiesIn, SopsDecryptError } from '../sops-format.ts';
 import type { SimWorld } from '../world.ts';
 
 /** kustomize-controller's SOPS decryption: the identities of the decryption Secret, or the build fails. */
@@ -14,7 +14,8 @@ export function decryptFor(world: SimWorld, kustomization: KubeObject, file: str
   if (decryption.secretRef && !secret) throw new SopsDecryptError(`cannot get decryption Secret '${kustomization.metadata.namespace}/${decryption.secretRef.name}': secrets "${decryption.secretRef.name}" not found`);
   const identities = Object.entries((secret?.data ?? {}) as Record<string, string>)
     .filter(([key]) => key.endsWith('.agekey'))
-    .map(([, value]) => Buffer.from(value, 'base64').toString('utf8'));
+    // Each value is an age key file (comments and identities), as age.ParseIdentities reads it.
+    .flatMap(([, value]) => identitiesIn(Buffer.from(value, 'base64').toString('utf8')));
   try {
     return decryptManifest(manifest, identities);
   } catch (error) {
