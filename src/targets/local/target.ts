@@ -131,8 +131,6 @@ export async function createLocalTarget(plan: Plan, env: Record<string, string |
         terraformDir: tofu.dir,
         terraformBackendConfig: tofu.backendConfig,
         terraformVarFile: tofu.varFile,
-        // The key the tree is sealed for (preflight.ageKeyFile), for steps that rotate away from it.
-        ...(ageKeyFile ? { ageKeyFile } : {}),
       },
       kubeconfigPath: undefined,
       talosconfigPath: undefined,

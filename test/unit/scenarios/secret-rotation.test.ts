@@ -117,3 +117,14 @@ test('secret-rotation: every negative control is detected on sim', async () => {
     ['new-key-cannot-decrypt', 'detected'],
   ]);
 });
+
+test('preflight refuses a rotation pushed to production\'s branch (production.gitBranches) before anything runs', async () => {
+  const dir = await tempDir();
+  const file = path.join(dir, 'secret-rotation.yaml');
+  await writeFile(file, (await readFile(DRILL, 'utf8')).replace('  DRILL_BRANCH: drill/${run.id}', '  DRILL_BRANCH: main'));
+  const out = path.join(dir, 'reports');
+  const cli = await runCli(['run', file, '--target', 'sim', '--out', out]);
+  assert.equal(cli.code, 3, cli.stdout + cli.stderr);
+  assert.match(cli.stderr + cli.stdout, /EPRODTARGET .*step "rotate".*main/);
+  await assert.rejects(readFile(path.join(out, 'result.json')), /ENOENT/, 'nothing ran');
+});
