@@ -42,7 +42,7 @@ export const sopsRotate = defineStep({
 
     const dir = await cloneBranch(context, input.url, input.branch, 10);
     const rules = await replaceRecipients(path.join(dir, input.sopsConfig), current, recipient!);
-    context.log.info(`${input.sopsConfig}: creation rule ${rules.map((rule) => rule + 1).join(', ')} now encrypt for ${recipient} instead of ${current.join(', ')}`);
+    context.log.info(`${input.sopsConfig}: creation rule${rules.length === 1 ? '' : 's'} ${rules.map((rule) => rule + 1).join(', ')} now encrypt${rules.length === 1 ? 's' : ''} for ${recipient} instead of ${current.join(', ')}`);
 
     const found = await findSopsFiles(dir);
     const unknown = input.exclude.filter((file) => !found.has(file));

@@ -4,9 +4,9 @@
  * not revoked, and `.sops.yaml` no longer encrypts new files for a revoked key. Decrypted text is
  * never logged or kept (sops runs quiet); a revoked key must fail for want of a matching identity.
  */
+import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { parseDocument } from 'yaml';
-import { readFile } from 'node:fs/promises';
 import { z } from 'zod';
 import { DrillError } from '../../util/errors.ts';
 import { defineStep, type StepContext } from '../../contract/step.ts';
