@@ -101,12 +101,12 @@ test('the new key never put in the cluster: the reconcile fails with Flux\'s dec
   const reconcile = step(result, 'reconcile');
   assert.equal(reconcile.status, 'failed');
   assert.equal(reconcile.error!.code, 'EFLUX');
-  assert.match(reconcile.error!.message, /^Kustomization flux-system\/apps failed on drill\/.+@sha1:[0-9a-f]{40}: BuildFailed: failed to decrypt and format 'apps\/production\/\S+\.sops\.yaml' data: Failed to get the data key required to decrypt the SOPS file\./);
+  assert.match(reconcile.error!.message, /^Kustomization flux-system\/apps failed on drill\/.+@sha1:[0-9a-f]{40}: BuildFailed: decryption failed for 'Secret\.v1\.\[noGrp\]\/(jellyfin-api|paperless-secrets)': failed to decrypt and format '(mediabox|paperless)\/\1' Secret data: cannot get sops data key: Failed to get the data key required to decrypt the SOPS file\./);
   assert.equal(milestone(result, 'cluster-on-new-key').verdict, 'not-reached');
   assert.equal(step(result, 'old-key-revoked').status, 'skipped');
   assert.deepEqual(result.steps.filter((entry) => entry.finally).map((entry) => [entry.id, entry.status]), [['cluster-destroy', 'passed'], ['delete-drill-branch', 'passed']]);
-  assert.match(await readFile(path.join(out, 'summary.md'), 'utf8'), /BuildFailed: failed to decrypt and format/);
-  assert.match(await readFile(path.join(out, 'postmortem.md'), 'utf8'), /BuildFailed: failed to decrypt and format/);
+  assert.match(await readFile(path.join(out, 'summary.md'), 'utf8'), /BuildFailed: decryption failed for 'Secret/);
+  assert.match(await readFile(path.join(out, 'postmortem.md'), 'utf8'), /BuildFailed: decryption failed for 'Secret/);
 });
 
 test('secret-rotation: every negative control is detected on sim', async () => {

@@ -4,7 +4,7 @@ import { decryptManifest, identitiesIn, SopsDecryptError } from '../sops-format.
 import type { SimWorld } from '../world.ts';
 
 /** kustomize-controller's SOPS decryption: the identities of the decryption Secret, or the build fails. */
-export function decryptFor(world: SimWorld, kustomization: KubeObject, file: string, manifest: KubeObject): KubeObject {
+export function decryptFor(world: SimWorld, kustomization: KubeObject, manifest: KubeObject): KubeObject {
   const decryption = kustomization.spec?.decryption as { provider?: string; secretRef?: { name: string } } | undefined;
   if (decryption?.provider !== 'sops') {
     // Without decryption the encrypted manifest reaches the API server as it is.
@@ -19,6 +19,9 @@ export function decryptFor(world: SimWorld, kustomization: KubeObject, file: str
   try {
     return decryptManifest(manifest, identities);
   } catch (error) {
-    throw new SopsDecryptError(`failed to decrypt and format '${file}' data: ${(error as Error).message}`);
+    // kustomize-controller v1.9's wording: the object, then the sops error.
+    const [group, version] = manifest.apiVersion.includes('/') ? manifest.apiVersion.split('/') : ['[noGrp]', manifest.apiVersion];
+    const name = `${manifest.metadata.namespace ? `${manifest.metadata.namespace}/` : ''}${manifest.metadata.name}`;
+    throw new SopsDecryptError(`decryption failed for '${manifest.kind}.${version}.${group}/${manifest.metadata.name}': failed to decrypt and format '${name}' ${manifest.kind} data: cannot get sops data key: ${(error as Error).message}`);
   }
 }
