@@ -11,7 +11,7 @@ import { defineStep } from '../../contract/step.ts';
 import { recipientsOf, registerAgeKey } from './identities.ts';
 
 const inputs = z.strictObject({
-  file: z.string().min(1).optional().meta({ description: 'Where to write the key (relative to the drill file); default: <run dir>/<step id>.agekey. An existing file is refused.' }),
+  file: z.string().min(1).optional().meta({ description: 'Where to write the key (relative to the drill file); default: <run dir>/<step id>.agekey (<step id>-<attempt>.agekey on a retry). An existing file is refused.' }),
 });
 
 export const ageKeygen = defineStep({
@@ -20,7 +20,8 @@ export const ageKeygen = defineStep({
   inputs,
   preflight: () => ({ tools: ['age-keygen'] }),
   async run(context, input) {
-    const file = input.file ? path.resolve(context.drillDir, input.file) : path.join(context.workDir, `${context.stepId}.agekey`);
+    // A retry gets a file of its own: a key from a failed attempt is never reused or overwritten.
+    const file = input.file ? path.resolve(context.drillDir, input.file) : path.join(context.workDir, `${context.stepId}${context.attempt > 1 ? `-${context.attempt}` : ''}.agekey`);
     const exists = await stat(file).then(
       () => true,
       () => false,
