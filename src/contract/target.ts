@@ -58,8 +58,8 @@ export interface TargetSession {
 }
 
 export interface LocalClusterControl {
-  /** Start the control plane, the fake node and Flux, and bootstrap Flux from the target's Git server. */
-  up(log: (line: string) => void): Promise<{ kubeconfigPath: string; name: string; timings: Record<string, number> }>;
+  /** Start the control plane, the fake node and Flux, and bootstrap Flux from the target's Git server (its production branch, or `gitBranch`). */
+  up(log: (line: string) => void, options?: { gitBranch?: string }): Promise<{ kubeconfigPath: string; name: string; timings: Record<string, number> }>;
   /** Stop everything up() started and prove nothing is left (processes, directory). */
   down(log: (line: string) => void): Promise<{ name: string } | undefined>;
 }

@@ -46,6 +46,10 @@ export const simTargetSchema = z.strictObject({
     .meta({ description: 'provisioned-by-drill: a provisioning step creates the simulated cluster (cold start); existing: it is there from the start (namespace restore on an existing cluster).' }),
   backupAge: duration.default('5h').meta({ description: 'Age at T0 of the newest simulated backup.' }),
   configAge: duration.default('20m').meta({ description: 'Age at T0 of the newest simulated Git commit.' }),
+  sops: z
+    .boolean()
+    .default(false)
+    .meta({ description: 'Seal the simulated GitOps tree as production\'s is sealed: a .sops.yaml and the apps layer\'s Secrets encrypted for a production age key the target generates (its file is ${target.ageKeyFile}), the apps Kustomization decrypting with flux-system/sops-age.' }),
   backupLocationAccessMode: z.enum(['ReadOnly', 'ReadWrite']).default('ReadOnly').meta({ description: 'Access mode of the simulated Velero backup storage location; ReadWrite rehearses a location the drill could write (refused).' }),
   ...targetCommon,
 });

@@ -18,6 +18,7 @@ const inputs = z.strictObject({
   kubeconfig: z.string().optional().meta({ description: 'Where the command writes the drill cluster\'s kubeconfig (KUBECONFIG is set to it); later steps use it.' }),
   talosconfig: z.string().optional().meta({ description: 'Where the command writes the talosconfig (TALOSCONFIG is set to it).' }),
   ageKeyFile: z.string().optional().meta({ description: 'SOPS age key file (SOPS_AGE_KEY_FILE is set to it).' }),
+  quiet: z.boolean().default(false).meta({ description: 'The command prints secrets that cannot be known before (a new token, a secrets bundle): the log gets the command and a byte count, never its output.' }),
 });
 
 export const command = defineStep({
@@ -62,7 +63,7 @@ export const command = defineStep({
         cwd: resolve(input.cwd) ?? context.drillDir,
         env,
         signal: context.signal,
-        ...(holdBack ? { quiet: true, onLine: (line: string, stream: 'stdout' | 'stderr') => held.push(`${stream === 'stderr' ? '! ' : '> '}${line}`) } : {}),
+        ...(input.quiet ? { quiet: true } : holdBack ? { quiet: true, onLine: (line: string, stream: 'stdout' | 'stderr') => held.push(`${stream === 'stderr' ? '! ' : '> '}${line}`) } : {}),
       });
     } finally {
       await registerCredentials();
@@ -78,7 +79,7 @@ export const command = defineStep({
       }
       produced[name] = file;
     }
-    const outputs = { exitCode: result.exitCode, stdoutTail: tailOf(result.stdout, 5) };
+    const outputs = { exitCode: result.exitCode, stdoutTail: input.quiet ? '' : tailOf(result.stdout, 5) };
     return Object.keys(produced).length > 0 ? withClusterAccess(outputs, produced) : outputs;
   },
 });

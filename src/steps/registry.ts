@@ -13,6 +13,10 @@ import { kubernetesDelete } from './kubernetes/delete.ts';
 import { kubernetesWait } from './kubernetes/wait.ts';
 import { kubernetesDrain } from './kubernetes/drain.ts';
 import { kubernetesUncordon } from './kubernetes/uncordon.ts';
+import { kubernetesSecret } from './kubernetes/secret.ts';
+import { ageKeygen } from './age/keygen.ts';
+import { sopsRotate } from './sops/rotate.ts';
+import { sopsVerify } from './sops/verify.ts';
 import { resticRestore } from './restic/restore.ts';
 import { script } from './script/run.ts';
 import { talosHealth } from './talos/health.ts';
@@ -23,6 +27,6 @@ import { localDown, localUp } from './local/cluster.ts';
 import { veleroLocation } from './velero/location.ts';
 import { veleroRestore } from './velero/restore.ts';
 
-const kinds: StepKind[] = [gitHead, terraformApply, terraformDestroy, command, talosHealth, kubernetesWait, kubernetesDelete, fluxWait, veleroRestore, httpCheck, script, resticRestore, dataCheck, veleroLocation, localUp, localDown, gitBranch, gitCommit, gitRevert, fluxReconcile, kubernetesDrain, kubernetesUncordon] as StepKind[];
+const kinds: StepKind[] = [gitHead, terraformApply, terraformDestroy, command, talosHealth, kubernetesWait, kubernetesDelete, fluxWait, veleroRestore, httpCheck, script, resticRestore, dataCheck, veleroLocation, localUp, localDown, gitBranch, gitCommit, gitRevert, fluxReconcile, kubernetesDrain, kubernetesUncordon, ageKeygen, sopsRotate, sopsVerify, kubernetesSecret] as StepKind[];
 
 export const stepRegistry: StepRegistry = new Map(kinds.map((kind) => [kind.kind, kind]));

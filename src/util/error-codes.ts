@@ -32,6 +32,7 @@ export const ERROR_CODES = {
   EVELERO: { meaning: 'a Velero backup, location or restore is missing or did not complete', fix: 'velero restore describe <name> --details, as the error says', exit: 'step' },
   ERESTIC: { meaning: 'a restic repository, snapshot or restore problem', fix: 'check repository, password and the snapshot filter', exit: 'step' },
   EGIT: { meaning: 'a Git branch or commit could not be read', fix: 'check the remote URL, the branch and the credentials', exit: 'step' },
+  ESOPS: { meaning: 'a SOPS file could not be re-encrypted, or an age key decrypts what it should not (or not what it should)', fix: "the error names the files and keys; sops decrypt <file> with SOPS_AGE_KEY_FILE set to each key shows which; check .sops.yaml's creation_rules", exit: 'step' },
   EDATACHECK: { meaning: 'restored data has no valid canary record', fix: 'check that the restore brought the data back and the app writes its canary', exit: 'step' },
   ETESTINFRA: { meaning: 'a binary, pin or Go module the local cluster needs is missing', fix: 'npm run build:test-infra (needs Go and the Go module proxy) builds them into the cache', exit: 'input' },
   ELOCAL: { meaning: "the local target's cluster could not be started or stopped cleanly", fix: 'npm run build:test-infra, then see the process logs named in the error', exit: 'step' },

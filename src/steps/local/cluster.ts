@@ -20,9 +20,11 @@ function control(context: StepContext, kind: string) {
 export const localUp = defineStep({
   kind: 'local.up',
   summary: 'local target: start the disposable cluster (kwok control plane, fake node, real Flux) and bootstrap Flux from the target\'s Git server',
-  inputs: z.strictObject({}),
-  async run(context) {
-    const started = await control(context, 'local.up').up((line) => context.log.info(line));
+  inputs: z.strictObject({
+    gitBranch: z.string().min(1).optional().meta({ description: 'Bootstrap Flux from this branch of the target\'s Git server (e.g. the drill\'s branch, drill/${run.id}); default: the branch the target serves as production\'s.' }),
+  }),
+  async run(context, input) {
+    const started = await control(context, 'local.up').up((line) => context.log.info(line), input.gitBranch ? { gitBranch: input.gitBranch } : {});
     context.log.info(`local cluster ${started.name} is up; kubeconfig ${started.kubeconfigPath}`);
     return { cluster: started.name, kubeconfig: started.kubeconfigPath, startupMs: started.timings['total'] ?? 0 };
   },

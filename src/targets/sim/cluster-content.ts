@@ -39,15 +39,16 @@ export interface FluxSource {
 }
 
 /** The Kustomizations of the layers (runbook 000 Phase 2), as clusters/drill/ in the GitOps tree holds them. */
-export function layerKustomizations(): KubeObject[] {
+export function layerKustomizations(decryption?: Record<string, unknown>): KubeObject[] {
   return [
     kustomization('infrastructure-controllers', './infrastructure/controllers', []),
     kustomization('infrastructure-configs', './infrastructure/configs', ['infrastructure-controllers']),
-    kustomization('apps', './apps/production', ['infrastructure-configs']),
+    // In a sealed tree the apps layer holds the encrypted Secrets: it decrypts.
+    kustomization('apps', './apps/production', ['infrastructure-configs'], decryption),
   ];
 }
 
-export function kustomization(name: string, path: string, dependsOn: string[]): KubeObject {
+export function kustomization(name: string, path: string, dependsOn: string[], decryption?: Record<string, unknown>): KubeObject {
   return {
     apiVersion: 'kustomize.toolkit.fluxcd.io/v1',
     kind: 'Kustomization',
@@ -61,6 +62,7 @@ export function kustomization(name: string, path: string, dependsOn: string[]): 
       wait: true,
       sourceRef: { kind: 'GitRepository', name: 'flux-system' },
       ...(dependsOn.length > 0 ? { dependsOn: dependsOn.map((dep) => ({ name: dep })) } : {}),
+      ...(decryption ? { decryption } : {}),
     },
   };
 }

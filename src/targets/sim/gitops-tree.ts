@@ -27,11 +27,12 @@ export function toManifest(object: KubeObject): string {
   return stringify(manifest);
 }
 
-/** The tree at the seeded HEAD: the layers' Kustomizations and every object they apply. */
-export function seedTree(readme: string): Map<string, string> {
+/** The tree at the seeded HEAD: the layers' Kustomizations and every object they apply (and, sealed, .sops.yaml and the encrypted Secrets). */
+export function seedTree(readme: string, sealed?: { files: ReadonlyMap<string, string>; decryption: Record<string, unknown> }): Map<string, string> {
   const tree = new Map<string, string>();
   tree.set('README.md', readme);
-  for (const object of layerKustomizations()) tree.set(`clusters/drill/${object.metadata.name}.yaml`, toManifest(object));
+  for (const object of layerKustomizations(sealed?.decryption)) tree.set(`clusters/drill/${object.metadata.name}.yaml`, toManifest(object));
+  for (const [file, text] of sealed?.files ?? []) tree.set(file, text);
   for (const [layer, dir] of Object.entries(LAYER_DIRS)) {
     for (const object of layerContent(layer)) tree.set(manifestPath(dir, object), toManifest(object));
   }

@@ -6,6 +6,8 @@ import { flux } from './tools/flux.ts';
 import { git } from './tools/git.ts';
 import { kubectl } from './tools/kubectl.ts';
 import { restic } from './tools/restic.ts';
+import { sops } from './tools/sops.ts';
+import { ageKeygen } from './tools/age-keygen.ts';
 import { talosctl } from './tools/talosctl.ts';
 import { terraform } from './tools/terraform.ts';
 import type { SimTool } from './tools/types.ts';
@@ -19,6 +21,8 @@ export const SIM_TOOLS: Record<string, SimTool> = {
   flux,
   kubectl,
   restic,
+  sops,
+  'age-keygen': ageKeygen,
   task,
   echo,
   true: trueTool,

@@ -13,6 +13,7 @@ import { simShell } from './shell.ts';
 import { provisionCluster } from './provision.ts';
 import { SimWorld, type Fault } from './world.ts';
 import { evict } from './workloads.ts';
+import { productionAgeKey } from './production-key.ts';
 
 export interface SimTargetSession extends TargetSession {
   readonly world: SimWorld;
@@ -21,7 +22,9 @@ export interface SimTargetSession extends TargetSession {
 export function createSimTarget(options: SimTargetOptions, faults: Map<string, Fault>, overrides: { timeScale?: number } = {}): SimTargetSession {
   const pace = overrides.timeScale ?? options.timeScale;
   const clock = virtualClock(pace !== undefined ? { pace } : {});
+  const sealed = options.sops ? productionAgeKey(new Date(clock.now()).toISOString()) : undefined;
   const world = new SimWorld({
+    ...(sealed ? { sopsKey: sealed.key } : {}),
     clock,
     durations: options.durations,
     faults,
@@ -32,7 +35,7 @@ export function createSimTarget(options: SimTargetOptions, faults: Map<string, F
   const session: SimTargetSession = {
     kind: 'sim',
     clock,
-    facts: {},
+    facts: sealed ? { ageKeyFile: sealed.file } : {},
     world,
     kubeconfigPath: undefined,
     talosconfigPath: undefined,
@@ -81,6 +84,7 @@ export function createSimTarget(options: SimTargetOptions, faults: Map<string, F
     declareDisaster: (t0) => world.declareDisaster(t0),
     async close() {
       world.stop();
+      sealed?.remove();
     },
   };
   if (options.cluster === 'existing') {

@@ -2,6 +2,7 @@
 import type { KubeObject } from '../../contract/cluster.ts';
 import { kustomization, layerKustomizations, meta, type FluxSource } from './cluster-content.ts';
 import { fakeSha, type SimWorld } from './world.ts';
+import { SOPS_DECRYPTION } from './sealed-tree.ts';
 
 /** What `flux bootstrap git` (or Terraform's flux_bootstrap_git) leaves in flux-system. */
 export function fluxBootstrap(world: SimWorld, source: FluxSource = { url: world.git.url, branch: world.git.branch, path: './clusters/drill' }): KubeObject[] {
@@ -20,7 +21,7 @@ export function fluxBootstrap(world: SimWorld, source: FluxSource = { url: world
       },
     },
     kustomization('flux-system', source.path.startsWith('./') ? source.path : `./${source.path}`, []),
-    ...layerKustomizations(),
+    ...layerKustomizations(world.sopsKey ? SOPS_DECRYPTION : undefined),
   ];
 }
 

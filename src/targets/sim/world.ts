@@ -10,6 +10,8 @@ import { parseDuration } from '../../util/duration.ts';
 import { ObjectStore } from './store.ts';
 import { SimGitRemote, type SimCommit } from './git-remote.ts';
 import { seedTree } from './gitops-tree.ts';
+import { sealedFiles, SOPS_DECRYPTION } from './sealed-tree.ts';
+import type { AgeKey } from './sops-format.ts';
 import type { SIM_FAULTS } from '../../drill/schema.ts';
 
 export { SIM_FAULTS as FAULTS } from '../../drill/schema.ts';
@@ -45,6 +47,7 @@ export const DEFAULT_DURATIONS: Record<string, string> = {
   'gitlab/backup-utility': '20m',
   'task/default': '10m',
   'command/default': '1m',
+  'sops/file': '1s',
 };
 
 export interface SimOptions {
@@ -55,6 +58,8 @@ export interface SimOptions {
   configAgeMs: number;
   /** The simulated Velero backup storage location's access mode. */
   backupLocationAccessMode?: 'ReadOnly' | 'ReadWrite';
+  /** Production's age key: the GitOps tree is sealed for it (targets.sim.sops). */
+  sopsKey?: AgeKey;
 }
 
 export const SIM_GIT = {
@@ -90,6 +95,8 @@ export class SimWorld {
   readonly #configAgeMs: number;
   readonly backupAgeMs: number;
   readonly backupLocationAccessMode: 'ReadOnly' | 'ReadWrite';
+  /** Production's age key when the tree is sealed with SOPS; its apps layer decrypts with flux-system/sops-age. */
+  readonly sopsKey: AgeKey | undefined;
   /** Terraform workspaces that hold a provisioned cluster. */
   readonly provisioned = new Set<string>();
   readonly workspaces = new Set<string>(['default']);
@@ -111,6 +118,7 @@ export class SimWorld {
     this.backupAgeMs = options.backupAgeMs;
     this.backupLocationAccessMode = options.backupLocationAccessMode ?? 'ReadOnly';
     this.#configAgeMs = options.configAgeMs;
+    this.sopsKey = options.sopsKey;
     this.t0 = options.clock.now();
     this.remote = this.#seedRemote(this.t0);
   }
@@ -130,11 +138,12 @@ export class SimWorld {
   #seedRemote(t0: number): SimGitRemote {
     const remote = new SimGitRemote(SIM_GIT.url);
     const messages = ['infrastructure: ingress-nginx 4.13.3', 'apps: jellyfin 10.10.7', 'apps: bump paperless-ngx to 2.18.4'];
+    const sealed = this.sopsKey ? { files: sealedFiles(this.sopsKey, new Date(t0 - this.#configAgeMs - 3 * 86_400_000).toISOString()), decryption: SOPS_DECRYPTION } : undefined;
     let parent: string | undefined;
     const commits: SimCommit[] = messages.map((message, index) => {
       const time = new Date(Math.floor((t0 - this.#configAgeMs - (messages.length - 1 - index) * 86_400_000) / 1000) * 1000).toISOString();
       const sha = fakeSha(`gitops@${time}`);
-      const commit: SimCommit = { sha, parents: parent ? [parent] : [], time: time.replace(/\.\d{3}Z$/, 'Z'), author: 'homelab <ops@sim.dr-drill.invalid>', message, tree: seedTree(`# homelab GitOps\n\n${messages.slice(0, index + 1).map((line) => `- ${line}`).join('\n')}\n`) };
+      const commit: SimCommit = { sha, parents: parent ? [parent] : [], time: time.replace(/\.\d{3}Z$/, 'Z'), author: 'homelab <ops@sim.dr-drill.invalid>', message, tree: seedTree(`# homelab GitOps\n\n${messages.slice(0, index + 1).map((line) => `- ${line}`).join('\n')}\n`, sealed) };
       parent = sha;
       return commit;
     });

@@ -100,7 +100,7 @@ async function reconcile(world: SimWorld, ref: ObjectRef, first: boolean): Promi
   try {
     desired = [];
     for (const file of buildPath(commit.tree, object.spec?.path ?? './')) {
-      for (const manifest of file.objects) desired.push(isSopsManifest(manifest) ? decryptFor(world, object, file.file, manifest) : manifest);
+      for (const manifest of file.objects) desired.push(isSopsManifest(manifest) ? decryptFor(world, object, manifest) : manifest);
     }
   } catch (error) {
     if (error instanceof BuildError) return failWith(/path not found/.test(error.message) ? 'ArtifactFailed' : 'BuildFailed', error.message);

@@ -1,0 +1,74 @@
+// The rotation kinds with the real programs at the PATH boundary: the pinned age-keygen and sops,
+// and git, against a bare repository holding the local target's sample tree sealed for a
+// "production" key. The plaintext and both private keys never reach the step logs.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { cpSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { SAMPLE_FIXTURE_DIR } from '../../../../src/cluster/local/sample-repo.ts';
+import { sealSampleTree } from '../../../../src/cluster/local/sops.ts';
+import { realSession, runPlan } from '../../../fakes/real-session.ts';
+import { drillYaml, planFrom, tempDir } from '../../../helpers/drill-fixtures.ts';
+import { requireTools } from '../../../helpers/tools.ts';
+
+const tools = await requireTools(['sops', 'age-keygen']);
+const SAMPLE_VALUE = 'dr-drill-sample-not-a-real-secret';
+
+test('age.keygen, sops.rotate and sops.verify with the real sops, age-keygen and git', { skip: tools.skip }, async () => {
+  const dir = await tempDir();
+  const oldKey = path.join(dir, 'production.agekey');
+  execFileSync(tools.paths['age-keygen']!, ['-o', oldKey], { stdio: 'ignore' });
+  const oldRecipient = execFileSync(tools.paths['age-keygen']!, ['-y', oldKey], { encoding: 'utf8' }).trim();
+  const tree = path.join(dir, 'tree');
+  cpSync(SAMPLE_FIXTURE_DIR, tree, { recursive: true });
+  await sealSampleTree(tree, oldRecipient, tools.paths['sops']!);
+  const bare = path.join(dir, 'gitops.git');
+  const git = (cwd: string, ...args: string[]) => execFileSync('git', ['-c', 'user.name=t', '-c', 'user.email=t@t', ...args], { cwd, stdio: 'ignore' });
+  git(dir, 'init', '--quiet', '--bare', '--initial-branch', 'main', bare);
+  git(tree, 'init', '--quiet', '--initial-branch', 'main');
+  git(tree, 'add', '-A');
+  git(tree, 'commit', '--quiet', '-m', 'sealed');
+  git(tree, 'push', '--quiet', bare, 'main');
+
+  const url = `file://${bare}`;
+  const plan = planFrom(drillYaml(`phases:
+  - name: p
+    steps:
+      - { id: branch, kind: git.branch, with: { url: "${url}", branch: "drill/\${run.id}", from: main } }
+      - { id: new-key, kind: age.keygen }
+      - { id: rotate, kind: sops.rotate, with: { url: "${url}", branch: "drill/\${run.id}", ageKeyFile: "${oldKey}", newAgeKeyFile: "\${steps.new-key.outputs.keyFile}" } }
+      - { id: verify, kind: sops.verify, with: { url: "${url}", branch: "drill/\${run.id}", revision: "\${steps.rotate.outputs.revision}", oldAgeKeyFiles: ["${oldKey}"], newAgeKeyFile: "\${steps.new-key.outputs.keyFile}" } }
+`));
+  const workDir = path.join(dir, 'run');
+  execFileSync('mkdir', ['-p', workDir]);
+  const { outcome, events } = await runPlan(plan, { session: realSession(), env: { PATH: tools.PATH, HOME: dir }, workDir });
+  for (const id of ['branch', 'new-key', 'rotate', 'verify']) assert.equal(outcome.records.get(id)!.status, 'passed', `${id}: ${outcome.records.get(id)!.error?.message} ${outcome.records.get(id)!.error?.details ?? ''}`);
+  const newKeyFile = outcome.records.get('new-key')!.outputs.keyFile as string;
+  assert.equal(path.dirname(newKeyFile), workDir);
+  const { statSync } = await import('node:fs');
+  assert.equal(statSync(newKeyFile).mode & 0o777, 0o600);
+  const newRecipient = outcome.records.get('new-key')!.outputs.recipient as string;
+  assert.deepEqual(outcome.records.get('rotate')!.outputs.files, ['apps/paperless/secrets.sops.yaml']);
+  assert.deepEqual(outcome.records.get('rotate')!.outputs.previousRecipients, [oldRecipient]);
+
+  // The drill branch, checked independently of the steps: real sops with each key.
+  const check = path.join(dir, 'check');
+  execFileSync('git', ['clone', '--quiet', '--branch', `drill/r1`, url, check]);
+  const decrypt = (key: string) => {
+    try {
+      return execFileSync(tools.paths['sops']!, ['decrypt', 'apps/paperless/secrets.sops.yaml'], { cwd: check, env: { PATH: tools.PATH, HOME: dir, SOPS_AGE_KEY_FILE: key }, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+    } catch (error) {
+      return `failed: ${(error as { stderr: string }).stderr}`;
+    }
+  };
+  assert.match(decrypt(newKeyFile), new RegExp(SAMPLE_VALUE));
+  assert.match(decrypt(oldKey), /^failed: Failed to get the data key/);
+  assert.match(readFileSync(path.join(check, '.sops.yaml'), 'utf8'), new RegExp(`age: ${newRecipient}\\n`));
+
+  const logged = JSON.stringify(events);
+  for (const key of [oldKey, newKeyFile]) assert.ok(!logged.includes(readFileSync(key, 'utf8').match(/AGE-SECRET-KEY-1\S+/)![0]), 'no private key in the logs');
+  assert.ok(!logged.includes(SAMPLE_VALUE), 'decrypted values are never logged');
+  assert.match(logged, /sops updatekeys -y apps\/paperless\/secrets\.sops\.yaml/);
+  assert.match(logged, /sops rotate -i apps\/paperless\/secrets\.sops\.yaml/);
+});
