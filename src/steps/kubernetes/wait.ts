@@ -1,7 +1,7 @@
 /**
  * k8s.wait: wait until an object (or every object matching a selector) has a condition, or a
  * JSONPath value: the ingress Service has a LoadBalancer IP, the ClusterIssuer is Ready, a PVC is
- * Bound, a Deployment is Available.
+ * Bound, a Deployment is Available; or until no object matches (absent: a pruned Deployment).
  */
 import { z } from 'zod';
 import { conditionOf, type KubeObject } from '../../contract/cluster.ts';
@@ -21,8 +21,9 @@ const inputs = z
     jsonPath: z.string().optional().meta({ description: 'e.g. .status.loadBalancer.ingress[0].ip' }),
     equals: z.string().optional().meta({ description: 'The JSONPath value must equal this; without equals/matches it must merely exist.' }),
     matches: z.string().optional().meta({ description: 'The JSONPath value must match this regular expression.' }),
+    absent: z.boolean().default(false).meta({ description: 'Wait until no object matches (a Deployment Flux pruned); takes no condition or jsonPath.' }),
   })
-  .refine((value) => value.condition || value.jsonPath, { error: 'give condition: or jsonPath:' });
+  .refine((value) => (value.absent ? !value.condition && !value.jsonPath : value.condition || value.jsonPath), { error: 'give condition: or jsonPath:, or absent: true alone' });
 
 export const kubernetesWait = defineStep({
   kind: 'k8s.wait',
@@ -51,6 +52,14 @@ export const kubernetesWait = defineStep({
       cluster,
       { apiVersion: input.apiVersion, kind: input.kind, ...(input.namespace ? { namespace: input.namespace } : {}), ...(input.name ? { name: input.name } : {}), ...(input.labelSelector ? { labelSelector: input.labelSelector } : {}) },
       (view) => {
+        if (input.absent) {
+          const present = [...view.values()].map(describe).join(', ');
+          if (present !== '' && lastSeen.get('absent') !== present) {
+            context.log.info(`still present: ${present}`);
+            lastSeen.set('absent', `still present: ${present}`);
+          }
+          return present === '' ? {} : undefined;
+        }
         if (view.size === 0) return undefined;
         const values: Record<string, unknown> = {};
         let allPass = true;
@@ -68,6 +77,10 @@ export const kubernetesWait = defineStep({
       },
       { signal: context.signal, clock: context.clock, log: context.log },
     ));
+    if (input.absent) {
+      context.log.info(`${input.kind}${input.name ? ` ${input.name}` : ''}: none left`);
+      return { absent: true };
+    }
     const values = Object.values(result);
     return input.name ? { value: values[0] } : { values: result };
   },
