@@ -21,6 +21,7 @@ const inputs = z
     jsonPath: z.string().optional().meta({ description: 'e.g. .status.loadBalancer.ingress[0].ip' }),
     equals: z.string().optional().meta({ description: 'The JSONPath value must equal this; without equals/matches it must merely exist.' }),
     matches: z.string().optional().meta({ description: 'The JSONPath value must match this regular expression.' }),
+    minCount: z.int().min(1).optional().meta({ description: 'At least this many objects must match (each passing): a replacement pod not created yet cannot make the check pass early.' }),
     absent: z.boolean().default(false).meta({ description: 'Wait until no object matches (a Deployment Flux pruned); takes no condition or jsonPath.' }),
   })
   .refine((value) => (value.absent ? !value.condition && !value.jsonPath : value.condition || value.jsonPath), { error: 'give condition: or jsonPath:, or absent: true alone' });
@@ -61,6 +62,11 @@ export const kubernetesWait = defineStep({
           return present === '' ? {} : undefined;
         }
         if (view.size === 0) return undefined;
+        if (input.minCount !== undefined && view.size < input.minCount) {
+          const counted = `${view.size} of at least ${input.minCount} ${input.kind} objects`;
+          if (lastSeen.get('count') !== counted) context.log.info(counted);
+          lastSeen.set('count', counted);
+        } else lastSeen.delete('count');
         const values: Record<string, unknown> = {};
         let allPass = true;
         for (const object of view.values()) {
@@ -73,7 +79,7 @@ export const kubernetesWait = defineStep({
           values[object.metadata.name] = verdict.value;
           allPass &&= verdict.ok;
         }
-        return allPass ? values : undefined;
+        return allPass && (input.minCount === undefined || view.size >= input.minCount) ? values : undefined;
       },
       { signal: context.signal, clock: context.clock, log: context.log },
     ));

@@ -46,3 +46,18 @@ test('k8s.wait takes absent alone, never with a condition or jsonPath', () => {
     /give condition: or jsonPath:, or absent: true alone/,
   );
 });
+
+test('k8s.wait minCount waits until enough objects match, each passing', async () => {
+  const target = session();
+  const ready = (name: string) => ({ apiVersion: 'v1', kind: 'Pod', metadata: { name, namespace: 'web', labels: { app: 'web' } }, spec: { nodeName: 'w1' }, status: { conditions: [{ type: 'Ready', status: 'True' }] } });
+  target.world.store.create(ready('web-a'));
+  // The replacement the ReplicaSet creates 10s into the wait.
+  void target.clock.sleep(10_000, new AbortController().signal).then(() => target.world.store.create(ready('web-b')));
+  const plan = planFrom(drillYaml('phases:\n  - name: p\n    steps:\n      - id: pods\n        kind: k8s.wait\n        timeout: 1m\n        with: { apiVersion: v1, kind: Pod, labelSelector: app=web, minCount: 2, condition: { type: Ready } }\n'));
+  const { outcome } = await runPlan(plan, { session: target, env: {}, workDir: await tempDir() });
+  const record = outcome.records.get('pods')!;
+  assert.equal(record.status, 'passed', record.error?.message);
+  assert.equal(record.endMs! - record.startMs!, 10_000);
+  assert.deepEqual(record.outputs, { values: { 'web-a': 'True', 'web-b': 'True' } });
+  await target.close();
+});
