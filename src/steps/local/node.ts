@@ -5,7 +5,7 @@
  * Refuses to run on another target, where a fake node would be a lie.
  */
 import { z } from 'zod';
-import { fakeNode } from '../../cluster/local/fake-node.ts';
+import { fakeNode } from '../../cluster/local/fake-node-spec.ts';
 import type { KubeObject } from '../../contract/cluster.ts';
 import { DrillError, errorMessage } from '../../util/errors.ts';
 import { defineStep } from '../../contract/step.ts';

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { fakeNode, fakeNodeNames, KWOK_NODE_ANNOTATION } from '../../../src/cluster/local/fake-node.ts';
+import { fakeNode, fakeNodeNames, KWOK_NODE_ANNOTATION } from '../../../src/cluster/local/fake-node-spec.ts';
 
 test('a local cluster of n nodes names them kwok-node-0 … kwok-node-<n-1>; fewer than one is refused', () => {
   assert.deepEqual(fakeNodeNames(1), ['kwok-node-0']);
