@@ -171,6 +171,8 @@ test('node-loss runs green on local: three kwok nodes, a real drain through the 
   assert.equal(step('talos-reset').kind, 'k8s.delete');
   assert.equal(step('reprovision').kind, 'local.node-join');
   assert.equal(step('node-ready').outputs.value, 'True');
+  // The node rejoined as a new Node object: nothing left to uncordon, and the step says so.
+  assert.equal(step('uncordon').outputs.wasCordoned, false);
 
   for (const name of ['workloads-rescheduled', 'node-replaced']) {
     const milestone = milestoneOf(result, name);
