@@ -57,9 +57,17 @@ export interface TargetSession {
   readonly localCluster?: LocalClusterControl;
 }
 
+/** What a drill may choose about the local cluster: its fake nodes and the branch its Flux syncs. */
+export interface LocalClusterShape {
+  /** Fake nodes kwok-node-0 … kwok-node-<n-1> (default 1). */
+  nodes?: number;
+  /** The branch of the target's Git repository Flux syncs (default: the one the target serves as production's). */
+  gitBranch?: string;
+}
+
 export interface LocalClusterControl {
-  /** Start the control plane, the fake node and Flux, and bootstrap Flux from the target's Git server (its production branch, or `gitBranch`). */
-  up(log: (line: string) => void, options?: { gitBranch?: string }): Promise<{ kubeconfigPath: string; name: string; timings: Record<string, number> }>;
+  /** Start the control plane, the fake nodes and Flux, and bootstrap Flux from the target's Git server. */
+  up(log: (line: string) => void, shape?: LocalClusterShape): Promise<{ kubeconfigPath: string; name: string; timings: Record<string, number> }>;
   /** Stop everything up() started and prove nothing is left (processes, directory). */
   down(log: (line: string) => void): Promise<{ name: string } | undefined>;
 }

@@ -24,9 +24,10 @@ import { terraformApply } from './terraform/apply.ts';
 import { terraformDestroy } from './terraform/destroy.ts';
 import type { StepKind } from '../contract/step.ts';
 import { localDown, localUp } from './local/cluster.ts';
+import { localNodeJoin } from './local/node.ts';
 import { veleroLocation } from './velero/location.ts';
 import { veleroRestore } from './velero/restore.ts';
 
-const kinds: StepKind[] = [gitHead, terraformApply, terraformDestroy, command, talosHealth, kubernetesWait, kubernetesDelete, fluxWait, veleroRestore, httpCheck, script, resticRestore, dataCheck, veleroLocation, localUp, localDown, gitBranch, gitCommit, gitRevert, fluxReconcile, kubernetesDrain, kubernetesUncordon, ageKeygen, sopsRotate, sopsVerify, kubernetesSecret] as StepKind[];
+const kinds: StepKind[] = [gitHead, terraformApply, terraformDestroy, command, talosHealth, kubernetesWait, kubernetesDelete, fluxWait, veleroRestore, httpCheck, script, resticRestore, dataCheck, veleroLocation, localUp, localDown, localNodeJoin, gitBranch, gitCommit, gitRevert, fluxReconcile, kubernetesDrain, kubernetesUncordon, ageKeygen, sopsRotate, sopsVerify, kubernetesSecret] as StepKind[];
 
 export const stepRegistry: StepRegistry = new Map(kinds.map((kind) => [kind.kind, kind]));

@@ -1,47 +1,13 @@
 /**
- * One fake node managed by kwok-controller (kwokctl's default annotation
+ * Fake nodes managed by kwok-controller (kwokctl's default annotation
  * selector), so the scheduler places pods and kwok marks them Running/Ready.
  */
-import { CoreV1Api, type KubeConfig, type V1Node } from '@kubernetes/client-node';
+import { CoreV1Api, type KubeConfig } from '@kubernetes/client-node';
+import { fakeNode, fakeNodeNames } from './fake-node-spec.ts';
 import { findCondition } from './kube.ts';
 import { waitFor } from './wait.ts';
 
-export const KWOK_NODE_ANNOTATION = 'kwok.x-k8s.io/node';
-
-export function fakeNode(name: string, labels: Record<string, string> = {}): V1Node {
-  return {
-    apiVersion: 'v1',
-    kind: 'Node',
-    metadata: {
-      name,
-      annotations: { [KWOK_NODE_ANNOTATION]: 'fake', 'node.alpha.kubernetes.io/ttl': '0' },
-      labels: {
-        'kubernetes.io/hostname': name,
-        'kubernetes.io/os': 'linux',
-        'kubernetes.io/arch': 'amd64',
-        'kubernetes.io/role': 'agent',
-        type: 'kwok',
-        ...labels,
-      },
-    },
-    status: {
-      allocatable: { cpu: '32', memory: '256Gi', pods: '110' },
-      capacity: { cpu: '32', memory: '256Gi', pods: '110' },
-      nodeInfo: {
-        architecture: 'amd64',
-        bootID: '',
-        containerRuntimeVersion: 'kwok',
-        kernelVersion: '',
-        kubeProxyVersion: '',
-        kubeletVersion: 'fake',
-        machineID: '',
-        operatingSystem: 'linux',
-        osImage: '',
-        systemUUID: '',
-      },
-    },
-  };
-}
+export { fakeNode, fakeNodeNames, KWOK_NODE_ANNOTATION } from './fake-node-spec.ts';
 
 export async function createFakeNode(kubeConfig: KubeConfig, name = 'kwok-node-0', timeoutMs = 60_000, labels: Record<string, string> = {}): Promise<string> {
   const api = kubeConfig.makeApiClient(CoreV1Api);
@@ -51,4 +17,15 @@ export async function createFakeNode(kubeConfig: KubeConfig, name = 'kwok-node-0
     { what: `fake node ${name} Ready (kwok-controller)`, timeoutMs },
   );
   return name;
+}
+
+/** Creates the first `count` fake nodes and waits until each is Ready. */
+export async function createFakeNodes(kubeConfig: KubeConfig, count: number, timeoutMs = 60_000): Promise<string[]> {
+  const names = fakeNodeNames(count);
+  const api = kubeConfig.makeApiClient(CoreV1Api);
+  for (const name of names) await api.createNode({ body: fakeNode(name) });
+  for (const name of names) {
+    await waitFor(async () => (findCondition(await api.readNode({ name }), 'Ready')?.status === 'True' ? true : undefined), { what: `fake node ${name} Ready (kwok-controller)`, timeoutMs });
+  }
+  return names;
 }

@@ -1,6 +1,6 @@
 /**
- * The local drill cluster: a kwokctl binary-runtime control plane with one fake
- * node, Flux, Velero and cert-manager CRDs, real Flux and cert-manager controllers, and a Git smart-HTTP server
+ * The local drill cluster: a kwokctl binary-runtime control plane with one or more fake
+ * nodes, Flux, Velero and cert-manager CRDs, real Flux and cert-manager controllers, and a Git smart-HTTP server
  * with the sample GitOps repository. Everything lives in one mkdtemp directory,
  * listens on 127.0.0.1 only, and stop() removes all of it (idempotent).
  */
@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import type { KubeConfig } from '@kubernetes/client-node';
 import { startCertManager, type CertManager } from './cert-manager.ts';
 import { registerExitCleanup } from './exit-cleanup.ts';
-import { createFakeNode } from './fake-node.ts';
+import { createFakeNodes } from './fake-node.ts';
 import { bootstrapFlux } from './flux-bootstrap.ts';
 import { startFluxControllers, type FluxControllers } from './flux-controllers.ts';
 import { startGitServer, type GitServer } from './git-server.ts';
@@ -46,6 +46,10 @@ export interface LocalClusterOptions {
   gitSource?: { url: string; repo: SampleRepo };
   /** The drill's age key: created as the sops-age Secret in flux-system before Flux is bootstrapped. */
   sopsAgeKeyFile?: string;
+  /** Bootstrap Flux from this branch of the repository (a drill's own, e.g. drill/<run id>); default the repository's branch. */
+  gitBranch?: string;
+  /** How many fake nodes join before Flux applies anything (kwok-node-0 … kwok-node-<n-1>); default 1. */
+  nodes?: number;
 }
 
 export interface LocalGitOps {
@@ -139,7 +143,7 @@ export async function startLocalCluster(options: LocalClusterOptions = {}): Prom
     const kubeConfig = loadKubeConfig(kwok.kubeconfigPath);
 
     phaseStart = performance.now();
-    await createFakeNode(kubeConfig);
+    await createFakeNodes(kubeConfig, options.nodes ?? 1);
     lb = startLoadBalancerStatusLoop(kubeConfig);
     mark('node', phaseStart);
 
@@ -177,7 +181,7 @@ export async function startLocalCluster(options: LocalClusterOptions = {}): Prom
       mark('fluxControllers', phaseStart);
       let layers: string[] = [];
       if (options.bootstrap !== false) {
-        layers = await bootstrapFlux(kubeConfig, { gitUrl: url, branch: repo.branch, clusterDir: join(repo.workDir, 'clusters', 'drill') });
+        layers = await bootstrapFlux(kubeConfig, { gitUrl: url, branch: options.gitBranch ?? repo.branch, clusterDir: join(repo.workDir, 'clusters', 'drill') });
       }
       gitops = { url, repo, layers };
     }

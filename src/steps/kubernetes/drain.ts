@@ -115,7 +115,16 @@ export const kubernetesDrain = defineStep({
           if (status !== 429) throw new DrillError('ECLUSTER', `evicting ${ref.namespace}/${ref.name} failed: ${errorMessage(error)}`, { cause: error });
           refusals += 1;
           context.log.info(`error when evicting pods/"${ref.name}" -n "${ref.namespace}" (will retry after ${input.evictionRetry}): Cannot evict pod as it would violate the pod's disruption budget.`);
-          await context.clock.sleep(retryMs, context.signal);
+          try {
+            await context.clock.sleep(retryMs, context.signal);
+          } catch (stopped) {
+            // Stopped (the step's timeout) while a budget keeps refusing: that budget is the reason.
+            if (!context.signal.aborted) throw stopped;
+            throw new DrillError('ECLUSTER', `the eviction of pod ${ref.namespace}/${ref.name} was refused ${refusals} times: it would violate its PodDisruptionBudget (kubectl get pdb -n ${ref.namespace})`, {
+              details: 'a budget that allows no disruption (minAvailable equal to the replicas, or maxUnavailable: 0) blocks every drain: relax it or add replicas',
+              cause: stopped,
+            });
+          }
         }
       }
     }

@@ -25,9 +25,16 @@ export const kubernetesUncordon = defineStep({
     if (input.requireReady && conditionOf(node, 'Ready')?.status !== 'True') {
       throw new DrillError('ECLUSTER', `node ${input.node} is not Ready (${conditionOf(node, 'Ready')?.message ?? 'no Ready condition'})`, { details: 'wait for the node first (k8s.wait with condition Ready)' });
     }
-    const taints = ((node.spec?.taints ?? []) as { key: string }[]).filter((taint) => taint.key !== 'node.kubernetes.io/unschedulable');
+    const all = (node.spec?.taints ?? []) as { key: string }[];
+    const taints = all.filter((taint) => taint.key !== 'node.kubernetes.io/unschedulable');
+    // A node that rejoined as a new Node object (reset and reprovisioned) is not cordoned any more.
+    const cordoned = node.spec?.unschedulable === true || taints.length !== all.length;
+    if (!cordoned) {
+      context.log.info(`node/${input.node} already uncordoned`);
+      return { node: input.node, wasCordoned: false };
+    }
     await cluster.patch(ref, { spec: { unschedulable: null, taints } });
     context.log.info(`node/${input.node} uncordoned`);
-    return { node: input.node };
+    return { node: input.node, wasCordoned: true };
   },
 });

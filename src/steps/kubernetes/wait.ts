@@ -1,7 +1,7 @@
 /**
  * k8s.wait: wait until an object (or every object matching a selector) has a condition, or a
  * JSONPath value: the ingress Service has a LoadBalancer IP, the ClusterIssuer is Ready, a PVC is
- * Bound, a Deployment is Available.
+ * Bound, a Deployment is Available; or until no object matches (absent: a pruned Deployment).
  */
 import { z } from 'zod';
 import { conditionOf, type KubeObject } from '../../contract/cluster.ts';
@@ -22,8 +22,10 @@ const inputs = z
     jsonPath: z.string().optional().meta({ description: 'e.g. .status.loadBalancer.ingress[0].ip' }),
     equals: z.string().optional().meta({ description: 'The JSONPath value must equal this; without equals/matches it must merely exist.' }),
     matches: z.string().optional().meta({ description: 'The JSONPath value must match this regular expression.' }),
+    minCount: z.int().min(1).optional().meta({ description: 'At least this many objects must match (each passing): a replacement pod not created yet cannot make the check pass early.' }),
+    absent: z.boolean().default(false).meta({ description: 'Wait until no object matches (a Deployment Flux pruned); takes no condition or jsonPath.' }),
   })
-  .refine((value) => value.condition || value.jsonPath, { error: 'give condition: or jsonPath:' });
+  .refine((value) => (value.absent ? !value.condition && !value.jsonPath : value.condition || value.jsonPath), { error: 'give condition: or jsonPath:, or absent: true alone' });
 
 export const kubernetesWait = defineStep({
   kind: 'k8s.wait',
@@ -52,7 +54,20 @@ export const kubernetesWait = defineStep({
       cluster,
       { apiVersion: input.apiVersion, kind: input.kind, ...(input.namespace ? { namespace: input.namespace } : {}), ...(input.name ? { name: input.name } : {}), ...(input.labelSelector ? { labelSelector: input.labelSelector } : {}) },
       (view) => {
+        if (input.absent) {
+          const present = [...view.values()].map(describe).join(', ');
+          if (present !== '' && lastSeen.get('absent') !== present) {
+            context.log.info(`still present: ${present}`);
+            lastSeen.set('absent', `still present: ${present}`);
+          }
+          return present === '' ? {} : undefined;
+        }
         if (view.size === 0) return undefined;
+        if (input.minCount !== undefined && view.size < input.minCount) {
+          const counted = `${view.size} of at least ${input.minCount} ${input.kind} objects`;
+          if (lastSeen.get('count') !== counted) context.log.info(counted);
+          lastSeen.set('count', counted);
+        } else lastSeen.delete('count');
         const values: Record<string, unknown> = {};
         let allPass = true;
         for (const object of view.values()) {
@@ -65,7 +80,7 @@ export const kubernetesWait = defineStep({
           values[object.metadata.name] = verdict.value;
           allPass &&= verdict.ok;
         }
-        return allPass ? values : undefined;
+        return allPass && (input.minCount === undefined || view.size >= input.minCount) ? values : undefined;
       },
       { signal: context.signal, clock: context.clock, log: context.log },
     ).catch((error: unknown) => {
@@ -73,6 +88,10 @@ export const kubernetesWait = defineStep({
       if (context.signal.aborted) throw new DrillError('ESTEPFAILED', `not reached: ${waitingFor()}`, { cause: error });
       throw error;
     }));
+    if (input.absent) {
+      context.log.info(`${input.kind}${input.name ? ` ${input.name}` : ''}: none left`);
+      return { absent: true };
+    }
     const values = Object.values(result);
     return input.name ? { value: values[0] } : { values: result };
   },

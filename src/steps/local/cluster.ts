@@ -17,14 +17,23 @@ function control(context: StepContext, kind: string) {
   return local;
 }
 
+const upInputs = z.strictObject({
+  nodes: z.int().min(1).max(20).optional().meta({ description: 'Fake nodes kwok-node-0 … kwok-node-<n-1> that join before Flux applies anything (default 1); node-loss drills need several.' }),
+  gitBranch: z
+    .string()
+    .min(1)
+    .optional()
+    .meta({ description: 'The branch of the target\'s Git repository Flux syncs, e.g. drill/${run.id} created by git.branch (default: the branch the target serves as production\'s).' }),
+});
+
 export const localUp = defineStep({
   kind: 'local.up',
-  summary: 'local target: start the disposable cluster (kwok control plane, fake node, real Flux) and bootstrap Flux from the target\'s Git server',
-  inputs: z.strictObject({
-    gitBranch: z.string().min(1).optional().meta({ description: 'Bootstrap Flux from this branch of the target\'s Git server (e.g. the drill\'s branch, drill/${run.id}); default: the branch the target serves as production\'s.' }),
-  }),
+  summary: 'local target: start the disposable cluster (kwok control plane, fake nodes, real Flux) and bootstrap Flux from the target\'s Git server',
+  inputs: upInputs,
   async run(context, input) {
-    const started = await control(context, 'local.up').up((line) => context.log.info(line), input.gitBranch ? { gitBranch: input.gitBranch } : {});
+    const shape = { ...(input.nodes !== undefined ? { nodes: input.nodes } : {}), ...(input.gitBranch !== undefined ? { gitBranch: input.gitBranch } : {}) };
+    const started = await control(context, 'local.up').up((line) => context.log.info(line), shape);
+    if (input.gitBranch !== undefined) context.log.info(`Flux syncs branch ${input.gitBranch}`);
     context.log.info(`local cluster ${started.name} is up; kubeconfig ${started.kubeconfigPath}`);
     return { cluster: started.name, kubeconfig: started.kubeconfigPath, startupMs: started.timings['total'] ?? 0 };
   },

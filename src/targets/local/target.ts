@@ -93,13 +93,13 @@ export async function createLocalTarget(plan: Plan, env: Record<string, string |
     const tofu = writeLocalTofuFiles(ws.path('tofu'), { url: gitUrl, repo }, ageKeyFile);
 
     const control: LocalClusterControl = {
-      up: (log, upOptions = {}) =>
+      up: (log, shape = {}) =>
         serially(async () => {
           if (closed) throw new DrillError('ELOCAL', 'the local target is closed: no cluster is started any more');
           // A retry after a failed attempt: remove whatever that attempt left first.
           await stopCluster(log);
           stepLog = log;
-          const started = await startLocalCluster({ gitSource: { url: gitUrl, repo: upOptions.gitBranch ? { ...repo, branch: upOptions.gitBranch } : repo }, ...(ageKeyFile ? { sopsAgeKeyFile: ageKeyFile } : {}), registerExitHandlers: false, log: (line) => stepLog(line), env: { ...process.env, ...env } });
+          const started = await startLocalCluster({ gitSource: { url: gitUrl, repo }, ...(ageKeyFile ? { sopsAgeKeyFile: ageKeyFile } : {}), registerExitHandlers: false, log: (line) => stepLog(line), env: { ...process.env, ...env }, ...shape });
           cluster = started;
           session.kubeconfigPath = started.kubeconfigPath;
           return { kubeconfigPath: started.kubeconfigPath, name: started.name, timings: started.timings };

@@ -1,0 +1,207 @@
+// `dr-drill run drills/gitops-drift.yaml` and `drills/node-loss.yaml` with `--target local`, as
+// users run them: the drill branch on the target's real Git server with real Flux pruning and
+// reverting, and three kwok nodes drained through the real Eviction API with the real scheduler
+// and controller-manager. Each drill once green and once red with its teardown recorded; every
+// run leaves nothing behind. Each run gets a private TMPDIR, so what it leaves (directories, and
+// processes whose command line or environment names that directory) is told apart from the
+// local clusters other jobs on the machine run at the same time (Node's compile cache stays where it is).
+import assert from 'node:assert/strict';
+import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { test } from 'node:test';
+import { parse, stringify } from 'yaml';
+import { SAMPLE_FIXTURE_DIR } from '../../src/cluster/local/sample-repo.ts';
+import type { DrillResult } from '../../src/result/model.ts';
+import { REPO, runCli } from '../helpers/cli.ts';
+import { tempDir } from '../helpers/drill-fixtures.ts';
+import { requireTool } from '../helpers/tools.ts';
+
+// The local target stages a restic backup before T0 with the `restic` on PATH: the pinned one.
+process.env.PATH = `${path.dirname(await requireTool('restic'))}${path.delimiter}${process.env.PATH ?? ''}`;
+
+interface LocalRun {
+  code: number | null;
+  result: DrillResult | undefined;
+  output: string;
+  out: string;
+  left: { dirs: string[]; processes: string[] };
+}
+
+/** Processes whose command line or environment names `dir`. */
+function processesNaming(dir: string): string[] {
+  const found: string[] = [];
+  for (const pid of readdirSync('/proc').filter((entry) => /^\d+$/.test(entry) && Number(entry) !== process.pid)) {
+    try {
+      const argv = readFileSync(`/proc/${pid}/cmdline`, 'utf8');
+      const environ = readFileSync(`/proc/${pid}/environ`, 'utf8');
+      if (argv.includes(dir) || environ.split('\0').includes(`TMPDIR=${dir}`)) found.push(`${pid}: ${argv.split('\0').join(' ').slice(0, 160)}`);
+    } catch {
+      // exited meanwhile, or not ours to read
+    }
+  }
+  return found;
+}
+
+async function runLocal(drill: string, args: string[] = [], env: Record<string, string> = {}): Promise<LocalRun> {
+  const out = path.join(await tempDir(), 'reports');
+  const tmp = mkdtempSync(path.join(os.tmpdir(), 'dr-drill-localdrills-'));
+  try {
+    const run = await runCli(['run', drill, '--target', 'local', '--out', out, ...args], { env: { TMPDIR: tmp, NODE_COMPILE_CACHE: path.join(os.tmpdir(), 'node-compile-cache'), ...env } });
+    const output = run.stdout + run.stderr;
+    const resultFile = path.join(out, 'result.json');
+    const result = existsSync(resultFile) ? (JSON.parse(readFileSync(resultFile, 'utf8')) as DrillResult) : undefined;
+    return { code: run.code, result, output, out, left: { dirs: readdirSync(tmp), processes: processesNaming(tmp) } };
+  } finally {
+    rmSync(tmp, { recursive: true, force: true });
+  }
+}
+
+const stepOf = (result: DrillResult) => (id: string) => {
+  const found = result.steps.find((candidate) => candidate.id === id);
+  assert.ok(found, `no step ${id}`);
+  return found;
+};
+const milestoneOf = (result: DrillResult, name: string) => result.milestones.find((milestone) => milestone.name === name)!;
+
+test('gitops-drift runs green on local: a real destructive commit on the drill branch, Flux prunes, the revert brings it back', { timeout: 300_000 }, async () => {
+  const { code, result, output, out, left } = await runLocal('drills/gitops-drift.yaml');
+  assert.equal(code, 0, output);
+  assert.ok(result);
+  assert.equal(result.status, 'passed', result.reason);
+  const step = stepOf(result);
+  for (const current of result.steps) assert.equal(current.status, 'passed', `${current.id}: ${JSON.stringify(current.error)}`);
+  const branch = `drill/${result.run.id}`;
+  // The drill branch forked production's (drill/local) HEAD that git.head recorded at T0.
+  assert.equal(step('git-head').outputs.branch, 'drill/local');
+  assert.equal(step('drill-branch').outputs.branch, branch);
+  assert.equal(step('drill-branch').outputs.revision, step('git-head').outputs.revision);
+  assert.equal(step('cluster').kind, 'local.up');
+  // Flux syncs the drill branch: the source fetched it, then the bad commit, then the revert.
+  assert.match(String(step('flux-bootstrap').outputs.value), new RegExp(`^${branch}@sha1:${String(step('git-head').outputs.revision)}$`));
+  const bad = String(step('bad-commit').outputs.revision);
+  assert.equal(step('bad-commit').outputs.parent, step('git-head').outputs.revision);
+  assert.equal(step('bad-revision-applied').outputs.value, `${branch}@sha1:${bad}`);
+  assert.deepEqual(step('damage-detected').outputs, { absent: true });
+  const revert = String(step('revert').outputs.revision);
+  assert.deepEqual(step('revert').outputs.reverted, [bad]);
+  assert.equal(step('revert').outputs.contentRevision, step('git-head').outputs.revision);
+  assert.equal(step('reconcile').outputs.revision, `${branch}@sha1:${revert}`);
+  assert.deepEqual([...(step('reconcile').outputs.ready as string[])].sort(), ['apps', 'infrastructure-configs', 'infrastructure-controllers']);
+  assert.match(readFileSync(path.join(out, 'logs', 'reconcile.log'), 'utf8'), /suspending kustomization apps[\s\S]*resuming kustomization apps/);
+  assert.equal(step('app-recovered').outputs.value, 'True');
+
+  // Recovered-from-drift counts from the bad revision applied; the RPO is the age at T0 of the content the revert returned to.
+  const recovered = milestoneOf(result, 'recovered-from-drift');
+  assert.equal(recovered.verdict, 'met');
+  assert.equal(recovered.fromMs, step('bad-revision-applied').endMs);
+  assert.ok(recovered.rtoMs! > 0 && recovered.rtoMs! <= step('app-recovered').endMs! - step('bad-revision-applied').endMs!, String(recovered.rtoMs));
+  const config = result.rpo.find((rpo) => rpo.dataClass === 'cluster-config')!;
+  assert.equal(config.verdict, 'met');
+  assert.deepEqual(config.samples.map((sample) => sample.stepId), ['reconcile']);
+  assert.ok(config.achievedMs! >= 0 && config.achievedMs! < 5 * 60_000, String(config.achievedMs));
+
+  // What is a stand-in on local is declared, in result.json and the summary.
+  const standIns = result.steps.filter((current) => current.standIn).map((current) => current.id);
+  assert.deepEqual(standIns, ['cluster', 'flux-bootstrap', 'app-baseline', 'damage-detected', 'flux-status', 'app-recovered', 'cluster-destroy']);
+  assert.match(readFileSync(path.join(out, 'summary.md'), 'utf8'), /Stand-ins on local/);
+  assert.equal(step('delete-drill-branch').outputs.deleted, true);
+  assert.deepEqual(left, { dirs: [], processes: [] });
+});
+
+test('gitops-drift on local: a revert pushed to a branch Flux does not sync turns the drill red at reconcile; teardown is recorded', { timeout: 300_000 }, async () => {
+  // The fault: the operator reverts on another branch (a copy of the drill branch), so the
+  // revert never reaches what Flux syncs. flux.reconcile must see the source fetch the bad revision.
+  const drill = parse(readFileSync(path.join(REPO, 'drills/gitops-drift.yaml'), 'utf8')) as {
+    phases: Array<{ name: string; steps: Array<Record<string, unknown>> }>;
+    targets: { local: { steps: Record<string, Record<string, unknown>> } };
+    finally: Array<Record<string, unknown>>;
+  };
+  const wrong = 'drill/${run.id}-wrong';
+  drill.phases.find((phase) => phase.name === 'drift')!.steps.push({ id: 'wrong-branch', kind: 'git.branch', timeout: '2m', with: { url: '${vars.GIT_URL}', branch: wrong, from: '${vars.DRILL_BRANCH}' } });
+  drill.targets.local.steps['revert'] = { with: { url: '${vars.GIT_URL}', branch: wrong, commits: ['${steps.bad-commit.outputs.revision}'] } };
+  drill.finally.push({ id: 'delete-wrong-branch', kind: 'git.branch', timeout: '2m', with: { url: '${vars.GIT_URL}', branch: wrong, delete: true } });
+  const file = path.join(await tempDir(), 'gitops-drift-wrong-branch.yaml');
+  writeFileSync(file, stringify(drill));
+
+  const { code, result, output, left } = await runLocal(file);
+  assert.equal(code, 1, output);
+  assert.ok(result);
+  assert.equal(result.status, 'failed');
+  const step = stepOf(result);
+  assert.equal(step('damage-detected').status, 'passed');
+  assert.equal(step('revert').status, 'passed');
+  const reconcile = step('reconcile');
+  assert.equal(reconcile.status, 'failed');
+  assert.equal(reconcile.error!.code, 'EFLUX');
+  assert.match(reconcile.error!.message, new RegExp(`fetched drill/${result.run.id}@sha1:${String(step('bad-commit').outputs.revision)}, not the expected ${String(step('revert').outputs.revision)}`));
+  assert.equal(step('app-recovered').status, 'skipped');
+  assert.equal(milestoneOf(result, 'recovered-from-drift').verdict, 'not-reached');
+  for (const id of ['cluster-destroy', 'delete-drill-branch', 'delete-wrong-branch']) assert.equal(step(id).status, 'passed', id);
+  assert.deepEqual(left, { dirs: [], processes: [] });
+});
+
+test("gitops-drift on local: preflight refuses a drill branch that is the one the target serves as production's", { timeout: 120_000 }, async () => {
+  // Run id "local": the drill branch would be drill/local, which production syncs on this target.
+  const { code, output, result, left } = await runLocal('drills/gitops-drift.yaml', ['--run-id', 'local']);
+  assert.equal(code, 3, output);
+  assert.match(output, /EPRODTARGET/);
+  assert.match(output, /step "drill-branch": git push would commit to production branch "drill\/local"/);
+  assert.match(output, /Flux would be bootstrapped from production branch "drill\/local"/);
+  if (result) assert.ok(result.steps.every((current) => current.status !== 'passed'), 'nothing may run');
+  assert.deepEqual(left, { dirs: [], processes: [] });
+});
+
+test('node-loss runs green on local: three kwok nodes, a real drain through the Eviction API, pods rescheduled, the node replaced', { timeout: 300_000 }, async () => {
+  const { code, result, output, left } = await runLocal('drills/node-loss.yaml');
+  assert.equal(code, 0, output);
+  assert.ok(result);
+  assert.equal(result.status, 'passed', result.reason);
+  const step = stepOf(result);
+  for (const current of result.steps) assert.equal(current.status, 'passed', `${current.id}: ${JSON.stringify(current.error)}`);
+  // homepage runs one replica per node: the drained node held one, evicted through its PodDisruptionBudget.
+  assert.equal(step('drain').outputs.node, 'kwok-node-1');
+  const evicted = step('drain').outputs.evicted as string[];
+  assert.ok(evicted.some((pod) => pod.startsWith('homepage/homepage-')), evicted.join(', '));
+  // After the drain every workload pod is Ready on another node; the evicted ones are not among them.
+  const placed = step('rescheduled').outputs.values as Record<string, string>;
+  assert.equal(Object.keys(placed).filter((pod) => pod.startsWith('homepage-')).length, 3, JSON.stringify(placed));
+  for (const [pod, node] of Object.entries(placed)) assert.match(node, /^kwok-node-[02]$/, pod);
+  for (const pod of evicted) assert.ok(!(pod.split('/')[1]! in placed), `${pod} still there`);
+  assert.equal(step('talos-reset').kind, 'k8s.delete');
+  assert.equal(step('reprovision').kind, 'local.node-join');
+  assert.equal(step('node-ready').outputs.value, 'True');
+  // The node rejoined as a new Node object: nothing left to uncordon, and the step says so.
+  assert.equal(step('uncordon').outputs.wasCordoned, false);
+
+  for (const name of ['workloads-rescheduled', 'node-replaced']) {
+    const milestone = milestoneOf(result, name);
+    assert.equal(milestone.verdict, 'met', name);
+    assert.equal(milestone.fromMs, step('baseline').endMs, name);
+    assert.ok(milestone.rtoMs! > 0, name);
+  }
+  assert.ok(milestoneOf(result, 'node-replaced').rtoMs! > milestoneOf(result, 'workloads-rescheduled').rtoMs!);
+  assert.deepEqual(result.steps.filter((current) => current.standIn).map((current) => current.id), ['cluster', 'flux-apps', 'talos-reset', 'reprovision', 'cluster-destroy']);
+  assert.deepEqual(left, { dirs: [], processes: [] });
+});
+
+test('node-loss on local: a PodDisruptionBudget that allows no disruption blocks the drain until it times out; red, teardown recorded', { timeout: 300_000 }, async () => {
+  const gitops = path.join(await tempDir(), 'gitops');
+  cpSync(SAMPLE_FIXTURE_DIR, gitops, { recursive: true });
+  const pdb = path.join(gitops, 'apps', 'homepage', 'pdb.yaml');
+  writeFileSync(pdb, readFileSync(pdb, 'utf8').replace('minAvailable: 2', 'minAvailable: 3'));
+
+  const { code, result, output, left } = await runLocal('drills/node-loss.yaml', [], { DRILL_LOCAL_GITOPS: gitops });
+  assert.equal(code, 1, output);
+  assert.ok(result);
+  assert.equal(result.status, 'failed');
+  const step = stepOf(result);
+  assert.equal(step('baseline').status, 'passed');
+  const drain = step('drain');
+  assert.equal(drain.status, 'timed-out');
+  assert.match(drain.error!.message, /^timed out after 30s: the eviction of pod homepage\/homepage-[a-z0-9-]+ was refused \d+ times: it would violate its PodDisruptionBudget \(kubectl get pdb -n homepage\)$/);
+  assert.equal(step('rescheduled').status, 'skipped');
+  for (const name of ['workloads-rescheduled', 'node-replaced']) assert.equal(milestoneOf(result, name).verdict, 'not-reached', name);
+  assert.equal(step('cluster-destroy').status, 'passed');
+  assert.deepEqual(left, { dirs: [], processes: [] });
+});
