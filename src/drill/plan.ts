@@ -11,6 +11,7 @@ import { expressionProblems, referencesIn } from './expressions.ts';
 import type { LoadedDrill } from './load.ts';
 import { formatFieldPath } from './load.ts';
 import { findCycle, topologicalOrder } from './graph.ts';
+import { planControls } from './controls.ts';
 import { planObjectives } from './objectives.ts';
 import { checkReference, stepPrecedence, walkStringsAt } from './references.ts';
 import { validateInputs } from './step-inputs.ts';
@@ -19,7 +20,7 @@ import type { Plan, PlanFail, PlannedPhase, PlannedStep, StepRegistry } from './
 import type { StepSpec, TargetKind } from './schema.ts';
 
 export { closest } from '../util/closest.ts';
-export type { Plan, PlanFail, PlannedMilestone, PlannedPhase, PlannedStep, StepRegistry } from './plan-types.ts';
+export type { Plan, PlanFail, PlannedControl, PlannedMilestone, PlannedPhase, PlannedStep, StepRegistry } from './plan-types.ts';
 
 export function buildPlan(loaded: LoadedDrill, registry: StepRegistry, options: { target?: TargetKind } = {}): Plan {
   const { spec, locate } = loaded;
@@ -152,6 +153,7 @@ export function buildPlan(loaded: LoadedDrill, registry: StepRegistry, options: 
   });
 
   const { milestones, rpoObjectives } = planObjectives({ spec, target, steps, finallySteps, stepLocations, runsBefore, fail });
+  const controls = planControls({ spec, target, steps, finallySteps, stepLocations, milestones, fail });
 
   if (errors.length > 0) throw new DrillErrors(errors);
   return {
@@ -165,6 +167,7 @@ export function buildPlan(loaded: LoadedDrill, registry: StepRegistry, options: 
     finallySteps,
     milestones,
     rpoObjectives,
+    controls,
     secretEnv: spec.secrets,
   };
 }
@@ -174,7 +177,7 @@ export function buildPlan(loaded: LoadedDrill, registry: StepRegistry, options: 
  * after its grace period). Nothing else runs and nothing is measured.
  */
 export function teardownPlan(plan: Plan): Plan {
-  return { ...plan, phases: [], steps: [], milestones: [], rpoObjectives: [] };
+  return { ...plan, phases: [], steps: [], milestones: [], rpoObjectives: [], controls: [] };
 }
 
 /** Run ids name Terraform workspaces (drill-<id>) and Kubernetes objects: DNS-label characters only. */

@@ -205,9 +205,11 @@ function rpoCase(rpo: RpoResult, result: DrillResult): Case {
 function controlCase(control: NonNullable<DrillResult['controls']>[number], drill: string): Case {
   const fault = control.description ?? Object.entries(control.faults).map(([step, kind]) => `${step}=${kind}`).join(', ');
   const base: Case = { classname: `${drill}.negative-controls`, name: `control ${control.name}: ${fault}`, timeMs: 0 };
-  const out = `${control.status}: ${control.reason}${control.reportDir ? `\nreports: ${control.reportDir}` : ''}`;
+  const injected = Object.entries(control.faults).map(([step, kind]) => `${step}=${kind}`).join(', ');
+  const out = `${control.status}: ${control.reason}\nfaults: ${injected}${control.reportDir ? `\nreports: ${control.reportDir}` : ''}`;
   if (control.status === 'not-detected') return { ...base, outcome: { kind: 'failure', message: `not detected: ${control.reason}`, type: 'ECONTROL', body: `ECONTROL not detected: ${out}` }, systemOut: out };
   if (control.status === 'not-run') return { ...base, name: `${base.name} (not run: ${control.reason})`, outcome: { kind: 'skipped', message: control.reason, body: out } };
+  if (control.status === 'not-applicable') return { ...base, name: `${base.name} (not applicable)`, outcome: { kind: 'skipped', message: control.reason, body: out } };
   return { ...base, systemOut: out };
 }
 

@@ -66,10 +66,11 @@ export function renderMarkdown(result: DrillResult, options: { slowest?: number 
     lines.push('');
   }
   if (result.controls?.length) {
-    const icon = { detected: '✅', 'not-detected': '❌', 'not-run': '⏭️' } as const;
+    const icon = { detected: '✅', 'not-detected': '❌', 'not-run': '⏭️', 'not-applicable': '➖' } as const;
     lines.push('### Negative controls', '', '| Control | Fault | Result |', '| --- | --- | --- |');
     for (const control of result.controls) {
-      lines.push(`| ${control.name} | ${escapeCell(control.description ?? Object.entries(control.faults).map(([step, fault]) => `${step}=${fault}`).join(', '))} | ${icon[control.status]} ${control.status}: ${escapeCell(control.reason)} |`);
+      const injected = Object.entries(control.faults).map(([step, fault]) => `${step}=${fault}`).join(', ');
+      lines.push(`| ${control.name} | ${escapeCell(control.description ? `${control.description} (${injected})` : injected)} | ${icon[control.status]} ${control.status}: ${escapeCell(control.reason)} |`);
     }
     lines.push('');
   }

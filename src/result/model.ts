@@ -168,13 +168,13 @@ export interface DrillResult {
   controls?: ControlResult[];
 }
 
-/** A fault the drill must detect; `detected` only when the faulted run turned red the expected way. */
+/** A fault the drill must detect; `detected` only when the faulted run turned red the expected way; `not-applicable`: the drill file says the target cannot inject it. */
 export interface ControlResult {
   name: string;
   description?: string;
   /** Faults injected, by step id. */
   faults: Record<string, string>;
-  status: 'detected' | 'not-detected' | 'not-run';
+  status: 'detected' | 'not-detected' | 'not-run' | 'not-applicable';
   /** Why: the faulted run's verdict, the steps that failed, or why the control did not run. */
   reason: string;
   runId?: string;

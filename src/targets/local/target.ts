@@ -33,13 +33,16 @@ import { realShell, whichCommand } from '../real-shell.ts';
 import type { Shell } from '../../contract/shell.ts';
 import { applyClusterAccess, type LocalClusterControl, type TargetSession } from '../../contract/target.ts';
 import { stageBackup } from './backup.ts';
+import { localFaults } from './faults.ts';
+import type { FaultName } from '../../drill/faults.ts';
 import { stopLeftoverClusters, writeLocalTofuFiles } from './tofu.ts';
 import { localToolPath, withLocalTools } from './tool-path.ts';
 
 /** The first address the local load-balancer stand-in hands out: the sample's ingress Service gets it. */
 export const LOCAL_INGRESS_IP = `${LB_IP_PREFIX}10`;
 
-export async function createLocalTarget(plan: Plan, env: Record<string, string | undefined>): Promise<TargetSession> {
+export async function createLocalTarget(plan: Plan, env: Record<string, string | undefined>, faults: ReadonlyMap<string, FaultName> = new Map()): Promise<TargetSession> {
+  const planted = localFaults(faults);
   const options = localTargetSchema.parse(plan.drill.targets.local ?? {});
   const gitopsDir = resolveGitopsDir(plan, options.gitops, env);
   try {
@@ -48,7 +51,6 @@ export async function createLocalTarget(plan: Plan, env: Record<string, string |
     throw new DrillError('EPREFLIGHT', 'the local target needs the local control plane binaries', { details: `${errorMessage(error)}\nbuild them once with: npm run build:test-infra` });
   }
 
-  const ageKeyFile = resolveAgeKeyFile(plan, env);
   const ws = createWorkspace('dr-drill-local-target-');
   let git: GitServer | undefined;
   let cluster: LocalCluster | undefined;
@@ -83,12 +85,15 @@ export async function createLocalTarget(plan: Plan, env: Record<string, string |
   };
 
   try {
-    const repo = await buildSampleRepo(ws.path('git'), ws.path('git-work'), ageKeyFile && gitopsDir === SAMPLE_FIXTURE_DIR ? await sealedSample(ws.path('gitops-sealed'), ageKeyFile, env) : gitopsDir);
+    // The key the tree is sealed for, and the key the cluster gets: one key unless a wrong-age-key fault is planted.
+    const { sealWith, cluster: ageKeyFile } = await planted.ageKeys(resolveAgeKeyFile(plan, env), ws.path('age'));
+    const repo = await buildSampleRepo(ws.path('git'), ws.path('git-work'), sealWith && gitopsDir === SAMPLE_FIXTURE_DIR ? await sealedSample(ws.path('gitops-sealed'), sealWith, env) : gitopsDir);
     git = await startGitServer({ projectRoot: ws.path('git') });
     const gitUrl = `${git.baseUrl}/${repo.name}`;
     const backupDir = ws.path('backups');
     mkdirSync(backupDir, { recursive: true });
-    const backup = await stageBackup(backupDir, { ageMs: parseDuration(options.backupAge) });
+    const backup = await stageBackup(backupDir, { ageMs: parseDuration(options.backupAge), ...planted.backup });
+    planted.spoilBackup(backup);
     const tofu = writeLocalTofuFiles(ws.path('tofu'), { url: gitUrl, repo }, ageKeyFile);
 
     const control: LocalClusterControl = {

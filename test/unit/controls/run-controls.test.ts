@@ -15,10 +15,15 @@ test('negative controls of the cold-start drill: each faulted run turns red wher
     result.controls!.map((control) => [control.name, control.status, control.failedSteps.includes(Object.keys(control.faults)[0]!)]),
     [
       ['corrupted-velero-backup', 'detected', true],
+      ['missing-canary', 'not-applicable', false],
+      ['wrong-age-key', 'not-applicable', false],
       ['broken-gitlab-backup', 'detected', true],
       ['apps-layer-unhealthy', 'detected', true],
     ],
   );
+  // The sim target's own faults, with the drill file's reason for the ones it cannot inject.
+  assert.deepEqual(result.controls![0]!.faults, { 'velero-restore': 'fail' });
+  assert.equal(result.controls![1]!.reason, 'not applicable on sim: the simulated backups hold no canary records (the data RPO comes from the Velero backup\'s start time)');
   const saved = await readResult(path.join(out, 'result.json'));
   assert.deepEqual(saved.controls, result.controls);
   const faulted = await readResult(path.join(out, 'controls', 'corrupted-velero-backup', 'result.json'));
@@ -27,8 +32,44 @@ test('negative controls of the cold-start drill: each faulted run turns red wher
   assert.equal(faulted.steps.find((step) => step.id === 'terraform-destroy')!.status, 'passed', 'the faulted run tears down too');
   const junit = await readFile(path.join(out, 'junit.xml'), 'utf8');
   assert.match(junit, /<testsuite name="cold-start \/ \d+ negative-controls"[^>]* failures="0"/);
-  assert.match(junit, /control corrupted-velero-backup: the Velero backup/);
-  assert.match(await readFile(path.join(out, 'summary.md'), 'utf8'), /\| corrupted-velero-backup \| .* \| ✅ detected: turned red as expected/);
+  assert.match(junit, /control corrupted-velero-backup: the backup's volume data is corrupted" time="0">\s*<system-out>detected: turned red as expected: [^<]*\nfaults: velero-restore=fail\nreports: controls\/corrupted-velero-backup</);
+  assert.match(junit, /control missing-canary: [^"]* \(not applicable\)"[^>]*>\s*<skipped message="not applicable on sim: /);
+  const summary = await readFile(path.join(out, 'summary.md'), 'utf8');
+  assert.match(summary, /\| corrupted-velero-backup \| the backup's volume data is corrupted \(velero-restore=fail\) \| ✅ detected: turned red as expected/);
+  assert.match(summary, /\| wrong-age-key \| .* \| ➖ not-applicable: not applicable on sim: /);
+});
+
+test('a control is detected by the objective it names (rpo:<class>, rto:<milestone>), and not by one that was met', async () => {
+  const dir = await tempDir();
+  const file = path.join(dir, 'objectives.yaml');
+  await writeFile(
+    file,
+    `apiVersion: dr-drill.io/v1
+kind: Drill
+name: objectives
+scenario: namespace-restore
+targets: { sim: { cluster: existing } }
+objectives: { rto: { restored: 4h }, rpo: { data: 24h } }
+milestones: { restored: { after: [restore] } }
+phases:
+  - name: p
+    steps:
+      - { id: restore, kind: velero.restore, timeout: 12h, rpo: data, with: { schedule: daily, includedNamespaces: [paperless] } }
+controls:
+  - { name: by-rpo, faults: { restore: fail }, detectedBy: ["rpo:data"] }
+  - { name: by-rto, faults: { restore: slow }, detectedBy: ["rto:restored"] }
+  - { name: slow-but-fresh, faults: { restore: slow }, detectedBy: ["rpo:data"] }
+`,
+  );
+  const { result } = await runDrill({ file, target: 'sim', outDir: path.join(dir, 'out'), env: {}, controls: true });
+  const [byRpo, byRto, fresh] = result.controls!;
+  assert.equal(byRpo!.status, 'detected', byRpo!.reason);
+  assert.equal(byRto!.status, 'detected', byRto!.reason);
+  // Ten times slower misses the RTO, but the restored data is as fresh as ever: the RPO caught nothing.
+  assert.equal(fresh!.status, 'not-detected');
+  assert.match(fresh!.reason, /^the faulted run failed, but not in rpo:data \(failed: rto:restored; /);
+  assert.equal(result.status, 'failed');
+  assert.match(result.reason, /^negative control slow-but-fresh not-detected: /);
 });
 
 test('a control the drill fails to detect fails the drill, with the reason in result, JUnit and summary', async () => {
