@@ -37,10 +37,13 @@ export function planControls({ spec, target, steps, finallySteps, stepLocations,
       fail('EUNKNOWNREF', `control "${control.name}" names unknown step "${stepId}"`, at, `use one of: ${closest(stepId, knownSteps) ?? knownSteps.join(', ')}`);
       return false;
     };
+    // Like a milestone whose steps do not apply, a control whose every faulted step does not run here does not apply.
+    const skipped = Object.keys(faults).filter((stepId) => planned.get(stepId)?.notApplicable);
+    const notApplicable = override?.notApplicable ?? (skipped.length > 0 && skipped.length === Object.keys(faults).length ? `the step${skipped.length > 1 ? 's' : ''} it faults do${skipped.length > 1 ? '' : 'es'} not run on ${target}: ${skipped.map((stepId) => `${stepId} (${planned.get(stepId)!.notApplicable})`).join(', ')}` : undefined);
     for (const [stepId, fault] of Object.entries(faults)) {
-      if (!stepExists(stepId, [...faultsAt, stepId]) || override?.notApplicable || !injectsFaults(target)) continue;
+      if (!stepExists(stepId, [...faultsAt, stepId]) || notApplicable || !injectsFaults(target)) continue;
       const step = planned.get(stepId)!;
-      const problem = step.notApplicable ? { message: `control "${control.name}" injects "${fault}" into step "${stepId}", which is not applicable on ${target}`, fix: 'attach the fault to a step that runs on this target' } : faultProblem(target, fault, stepId, step.kind);
+      const problem = step.notApplicable ? { message: `it injects "${fault}" into step "${stepId}", which is not applicable on ${target}`, fix: 'attach the fault to a step that runs on this target' } : faultProblem(target, fault, stepId, step.kind);
       if (problem) fail('EUSAGE', `control "${control.name}": ${problem.message}`, [...faultsAt, stepId], `${problem.fix}; or give it targets.${target}.controls.${control.name} with faults: this target injects, or notApplicable: why not`);
     }
     detectedBy?.forEach((detector, at) => {
@@ -49,6 +52,6 @@ export function planControls({ spec, target, steps, finallySteps, stepLocations,
       else if (what === 'rto' && !milestones.some((milestone) => milestone.name === objective)) fail('EUNKNOWNREF', `control "${control.name}" is detected by unknown milestone "${objective}"`, [...detectedAt, at], `use rto:<milestone> with one of: ${milestones.map((milestone) => milestone.name).join(', ') || 'none'}`);
       else if (what === 'rpo' && !(objective in spec.objectives.rpo)) fail('EUNKNOWNREF', `control "${control.name}" is detected by data class "${objective}", which has no RPO objective`, [...detectedAt, at], `use rpo:<data class> with one of: ${Object.keys(spec.objectives.rpo).join(', ') || 'none'}`);
     });
-    return { name: control.name, description: control.description, faults, detectedBy, notApplicable: override?.notApplicable };
+    return { name: control.name, description: control.description, faults, detectedBy, notApplicable };
   });
 }

@@ -5,9 +5,14 @@
 import type { MilestoneResult, RpoResult, Verdict } from '../result/model.ts';
 import { formatDuration } from '../util/duration.ts';
 
-/** `1h 07m 12s`, `not reached`, `not measured on this target`. */
+/** ` from bad-revision-applied` after the RTO of a milestone measured from a step instead of T0 (milestone `from:`); empty otherwise. */
+export function measuredFrom(milestone: Pick<MilestoneResult, 'from'>): string {
+  return milestone.from === undefined ? '' : ` from ${milestone.from}`;
+}
+
+/** `1h 07m 12s`, `12m 30s from bad-revision-applied`, `not reached`, `not measured on this target`. */
 export function achievedRto(milestone: MilestoneResult): string {
-  if (milestone.rtoMs !== undefined) return formatDuration(milestone.rtoMs);
+  if (milestone.rtoMs !== undefined) return `${formatDuration(milestone.rtoMs)}${measuredFrom(milestone)}`;
   return milestone.notPassed?.length || !milestone.notApplicable?.length ? 'not reached' : 'not measured on this target';
 }
 
@@ -20,7 +25,7 @@ export function achievedRpo(rpo: RpoResult): string {
 
 export const VERDICT_WORDS: Record<Verdict, string> = { met: 'met', missed: 'missed', 'not-reached': 'not reached', 'not-measured': 'not measured', 'no-objective': 'no objective' };
 
-/** The console's lines after a run: `  RTO control-plane: 18m 09s (objective 4h 00m 00s: met)`. */
+/** The console's lines after a run: `  RTO control-plane: 18m 09s (objective 4h 00m 00s: met)`, `  RTO recovered: 4m 10s from bad-revision-applied (...)`. */
 export function summaryLines(result: { milestones: MilestoneResult[]; rpo: RpoResult[] }): string[] {
   const objective = (ms: number | undefined, verdict: Verdict) => (ms === undefined ? '' : ` (objective ${formatDuration(ms)}: ${verdict})`);
   const why = (reason: string | undefined) => (reason ? `; ${reason}` : '');

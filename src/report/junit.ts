@@ -21,7 +21,7 @@
 import path from 'node:path';
 import { PREFLIGHT_SKIPPED, type DrillResult, type MilestoneResult, type RpoResult, type StepResult } from '../result/model.ts';
 import { figureSeconds, formatDuration } from '../util/duration.ts';
-import { achievedRpo, achievedRto } from './figures.ts';
+import { achievedRpo, achievedRto, measuredFrom } from './figures.ts';
 import { wallTimeShares } from './time-shares.ts';
 import { element, type XmlNode } from './xml.ts';
 
@@ -181,7 +181,7 @@ function milestoneCase(milestone: MilestoneResult, result: DrillResult): Case {
   const details = `achieved RTO ${achieved}${objective ? `, objective ${formatDuration(milestone.objectiveMs!)}` : ''}${critical}${reason}`;
   const base: Case = { classname: `${result.drill.name}.objectives`, name: `RTO ${milestone.name}: ${achieved}${objective}`, timeMs: 0, file: result.drill.file };
   let message: string | undefined;
-  if (milestone.verdict === 'missed') message = `RTO ${milestone.name} missed: ${achieved} > ${formatDuration(milestone.objectiveMs!)}`;
+  if (milestone.verdict === 'missed') message = `RTO ${milestone.name} missed: ${formatDuration(milestone.rtoMs!)} > ${formatDuration(milestone.objectiveMs!)}${measuredFrom(milestone)}`;
   else if (milestone.verdict === 'not-reached') message = `milestone ${milestone.name} ${milestone.reason ?? 'not reached'} (objective ${formatDuration(milestone.objectiveMs!)})`;
   else if (milestone.verdict === 'not-measured') message = `milestone ${milestone.name} ${milestone.reason ?? 'not measured'} (objective ${formatDuration(milestone.objectiveMs!)})`;
   if (message) return { ...base, outcome: { kind: 'failure', message, type: 'EOBJECTIVE', body: `EOBJECTIVE ${message}\n${details}` } };
@@ -230,6 +230,9 @@ function runProperties(result: DrillResult): [string, string][] {
   ];
   for (const milestone of result.milestones) {
     if (milestone.rtoMs !== undefined) properties.push([`rto.${milestone.name}.achieved_seconds`, exact(milestone.rtoMs)]);
+    // The step the RTO counts from instead of T0 (milestone from:), and when it ended after T0.
+    if (milestone.from !== undefined) properties.push([`rto.${milestone.name}.from`, milestone.from]);
+    if (milestone.fromMs !== undefined) properties.push([`rto.${milestone.name}.from_seconds`, exact(milestone.fromMs)]);
     if (milestone.objectiveMs !== undefined) properties.push([`rto.${milestone.name}.objective_seconds`, exact(milestone.objectiveMs)]);
   }
   for (const rpo of result.rpo) {
