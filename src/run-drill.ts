@@ -154,6 +154,7 @@ export async function runDrill(options: RunDrillOptions): Promise<RunDrillOutcom
 
   let result = buildResult(plan, outcome, { runId, toolVersion: VERSION, clock: session.clock.kind, timeScale: session.clock.kind === 'real' ? 1 : (session.clock.pace ?? 0), logFiles, errors, ...(ci ? { ci } : {}) }, masker);
   result.run.preflight = options.skipPreflight ? 'skipped' : 'passed';
+  if (options.faults?.size) result.run.faults = Object.fromEntries(options.faults);
   const reportOptions = { reportDirForAttachments: path.relative(process.cwd(), path.resolve(options.outDir)).split(path.sep).join('/') };
   let files = await writeReports(result, options.outDir, masker, reportOptions);
   if (options.controls && !options.teardownOnly && plan.controls.length > 0) {

@@ -42,7 +42,7 @@ export async function runControls(main: DrillResult, controls: readonly PlannedC
       ({ result } = await options.runFaulted(control, new Map(Object.entries(control.faults)), runId, reportDir));
     } catch (error) {
       // Refused before T0 (the fault could not be planted): nothing proved the checks can fail.
-      results.push({ ...base, runId, status: 'not-run', reason: `the faulted run did not start: ${errorMessage(error)}` });
+      results.push({ ...base, runId, status: 'not-detected', reason: `the faulted run did not start: ${errorMessage(error)}` });
       continue;
     }
     results.push({ ...base, runId, reportDir: path.relative(options.outDir, reportDir).split(path.sep).join('/'), ...judge(control, result) });

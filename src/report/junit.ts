@@ -227,6 +227,7 @@ function runProperties(result: DrillResult): [string, string][] {
     ['clock', result.run.clock ?? (result.run.timeScale === 1 ? 'real' : 'virtual')],
     ['time_scale', String(result.run.timeScale)],
     ...(result.run.preflight ? [['preflight', result.run.preflight] as [string, string]] : []),
+    ...Object.entries(result.run.faults ?? {}).map(([step, fault]): [string, string] => [`fault.${step}`, fault]),
   ];
   for (const milestone of result.milestones) {
     if (milestone.rtoMs !== undefined) properties.push([`rto.${milestone.name}.achieved_seconds`, exact(milestone.rtoMs)]);

@@ -17,6 +17,7 @@ export function renderMarkdown(result: DrillResult, options: { slowest?: number 
   if (result.run.preflight === 'skipped') {
     lines.push('> [!CAUTION]', `> **${PREFLIGHT_SKIPPED}.**`, '');
   }
+  if (result.run.faults) lines.push('> [!NOTE]', `> Faults injected on purpose: ${Object.entries(result.run.faults).map(([step, fault]) => `${step}=${fault}`).join(', ')}.`, '');
   lines.push(`Scenario **${result.drill.scenario}** · T0 ${result.run.startedAt} · drill time ${formatDuration(result.run.durationMs)}${speed} · run \`${result.run.id}\``);
   lines.push('');
 

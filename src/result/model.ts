@@ -142,6 +142,8 @@ export interface RunInfo {
   ci?: { provider: string; url?: string; ref?: string; commit?: string; trigger?: string };
   /** `skipped`: run with --skip-preflight, so nothing proved the drill isolated from production; every report says so. Absent in results written before it existed. */
   preflight?: 'passed' | 'skipped';
+  /** Faults injected on purpose, by step id (--fault, a negative control's re-run): the run was meant to turn red. */
+  faults?: Record<string, string>;
 }
 
 /** Whether a run's durations are simulated drill time (results from before `clock` existed said so by a time scale other than 1). */

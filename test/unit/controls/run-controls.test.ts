@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { runDrill } from '../../../src/run-drill.ts';
+import { runControls, withControls } from '../../../src/controls/run-controls.ts';
 import { readResult } from '../../../src/result/io.ts';
 import { tempDir } from '../../helpers/drill-fixtures.ts';
 import { REPO } from '../../helpers/cli.ts';
@@ -30,6 +31,11 @@ test('negative controls of the cold-start drill: each faulted run turns red wher
   assert.equal(faulted.status, 'failed');
   assert.equal(faulted.run.id, `${result.run.id}-c1`);
   assert.equal(faulted.steps.find((step) => step.id === 'terraform-destroy')!.status, 'passed', 'the faulted run tears down too');
+  // The faulted run's own reports say it was red on purpose.
+  assert.deepEqual(faulted.run.faults, { 'velero-restore': 'fail' });
+  assert.equal(saved.run.faults, undefined);
+  assert.match(await readFile(path.join(out, 'controls', 'corrupted-velero-backup', 'summary.md'), 'utf8'), /^> Faults injected on purpose: velero-restore=fail\.$/m);
+  assert.match(await readFile(path.join(out, 'controls', 'corrupted-velero-backup', 'junit.xml'), 'utf8'), /<property name="fault.velero-restore" value="fail"\/>/);
   const junit = await readFile(path.join(out, 'junit.xml'), 'utf8');
   assert.match(junit, /<testsuite name="cold-start \/ \d+ negative-controls"[^>]* failures="0"/);
   assert.match(junit, /control corrupted-velero-backup: the backup's volume data is corrupted" time="0">\s*<system-out>detected: turned red as expected: [^<]*\nfaults: velero-restore=fail\nreports: controls\/corrupted-velero-backup</);
@@ -115,4 +121,20 @@ test('controls name only steps the drill has', async () => {
     assert.match(String(error.message), /control "c" names unknown step "ab"/);
     return true;
   });
+});
+
+test('a control whose faulted run cannot start (the fault could not be planted) is not detected, and fails a drill that passed', async () => {
+  const dir = await tempDir();
+  const { result: main } = await runDrill({ file: path.join(REPO, 'drills/cold-start.yaml'), target: 'sim', outDir: path.join(dir, 'main'), env: {} });
+  const control = { name: 'unplantable', description: undefined, faults: { 'velero-restore': 'tampered-backup' as const }, detectedBy: undefined, notApplicable: undefined };
+  const controls = await runControls(main, [control], {
+    outDir: dir,
+    runFaulted: async () => {
+      throw new Error('no pack file to tamper with');
+    },
+  });
+  assert.deepEqual(controls.map((item) => [item.status, item.reason]), [['not-detected', 'the faulted run did not start: no pack file to tamper with']]);
+  const judged = withControls(main, controls);
+  assert.equal(judged.status, 'failed');
+  assert.equal(judged.exitCode, 1);
 });
