@@ -51,6 +51,7 @@ export async function createLocalTarget(plan: Plan, env: Record<string, string |
     throw new DrillError('EPREFLIGHT', 'the local target needs the local control plane binaries', { details: `${errorMessage(error)}\nbuild them once with: npm run build:test-infra` });
   }
 
+  const drillAgeKeyFile = resolveAgeKeyFile(plan, env);
   const ws = createWorkspace('dr-drill-local-target-');
   let git: GitServer | undefined;
   let cluster: LocalCluster | undefined;
@@ -86,15 +87,15 @@ export async function createLocalTarget(plan: Plan, env: Record<string, string |
 
   try {
     // The key the tree is sealed for, and the key the cluster gets: one key unless a wrong-age-key fault is planted.
-    const { sealWith, cluster: ageKeyFile } = await planted.ageKeys(resolveAgeKeyFile(plan, env), ws.path('age'));
-    const repo = await buildSampleRepo(ws.path('git'), ws.path('git-work'), sealWith && gitopsDir === SAMPLE_FIXTURE_DIR ? await sealedSample(ws.path('gitops-sealed'), sealWith, env) : gitopsDir);
+    const { sealWith: ageKeyFile, cluster: clusterAgeKeyFile } = await planted.ageKeys(drillAgeKeyFile, ws.path('age'));
+    const repo = await buildSampleRepo(ws.path('git'), ws.path('git-work'), ageKeyFile && gitopsDir === SAMPLE_FIXTURE_DIR ? await sealedSample(ws.path('gitops-sealed'), ageKeyFile, env) : gitopsDir);
     git = await startGitServer({ projectRoot: ws.path('git') });
     const gitUrl = `${git.baseUrl}/${repo.name}`;
     const backupDir = ws.path('backups');
     mkdirSync(backupDir, { recursive: true });
     const backup = await stageBackup(backupDir, { ageMs: parseDuration(options.backupAge), ...planted.backup });
     planted.spoilBackup(backup);
-    const tofu = writeLocalTofuFiles(ws.path('tofu'), { url: gitUrl, repo }, ageKeyFile);
+    const tofu = writeLocalTofuFiles(ws.path('tofu'), { url: gitUrl, repo }, clusterAgeKeyFile);
 
     const control: LocalClusterControl = {
       up: (log) =>
@@ -103,7 +104,7 @@ export async function createLocalTarget(plan: Plan, env: Record<string, string |
           // A retry after a failed attempt: remove whatever that attempt left first.
           await stopCluster(log);
           stepLog = log;
-          const started = await startLocalCluster({ gitSource: { url: gitUrl, repo }, ...(ageKeyFile ? { sopsAgeKeyFile: ageKeyFile } : {}), registerExitHandlers: false, log: (line) => stepLog(line), env: { ...process.env, ...env } });
+          const started = await startLocalCluster({ gitSource: { url: gitUrl, repo }, ...(clusterAgeKeyFile ? { sopsAgeKeyFile: clusterAgeKeyFile } : {}), registerExitHandlers: false, log: (line) => stepLog(line), env: { ...process.env, ...env } });
           cluster = started;
           session.kubeconfigPath = started.kubeconfigPath;
           return { kubeconfigPath: started.kubeconfigPath, name: started.name, timings: started.timings };
