@@ -1,0 +1,21 @@
+// `dr-drill plan`: what --controls will inject on the chosen target, and where an RTO counts from.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { runCli } from '../../helpers/cli.ts';
+
+test('plan lists each negative control as it runs on the target: its faults and detectors, or why it does not apply', async () => {
+  const local = await runCli(['plan', 'drills/cold-start.yaml', '--target', 'local']);
+  assert.equal(local.code, 0, local.stderr);
+  const section = local.stdout.slice(local.stdout.indexOf('negative controls (--controls) on local'));
+  assert.match(section, /^ {2}corrupted-velero-backup +velero-restore=tampered-backup, detected by velero-restore$/m);
+  assert.match(section, /^ {2}missing-canary +velero-restore=missing-canary, detected by rpo:data$/m);
+  assert.match(section, /^ {2}broken-gitlab-backup +not applicable: the sample GitOps tree has no GitLab$/m);
+  const sim = await runCli(['plan', 'drills/cold-start.yaml', '--target', 'sim']);
+  assert.match(sim.stdout, /^ {2}corrupted-velero-backup +velero-restore=fail, detected by velero-restore$/m);
+});
+
+test('plan says which step an RTO counts from', async () => {
+  const run = await runCli(['plan', 'drills/gitops-drift.yaml', '--target', 'sim']);
+  assert.match(run.stdout, /^ {2}RTO recovered-from-drift +<= 30m 00s after [^\n]*, from bad-revision-applied$/m);
+  assert.match(run.stdout, /^ {2}RTO drift-applied +none after [^\n]*[^,]\w$/m);
+});
