@@ -5,24 +5,42 @@
 // drill whose canary check only looks for a record: the stale backup goes unseen, and that
 // control fails the run (exit 1).
 import assert from 'node:assert/strict';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { test } from 'node:test';
 import type { DrillResult } from '../../src/result/model.ts';
 import { runCli } from '../helpers/cli.ts';
 import { tempDir } from '../helpers/drill-fixtures.ts';
 import { requireTool } from '../helpers/tools.ts';
-import { leftoversSince, snapshot } from './leftovers.ts';
 
 // The local target runs restic and age-keygen from PATH: the pinned ones lead it.
 process.env.PATH = [path.dirname(await requireTool('restic')), path.dirname(await requireTool('age-keygen')), process.env.PATH ?? ''].join(path.delimiter);
 
 const readJson = (file: string) => JSON.parse(readFileSync(file, 'utf8')) as DrillResult;
 
+/**
+ * What the runs left behind: each CLI run gets a temp dir of its own as TMPDIR, so other local
+ * clusters on the machine do not count, and every process it started inherits that TMPDIR.
+ */
+function leftoversIn(tmp: string): { dirs: string[]; processes: string[] } {
+  const dirs = readdirSync(tmp).filter((name) => name.startsWith('dr-drill-'));
+  const processes = readdirSync('/proc')
+    .filter((entry) => /^\d+$/.test(entry))
+    .flatMap((pid) => {
+      try {
+        const environ = readFileSync(`/proc/${pid}/environ`, 'utf8').split('\0');
+        return environ.includes(`TMPDIR=${tmp}`) ? [`${pid}: ${readFileSync(`/proc/${pid}/cmdline`, 'utf8').replaceAll('\0', ' ').slice(0, 160)}`] : [];
+      } catch {
+        return [];
+      }
+    });
+  return { dirs, processes };
+}
+
 test('cold-start --target local --controls: a tampered backup, a missing canary and a wrong age key are each detected by the real checks', { timeout: 900_000 }, async () => {
   const out = path.join(await tempDir(), 'reports');
-  const before = snapshot();
-  const run = await runCli(['run', 'drills/cold-start.yaml', '--target', 'local', '--controls', '--out', out]);
+  const tmp = await tempDir();
+  const run = await runCli(['run', 'drills/cold-start.yaml', '--target', 'local', '--controls', '--out', out], { env: { TMPDIR: tmp } });
   const output = run.stdout + run.stderr;
   assert.equal(run.code, 0, output);
   const result = readJson(path.join(out, 'result.json'));
@@ -46,7 +64,7 @@ test('cold-start --target local --controls: a tampered backup, a missing canary 
   assert.equal(step(tampered, 'velero-restore').status, 'failed');
   assert.match(`${step(tampered, 'velero-restore').error!.message}\n${step(tampered, 'velero-restore').error!.details}`, /^restic restore exited with code 1[^]*ciphertext verification failed/);
   assert.equal(step(tampered, 'paperless-check').status, 'skipped');
-  assert.deepEqual(tampered.rpo.find((rpo) => rpo.dataClass === 'data')!.notRestored, ['velero-restore']);
+  assert.deepEqual(tampered.rpo.find((rpo) => rpo.dataClass === 'data')!.notRestored, ['velero-restore', 'paperless-check']);
 
   // Missing canary: every step passed and the snapshot is 5 hours old, but the newest canary record is a week older.
   const stale = faulted('missing-canary');
@@ -70,7 +88,7 @@ test('cold-start --target local --controls: a tampered backup, a missing canary 
   assert.match(junit, /<testsuite name="cold-start \/ \d+ negative-controls" tests="5" failures="0" errors="0" skipped="2"/);
   assert.match(readFileSync(path.join(out, 'summary.md'), 'utf8'), /\| missing-canary \| .*\(velero-restore=missing-canary\) \| ✅ detected: turned red as expected: objective missed: RPO data/);
   assert.match(output, /control wrong-age-key: detected: turned red as expected: step flux-apps failed/);
-  assert.deepEqual(leftoversSince(before), { dirs: [], processes: [] });
+  assert.deepEqual(leftoversIn(tmp), { dirs: [], processes: [] });
 });
 
 test('a control whose fault the drill\'s checks do not see is reported as failed, and the run exits 1', { timeout: 300_000 }, async () => {
@@ -105,7 +123,8 @@ controls:
 `,
   );
   const out = path.join(dir, 'reports');
-  const run = await runCli(['run', file, '--controls', '--out', out]);
+  const tmp = await tempDir();
+  const run = await runCli(['run', file, '--controls', '--out', out], { env: { TMPDIR: tmp } });
   const output = run.stdout + run.stderr;
   assert.equal(run.code, 1, output);
   const result = readJson(path.join(out, 'result.json'));
@@ -118,4 +137,5 @@ controls:
   assert.match(readFileSync(path.join(out, 'junit.xml'), 'utf8'), /<failure message="not detected: the faulted run ended passed[^"]*" type="ECONTROL"/);
   assert.match(output, /control stale-canary: not-detected: the faulted run ended passed/);
   assert.ok(existsSync(path.join(out, 'controls', 'stale-canary', 'result.json')));
+  assert.deepEqual(leftoversIn(tmp), { dirs: [], processes: [] });
 });
