@@ -5,14 +5,14 @@
 import type { MilestoneResult, RpoResult, Verdict } from '../result/model.ts';
 import { formatDuration } from '../util/duration.ts';
 
-/** ` from bad-revision-applied` after the RTO of a milestone measured from a step instead of T0 (milestone `from:`); empty otherwise. */
-export function measuredFrom(milestone: Pick<MilestoneResult, 'from'>): string {
-  return milestone.from === undefined ? '' : ` from ${milestone.from}`;
+/** ` from bad-revision-applied` after the RTO figure of a milestone measured from a step instead of T0 (milestone `from:`); empty otherwise or without a figure. */
+export function measuredFrom(milestone: Pick<MilestoneResult, 'from' | 'rtoMs'>): string {
+  return milestone.from === undefined || milestone.rtoMs === undefined ? '' : ` from ${milestone.from}`;
 }
 
-/** `1h 07m 12s`, `12m 30s from bad-revision-applied`, `not reached`, `not measured on this target`. */
+/** `1h 07m 12s`, `not reached`, `not measured on this target` (every report adds measuredFrom after a figure). */
 export function achievedRto(milestone: MilestoneResult): string {
-  if (milestone.rtoMs !== undefined) return `${formatDuration(milestone.rtoMs)}${measuredFrom(milestone)}`;
+  if (milestone.rtoMs !== undefined) return formatDuration(milestone.rtoMs);
   return milestone.notPassed?.length || !milestone.notApplicable?.length ? 'not reached' : 'not measured on this target';
 }
 
@@ -30,7 +30,7 @@ export function summaryLines(result: { milestones: MilestoneResult[]; rpo: RpoRe
   const objective = (ms: number | undefined, verdict: Verdict) => (ms === undefined ? '' : ` (objective ${formatDuration(ms)}: ${verdict})`);
   const why = (reason: string | undefined) => (reason ? `; ${reason}` : '');
   return [
-    ...result.milestones.map((milestone) => `  RTO ${milestone.name}: ${achievedRto(milestone)}${objective(milestone.objectiveMs, milestone.verdict)}${milestone.rtoMs === undefined ? why(milestone.reason) : ''}`),
+    ...result.milestones.map((milestone) => `  RTO ${milestone.name}: ${achievedRto(milestone)}${measuredFrom(milestone)}${objective(milestone.objectiveMs, milestone.verdict)}${milestone.rtoMs === undefined ? why(milestone.reason) : ''}`),
     ...result.rpo.map((rpo) => `  RPO ${rpo.dataClass}: ${achievedRpo(rpo)}${objective(rpo.objectiveMs, rpo.verdict)}${rpo.achievedMs === undefined ? why(rpo.reason) : ''}`),
   ];
 }

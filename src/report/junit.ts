@@ -175,7 +175,7 @@ function stackFrameLine(file: string, line: number, stepId: string): string {
 
 function milestoneCase(milestone: MilestoneResult, result: DrillResult): Case {
   const objective = milestone.objectiveMs === undefined ? '' : ` (objective ${formatDuration(milestone.objectiveMs)})`;
-  const achieved = achievedRto(milestone);
+  const achieved = `${achievedRto(milestone)}${measuredFrom(milestone)}`;
   const critical = milestone.criticalPath.length > 0 ? `\ncritical path: ${milestone.criticalPath.join(' -> ')}` : '';
   const reason = milestone.reason ? `\n${milestone.reason}` : '';
   const details = `achieved RTO ${achieved}${objective ? `, objective ${formatDuration(milestone.objectiveMs!)}` : ''}${critical}${reason}`;

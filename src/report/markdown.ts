@@ -1,7 +1,7 @@
 /** summary.md: what a person needs in ten seconds — verdict, RTO and RPO against objectives, slowest steps. */
 import { isSimulated, PREFLIGHT_SKIPPED, type DrillResult, type StepResult, type Verdict } from '../result/model.ts';
 import { formatDuration } from '../util/duration.ts';
-import { achievedRpo, achievedRto } from './figures.ts';
+import { achievedRpo, achievedRto, measuredFrom } from './figures.ts';
 
 const STATUS_ICON: Record<DrillResult['status'], string> = { passed: '✅', failed: '❌', cancelled: '⚠️', error: '💥' };
 const VERDICT_TEXT: Record<Verdict, string> = { met: '✅ met', missed: '❌ missed', 'not-reached': '❌ not reached', 'not-measured': '❌ not measured', 'no-objective': '—' };
@@ -25,7 +25,7 @@ export function renderMarkdown(result: DrillResult, options: { slowest?: number 
     lines.push('| Milestone | Achieved RTO | Objective | Verdict | Critical path |', '| --- | ---: | ---: | --- | --- |');
     for (const milestone of result.milestones) {
       lines.push(
-        `| ${milestone.name} | ${achievedRto(milestone)} | ${milestone.objectiveMs === undefined ? '—' : formatDuration(milestone.objectiveMs)} | ${VERDICT_TEXT[milestone.verdict]} | ${milestone.criticalPath.join(' → ') || '—'} |`,
+        `| ${milestone.name} | ${achievedRto(milestone)}${measuredFrom(milestone)} | ${milestone.objectiveMs === undefined ? '—' : formatDuration(milestone.objectiveMs)} | ${VERDICT_TEXT[milestone.verdict]} | ${milestone.criticalPath.join(' → ') || '—'} |`,
       );
     }
     lines.push('');

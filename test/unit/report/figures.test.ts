@@ -6,11 +6,12 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { DrillResult } from '../../../src/result/model.ts';
-import { achievedRto, summaryLines } from '../../../src/report/figures.ts';
+import { achievedRto, measuredFrom, summaryLines } from '../../../src/report/figures.ts';
 import { renderJunit } from '../../../src/report/junit.ts';
 import { renderMarkdown } from '../../../src/report/markdown.ts';
 import { followUpsOf, renderChangelogEntry, renderPostmortem } from '../../../src/report/postmortem.ts';
 import { prometheusFamilies, renderPrometheusText } from '../../../src/report/prometheus.ts';
+import { notificationText } from '../../../src/notify/webhook.ts';
 import { runCli } from '../../helpers/cli.ts';
 import { tempDir } from '../../helpers/drill-fixtures.ts';
 
@@ -19,19 +20,22 @@ const run = await runCli(['run', 'drills/gitops-drift.yaml', '--target', 'sim', 
 const read = (name: string) => readFileSync(path.join(out, name), 'utf8');
 const result = JSON.parse(read('result.json')) as DrillResult;
 const recovered = result.milestones.find((milestone) => milestone.name === 'recovered-from-drift')!;
-const figure = achievedRto({ ...recovered, from: undefined });
+const figure = achievedRto(recovered);
 
 test('the result says which step the RTO counts from, and when that step ended', () => {
   assert.equal(run.code, 0, run.stdout + run.stderr);
   assert.equal(recovered.from, 'bad-revision-applied');
   assert.equal(recovered.fromMs, result.steps.find((step) => step.id === 'bad-revision-applied')!.endMs);
   assert.match(figure, /^\d+m \d/);
-  assert.equal(achievedRto(recovered), `${figure} from bad-revision-applied`);
+  assert.equal(measuredFrom(recovered), ' from bad-revision-applied');
+  assert.equal(measuredFrom({ ...recovered, rtoMs: undefined }), '', 'no figure, nothing to qualify');
+  assert.equal(measuredFrom(result.milestones.find((milestone) => milestone.name === 'drift-applied')!), '');
 });
 
 test('console: the RTO line names the step, a milestone counted from T0 does not', () => {
-  assert.match(run.stdout, new RegExp(`^  RTO recovered-from-drift: ${escape(figure)} from bad-revision-applied \\(objective 30m 00s: met\\)$`, 'm'));
-  assert.match(run.stdout, /^ {2}RTO drift-applied: [^\n]*\d+s$/m);
+  assert.match(run.stdout, new RegExp(`^ {2}RTO recovered-from-drift\\W+${escape(figure)} from bad-revision-applied\\b`, 'm'));
+  const driftLines = run.stdout.split('\n').filter((line) => line.includes('RTO drift-applied'));
+  assert.ok(driftLines.length > 0 && driftLines.every((line) => !line.includes(' from ')), driftLines.join('\n'));
   assert.deepEqual(summaryLines(result).filter((line) => line.includes(' from ')), [`  RTO recovered-from-drift: ${figure} from bad-revision-applied (objective 30m 00s: met)`]);
 });
 
@@ -72,3 +76,7 @@ function withObjective(objectiveMs: number): DrillResult {
 function escape(text: string): string {
   return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }
+
+test('chat notification: the RTO bullet names the step', () => {
+  assert.ok(notificationText(result).includes(`• RTO recovered-from-drift: ${figure} from bad-revision-applied (objective 30m 00s, met)`), notificationText(result));
+});
