@@ -22,7 +22,7 @@ import { runPreflight } from './preflight/index.ts';
 import { faultProblem, injectsFaults, TARGET_FAULTS, type FaultName } from './drill/faults.ts';
 import { detectCi } from './ci/detect.ts';
 import { runControls, withControls } from './controls/run-controls.ts';
-import { DrillError } from './util/errors.ts';
+import { DrillError, DrillErrors } from './util/errors.ts';
 import { Masker } from './util/mask.ts';
 import { assertOutDirUsable, claimOutDir } from './util/out-dir.ts';
 import { outputLimits } from './util/output-limits.ts';
@@ -82,6 +82,8 @@ export async function runDrill(options: RunDrillOptions): Promise<RunDrillOutcom
   if (options.controls && !options.teardownOnly && plan.controls.length > 0 && !injectsFaults(plan.target)) {
     throw new DrillError('EUSAGE', `--controls: the ${plan.target} target injects no faults, so no control can run there`, { details: `run the controls with --target ${Object.keys(TARGET_FAULTS).filter((kind) => injectsFaults(kind as TargetKind)).join(' or --target ')}, or drop --controls` });
   }
+  const uninjectable = options.controls && !options.teardownOnly ? plan.controls.flatMap((control) => control.problems) : [];
+  if (uninjectable.length > 0) throw new DrillErrors(uninjectable);
 
   const runId = options.runId ?? `${new Date().toISOString().slice(0, 10).replace(/-/g, '')}-${randomBytes(3).toString('hex')}`;
   outputLimits(env);

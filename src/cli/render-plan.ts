@@ -27,7 +27,8 @@ export function renderPlan(plan: Plan): string {
   if (plan.controls.length > 0) lines.push('', `negative controls (--controls) on ${plan.target}`);
   for (const control of plan.controls) {
     const faults = Object.entries(control.faults).map(([step, fault]) => `${step}=${fault}`).join(', ');
-    lines.push(`  ${control.name.padEnd(24)} ${control.notApplicable ? `not applicable: ${control.notApplicable}` : `${faults}, detected by ${control.detectedBy?.join(', ') ?? 'the drill turning red'}`}`);
+    const status = control.notApplicable ? `not applicable: ${control.notApplicable}` : control.problems.length > 0 ? `cannot run on ${plan.target} (--controls refuses it): ${control.problems.map((problem) => problem.message).join('; ')}` : `${faults}, detected by ${control.detectedBy?.join(', ') ?? 'the drill turning red'}`;
+    lines.push(`  ${control.name.padEnd(24)} ${status}`);
   }
   return lines.join('\n');
 }

@@ -50,6 +50,8 @@ export interface PlannedControl {
   detectedBy: string[] | undefined;
   /** Why the control does not run on this target. */
   notApplicable: string | undefined;
+  /** Faults this target cannot inject (file, field, fix): `run --controls` refuses the drill on this target with them. */
+  problems: DrillError[];
 }
 
 export interface Plan {

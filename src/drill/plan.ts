@@ -26,7 +26,8 @@ export function buildPlan(loaded: LoadedDrill, registry: StepRegistry, options: 
   const { spec, locate } = loaded;
   const errors: DrillError[] = [];
   const target = options.target ?? spec.target;
-  const fail: PlanFail = (code, message, at, details) => errors.push(new DrillError(code, message, { details, location: locate(at) }));
+  const problem = (...[code, message, at, details]: Parameters<PlanFail>) => new DrillError(code, message, { details, location: locate(at) });
+  const fail: PlanFail = (...args) => errors.push(problem(...args));
 
   // Phases: unique names, dependencies that exist, no cycles.
   const phaseIndex = new Map<string, number>();
@@ -153,7 +154,7 @@ export function buildPlan(loaded: LoadedDrill, registry: StepRegistry, options: 
   });
 
   const { milestones, rpoObjectives } = planObjectives({ spec, target, steps, finallySteps, stepLocations, runsBefore, fail });
-  const controls = planControls({ spec, target, steps, finallySteps, stepLocations, milestones, fail });
+  const controls = planControls({ spec, target, steps, finallySteps, stepLocations, milestones, fail, problem });
 
   if (errors.length > 0) throw new DrillErrors(errors);
   return {

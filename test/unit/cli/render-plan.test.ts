@@ -19,3 +19,14 @@ test('plan says which step an RTO counts from', async () => {
   assert.match(run.stdout, /^ {2}RTO recovered-from-drift +<= 30m 00s after [^\n]*, from bad-revision-applied$/m);
   assert.match(run.stdout, /^ {2}RTO drift-applied +none after [^\n]*[^,]\w$/m);
 });
+
+test('plan marks a control the target cannot inject as refused by --controls there', async () => {
+  const { writeFile } = await import('node:fs/promises');
+  const path = await import('node:path');
+  const { tempDir } = await import('../../helpers/drill-fixtures.ts');
+  const file = path.join(await tempDir(), 'drill.yaml');
+  await writeFile(file, 'apiVersion: dr-drill.io/v1\nkind: Drill\nname: c\nscenario: cold-start\ntarget: local\nphases:\n  - name: p\n    steps: [{ id: up, kind: local.up }]\ncontrols:\n  - { name: forced, faults: { up: fail } }\n');
+  const run = await runCli(['plan', file]);
+  assert.equal(run.code, 0, run.stderr);
+  assert.match(run.stdout, /^ {2}forced +cannot run on local \(--controls refuses it\): control "forced": the local target cannot inject "fail" into step "up"$/m);
+});

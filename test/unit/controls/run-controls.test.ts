@@ -126,7 +126,7 @@ test('controls name only steps the drill has', async () => {
 test('a control whose faulted run cannot start (the fault could not be planted) is not detected, and fails a drill that passed', async () => {
   const dir = await tempDir();
   const { result: main } = await runDrill({ file: path.join(REPO, 'drills/cold-start.yaml'), target: 'sim', outDir: path.join(dir, 'main'), env: {} });
-  const control = { name: 'unplantable', description: undefined, faults: { 'velero-restore': 'tampered-backup' as const }, detectedBy: undefined, notApplicable: undefined };
+  const control = { name: 'unplantable', description: undefined, faults: { 'velero-restore': 'tampered-backup' as const }, detectedBy: undefined, notApplicable: undefined, problems: [] };
   const controls = await runControls(main, [control], {
     outDir: dir,
     runFaulted: async () => {

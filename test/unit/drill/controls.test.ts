@@ -24,15 +24,16 @@ async function drillFile(body: string): Promise<string> {
   return file;
 }
 
-/** The messages of a refused plan, each with its field and fix. */
-async function refusal(file: string, target: 'sim' | 'local' = 'local'): Promise<string[]> {
+/** The messages of a refused drill, each with its field and fix: by the plan, or (faults the target cannot inject) by run --controls before anything runs. */
+async function refusal(file: string, target: 'sim' | 'local' = 'local', how: 'plan' | 'run --controls' = 'plan'): Promise<string[]> {
   try {
-    await loadPlan(file, target);
+    if (how === 'plan') await loadPlan(file, target);
+    else await runDrill({ file, target, outDir: path.join(path.dirname(file), 'out'), env: {}, controls: true });
   } catch (error) {
     assert.ok(error instanceof DrillErrors, String(error));
     return error.errors.map((item) => `${item.code} ${item.message} [${item.location?.field}] ${item.details}`);
   }
-  assert.fail('the plan was not refused');
+  assert.fail(`${how} did not refuse the drill`);
 }
 
 test('on local a control resolves to the faults the local target plants, with each target\'s overrides and reasons', async () => {
@@ -52,9 +53,11 @@ test('on local a control resolves to the faults the local target plants, with ea
   assert.match(sim.controls[1]!.notApplicable!, /no canary records/);
 });
 
-test('a fault the target cannot inject is refused at its field, naming what the target injects', async () => {
+test('run --controls refuses a fault the target cannot inject, at its field, naming what the target injects; without --controls the drill runs there', async () => {
   const file = await drillFile(`${STEPS}controls:\n  - { name: forced, faults: { restore: fail } }\n`);
-  const [problem, ...rest] = await refusal(file);
+  const plan = await loadPlan(file, 'local');
+  assert.match(plan.controls[0]!.problems[0]!.message, /the local target cannot inject "fail"/);
+  const [problem, ...rest] = await refusal(file, 'local', 'run --controls');
   assert.deepEqual(rest, []);
   assert.equal(
     problem,
@@ -64,14 +67,14 @@ test('a fault the target cannot inject is refused at its field, naming what the 
 
 test('a planted fault attached to a step of the wrong kind is refused, naming the kinds it goes into', async () => {
   const file = await drillFile(`${STEPS}controls:\n  - { name: tampered, faults: { check: tampered-backup } }\n  - { name: key, faults: { restore: wrong-age-key } }\n`);
-  const problems = await refusal(file);
+  const problems = await refusal(file, 'local', 'run --controls');
   assert.match(problems[0]!, /^EUSAGE control "tampered": the local target injects "tampered-backup" only into restic.restore steps; "check" is data.check here \[controls\[0\]\.faults\.check\] attach tampered-backup to the restic.restore step/);
   assert.match(problems[1]!, /^EUSAGE control "key": the local target injects "wrong-age-key" only into terraform.apply or local.up steps; "restore" is restic.restore here \[controls\[1\]\.faults\.restore\]/);
 });
 
 test('the sim target refuses planted faults, and a target override is checked at its own field', async () => {
   const file = await drillFile(`${STEPS}targets:\n  sim: { cluster: existing, controls: { stale: { faults: { restore: missing-canary } } } }\n  local: {}\ncontrols:\n  - { name: stale, faults: { restore: missing-canary }, detectedBy: ["rpo:data"] }\n`);
-  const problems = await refusal(file, 'sim');
+  const problems = await refusal(file, 'sim', 'run --controls');
   assert.match(problems[0]!, /^EUSAGE control "stale": the sim target cannot inject "missing-canary" into step "restore" \[targets\.sim\.controls\.stale\.faults\.restore\] on sim a fault is one of: fail \(into any step\), hang \(into any step\), slow \(into any step\)/);
 });
 
@@ -113,6 +116,6 @@ test('a control whose faulted steps do not run on the target does not apply ther
   const nodeLoss = await loadPlan(path.join(REPO, 'drills/node-loss.yaml'), 'local');
   assert.equal(nodeLoss.controls.find((control) => control.name === 'node-never-ready')!.notApplicable, 'the step it faults does not run on local: node-ready (no node was reset on local)');
   const file = await drillFile(`${STEPS}targets:\n  local: { steps: { check: { notApplicable: no canary here } } }\ncontrols:\n  - { name: both, faults: { check: tampered-backup, restore: tampered-backup } }\n`);
-  const [problem] = await refusal(file);
+  const [problem] = await refusal(file, 'local', 'run --controls');
   assert.match(problem!, /^EUSAGE control "both": it injects "tampered-backup" into step "check", which is not applicable on local \[controls\[0\]\.faults\.check\]/);
 });
