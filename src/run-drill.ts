@@ -19,10 +19,10 @@ import { writeReports } from './report/write.ts';
 import { stepRegistry } from './steps/registry.ts';
 import { createTarget } from './targets/create.ts';
 import { runPreflight } from './preflight/index.ts';
-import type { Fault } from './targets/sim/world.ts';
+import { faultProblem, injectsFaults, TARGET_FAULTS, type FaultName } from './drill/faults.ts';
 import { detectCi } from './ci/detect.ts';
 import { runControls, withControls } from './controls/run-controls.ts';
-import { DrillError } from './util/errors.ts';
+import { DrillError, DrillErrors } from './util/errors.ts';
 import { Masker } from './util/mask.ts';
 import { assertOutDirUsable, claimOutDir } from './util/out-dir.ts';
 import { outputLimits } from './util/output-limits.ts';
@@ -32,7 +32,8 @@ export interface RunDrillOptions {
   file: string;
   target?: TargetKind;
   outDir: string;
-  faults?: Map<string, Fault>;
+  /** Faults to inject, by step id (--fault; a control's faults): each must be one the target injects. */
+  faults?: Map<string, FaultName>;
   timeScale?: number;
   env?: Record<string, string | undefined>;
   cancelSignal?: AbortSignal;
@@ -78,6 +79,11 @@ export async function runDrill(options: RunDrillOptions): Promise<RunDrillOutcom
   const masker = options.masker ?? new Masker();
   masker.addFromEnvironment(env, plan.secretEnv);
   validateFaults(plan, options.faults);
+  if (options.controls && !options.teardownOnly && plan.controls.length > 0 && !injectsFaults(plan.target)) {
+    throw new DrillError('EUSAGE', `--controls: the ${plan.target} target injects no faults, so no control can run there`, { details: `run the controls with --target ${Object.keys(TARGET_FAULTS).filter((kind) => injectsFaults(kind as TargetKind)).join(' or --target ')}, or drop --controls` });
+  }
+  const uninjectable = options.controls && !options.teardownOnly ? plan.controls.flatMap((control) => control.problems) : [];
+  if (uninjectable.length > 0) throw new DrillErrors(uninjectable);
 
   const runId = options.runId ?? `${new Date().toISOString().slice(0, 10).replace(/-/g, '')}-${randomBytes(3).toString('hex')}`;
   outputLimits(env);
@@ -150,10 +156,11 @@ export async function runDrill(options: RunDrillOptions): Promise<RunDrillOutcom
 
   let result = buildResult(plan, outcome, { runId, toolVersion: VERSION, clock: session.clock.kind, timeScale: session.clock.kind === 'real' ? 1 : (session.clock.pace ?? 0), logFiles, errors, ...(ci ? { ci } : {}) }, masker);
   result.run.preflight = options.skipPreflight ? 'skipped' : 'passed';
+  if (options.faults?.size) result.run.faults = Object.fromEntries(options.faults);
   const reportOptions = { reportDirForAttachments: path.relative(process.cwd(), path.resolve(options.outDir)).split(path.sep).join('/') };
   let files = await writeReports(result, options.outDir, masker, reportOptions);
-  if (options.controls && !options.teardownOnly && plan.drill.controls.length > 0) {
-    const controls = await runControls(result, plan.drill.controls, {
+  if (options.controls && !options.teardownOnly && plan.controls.length > 0) {
+    const controls = await runControls(result, plan.controls, {
       outDir: options.outDir,
       ...(options.cancelSignal ? { signal: options.cancelSignal } : {}),
       runFaulted: async (_control, faults, controlRunId, outDir) => {
@@ -167,14 +174,18 @@ export async function runDrill(options: RunDrillOptions): Promise<RunDrillOutcom
   return { result, files, workDir };
 }
 
-function validateFaults(plan: Plan, faults: Map<string, Fault> | undefined): void {
+/** --fault and a control's faults: steps the plan has, and faults this target injects into their kinds. */
+function validateFaults(plan: Plan, faults: Map<string, FaultName> | undefined): void {
   if (!faults || faults.size === 0) return;
-  if (plan.target !== 'sim') {
-    throw new DrillError('EUSAGE', `--fault only works on the sim target, not ${plan.target}`, { details: 'add --target sim, or drop --fault' });
+  if (!injectsFaults(plan.target)) {
+    throw new DrillError('EUSAGE', `--fault: the ${plan.target} target injects no faults`, { details: 'add --target sim (step faults) or --target local (faults planted before T0), or drop --fault' });
   }
-  const ids = new Set([...plan.steps, ...plan.finallySteps].map((step) => step.id));
-  for (const stepId of faults.keys()) {
-    if (!ids.has(stepId)) throw new DrillError('EUSAGE', `--fault names unknown step "${stepId}"`, { details: `steps: ${[...ids].join(', ')}` });
+  const steps = new Map([...plan.steps, ...plan.finallySteps].map((step) => [step.id, step]));
+  for (const [stepId, fault] of faults) {
+    const step = steps.get(stepId);
+    if (!step) throw new DrillError('EUSAGE', `--fault names unknown step "${stepId}"`, { details: `steps: ${[...steps.keys()].join(', ')}` });
+    const problem = step.notApplicable ? { message: `step "${stepId}" is not applicable on ${plan.target}`, fix: 'fault a step that runs on this target' } : faultProblem(plan.target, fault, stepId, step.kind);
+    if (problem) throw new DrillError('EUSAGE', `--fault ${stepId}=${fault}: ${problem.message}`, { details: problem.fix });
   }
 }
 

@@ -22,7 +22,13 @@ export function renderPlan(plan: Plan): string {
     }
   }
   lines.push('', 'objectives');
-  for (const milestone of plan.milestones) lines.push(`  RTO ${milestone.name.padEnd(20)} ${milestone.objectiveMs === undefined ? 'none' : `<= ${formatDuration(milestone.objectiveMs)}`} after ${milestone.after.join(', ')}`);
+  for (const milestone of plan.milestones) lines.push(`  RTO ${milestone.name.padEnd(20)} ${milestone.objectiveMs === undefined ? 'none' : `<= ${formatDuration(milestone.objectiveMs)}`} after ${milestone.after.join(', ')}${milestone.from ? `, from ${milestone.from}` : ''}`);
   for (const rpo of plan.rpoObjectives) lines.push(`  RPO ${rpo.dataClass.padEnd(20)} <= ${formatDuration(rpo.objectiveMs)}`);
+  if (plan.controls.length > 0) lines.push('', `negative controls (--controls) on ${plan.target}`);
+  for (const control of plan.controls) {
+    const faults = Object.entries(control.faults).map(([step, fault]) => `${step}=${fault}`).join(', ');
+    const status = control.notApplicable ? `not applicable: ${control.notApplicable}` : control.problems.length > 0 ? `cannot run on ${plan.target} (--controls refuses it): ${control.problems.map((problem) => problem.message).join('; ')}` : `${faults}, detected by ${control.detectedBy?.join(', ') ?? 'the drill turning red'}`;
+    lines.push(`  ${control.name.padEnd(24)} ${status}`);
+  }
   return lines.join('\n');
 }

@@ -5,9 +5,11 @@
  */
 import path from 'node:path';
 import type { ControlResult, DrillResult } from '../result/model.ts';
-import type { ControlSpec } from '../drill/schema.ts';
-import type { Fault } from '../targets/sim/world.ts';
+import type { PlannedControl } from '../drill/plan.ts';
+import type { FaultName } from '../drill/faults.ts';
+import { objectiveFailed } from '../result/model.ts';
 import { EXIT } from '../result/exit-codes.ts';
+import { errorMessage } from '../util/errors.ts';
 
 export interface ControlRun {
   result: DrillResult;
@@ -15,14 +17,14 @@ export interface ControlRun {
 }
 
 /** Runs one faulted copy of the drill and returns its result; supplied by run-drill. */
-export type RunFaulted = (control: ControlSpec, faults: Map<string, Fault>, runId: string, outDir: string) => Promise<ControlRun>;
+export type RunFaulted = (control: PlannedControl, faults: Map<string, FaultName>, runId: string, outDir: string) => Promise<ControlRun>;
 
-export async function runControls(main: DrillResult, controls: readonly ControlSpec[], options: { outDir: string; signal?: AbortSignal; runFaulted: RunFaulted }): Promise<ControlResult[]> {
+export async function runControls(main: DrillResult, controls: readonly PlannedControl[], options: { outDir: string; signal?: AbortSignal; runFaulted: RunFaulted }): Promise<ControlResult[]> {
   const results: ControlResult[] = [];
   for (const [index, control] of controls.entries()) {
     const base = { name: control.name, ...(control.description ? { description: control.description } : {}), faults: { ...control.faults }, failedSteps: [] as string[] };
-    if (main.run.target !== 'sim') {
-      results.push({ ...base, status: 'not-run', reason: `controls inject their faults on the sim target; this run was on ${main.run.target} (run the controls with --target sim)` });
+    if (control.notApplicable) {
+      results.push({ ...base, status: 'not-applicable', reason: `not applicable on ${main.run.target}: ${control.notApplicable}` });
       continue;
     }
     if (main.status !== 'passed') {
@@ -35,27 +37,40 @@ export async function runControls(main: DrillResult, controls: readonly ControlS
     }
     const runId = `${main.run.id}-c${index + 1}`.slice(0, 40);
     const reportDir = path.join(options.outDir, 'controls', control.name);
-    const { result } = await options.runFaulted(control, new Map(Object.entries(control.faults) as [string, Fault][]), runId, reportDir);
+    let result: DrillResult;
+    try {
+      ({ result } = await options.runFaulted(control, new Map(Object.entries(control.faults)), runId, reportDir));
+    } catch (error) {
+      // Refused before T0 (the fault could not be planted): nothing proved the checks can fail.
+      results.push({ ...base, runId, status: 'not-detected', reason: `the faulted run did not start: ${errorMessage(error)}` });
+      continue;
+    }
     results.push({ ...base, runId, reportDir: path.relative(options.outDir, reportDir).split(path.sep).join('/'), ...judge(control, result) });
   }
   return results;
 }
 
-function judge(control: ControlSpec, result: DrillResult): Pick<ControlResult, 'status' | 'reason' | 'failedSteps'> {
+/** What of the faulted run caught the fault: failed steps, and the objectives (rto:, rpo:) it did not meet. */
+function judge(control: PlannedControl, result: DrillResult): Pick<ControlResult, 'status' | 'reason' | 'failedSteps'> {
   const failedSteps = result.steps.filter((step) => step.status === 'failed' || step.status === 'timed-out').map((step) => step.id);
+  const caught = new Set([
+    ...failedSteps,
+    ...result.milestones.filter((milestone) => objectiveFailed(milestone.verdict)).map((milestone) => `rto:${milestone.name}`),
+    ...result.rpo.filter((rpo) => objectiveFailed(rpo.verdict)).map((rpo) => `rpo:${rpo.dataClass}`),
+  ]);
   if (result.status !== 'failed') {
     return { status: 'not-detected', reason: `the faulted run ended ${result.status}: ${result.reason}`, failedSteps };
   }
-  const missing = (control.detectedBy ?? []).filter((stepId) => !failedSteps.includes(stepId));
+  const missing = (control.detectedBy ?? []).filter((detector) => !caught.has(detector));
   if (missing.length > 0) {
-    return { status: 'not-detected', reason: `the faulted run failed, but not in ${missing.join(', ')} (failed: ${failedSteps.join(', ') || 'no step'}; ${result.reason})`, failedSteps };
+    return { status: 'not-detected', reason: `the faulted run failed, but not in ${missing.join(', ')} (failed: ${[...caught].join(', ') || 'no step'}; ${result.reason})`, failedSteps };
   }
   return { status: 'detected', reason: `turned red as expected: ${result.reason}`, failedSteps };
 }
 
-/** The drill's verdict with its controls: a control that was not detected fails a drill that passed. */
+/** The drill's verdict with its controls: a control that ran and was not detected, or could not run, fails a drill that passed. */
 export function withControls(result: DrillResult, controls: ControlResult[]): DrillResult {
-  const undetected = controls.filter((control) => control.status !== 'detected');
+  const undetected = controls.filter((control) => control.status !== 'detected' && control.status !== 'not-applicable');
   const updated: DrillResult = { ...result, controls };
   if (result.status === 'passed' && undetected.length > 0) {
     updated.status = 'failed';

@@ -1,4 +1,4 @@
-/** The milestone, objective and negative-control rules of a plan: every name they use exists and means what it says. */
+/** The milestone and objective rules of a plan: every name they use exists and means what it says. */
 import { parseDuration } from '../util/duration.ts';
 import { closest } from '../util/closest.ts';
 import type { PlanFail, PlannedMilestone, PlannedStep } from './plan-types.ts';
@@ -63,14 +63,5 @@ export function planObjectives({ spec, target, steps, finallySteps, stepLocation
     }
   }
 
-  // Negative controls: the steps they fault and expect to fail exist.
-  const knownSteps = [...stepLocations.keys()];
-  spec.controls.forEach((control, index) => {
-    const check = (stepId: string, at: (string | number)[]) => {
-      if (!stepLocations.has(stepId)) fail('EUNKNOWNREF', `control "${control.name}" names unknown step "${stepId}"`, at, `use one of: ${closest(stepId, knownSteps) ?? knownSteps.join(', ')}`);
-    };
-    for (const stepId of Object.keys(control.faults)) check(stepId, ['controls', index, 'faults', stepId]);
-    control.detectedBy?.forEach((stepId, at) => check(stepId, ['controls', index, 'detectedBy', at]));
-  });
   return { milestones, rpoObjectives };
 }

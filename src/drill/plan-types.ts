@@ -1,6 +1,7 @@
 /** What a plan is: the validated, target-specific shape of a drill that the engine runs. */
 import type { DrillError, ErrorLocation } from '../util/errors.ts';
 import type { StepKind } from '../contract/step.ts';
+import type { FaultName } from './faults.ts';
 import type { DrillFile, StepSpec, TargetKind } from './schema.ts';
 
 export interface PlannedStep {
@@ -39,6 +40,20 @@ export interface PlannedMilestone {
   objectiveMs: number | undefined;
 }
 
+/** A negative control as it runs on the plan's target (its overrides there applied). */
+export interface PlannedControl {
+  name: string;
+  description: string | undefined;
+  /** Faults by step id, injectable on this target (checked when the target injects any). */
+  faults: Record<string, FaultName>;
+  /** Step ids, `rto:<milestone>` and `rpo:<data class>` that must catch the fault; undefined: the drill must turn red. */
+  detectedBy: string[] | undefined;
+  /** Why the control does not run on this target. */
+  notApplicable: string | undefined;
+  /** Faults this target cannot inject (file, field, fix): `run --controls` refuses the drill on this target with them. */
+  problems: DrillError[];
+}
+
 export interface Plan {
   file: string;
   drillDir: string;
@@ -52,6 +67,7 @@ export interface Plan {
   finallySteps: PlannedStep[];
   milestones: PlannedMilestone[];
   rpoObjectives: { dataClass: string; objectiveMs: number }[];
+  controls: PlannedControl[];
   secretEnv: string[];
 }
 

@@ -11,6 +11,7 @@ import { expressionProblems, referencesIn } from './expressions.ts';
 import type { LoadedDrill } from './load.ts';
 import { formatFieldPath } from './load.ts';
 import { findCycle, topologicalOrder } from './graph.ts';
+import { planControls } from './controls.ts';
 import { planObjectives } from './objectives.ts';
 import { checkReference, stepPrecedence, walkStringsAt } from './references.ts';
 import { validateInputs } from './step-inputs.ts';
@@ -19,13 +20,14 @@ import type { Plan, PlanFail, PlannedPhase, PlannedStep, StepRegistry } from './
 import type { StepSpec, TargetKind } from './schema.ts';
 
 export { closest } from '../util/closest.ts';
-export type { Plan, PlanFail, PlannedMilestone, PlannedPhase, PlannedStep, StepRegistry } from './plan-types.ts';
+export type { Plan, PlanFail, PlannedControl, PlannedMilestone, PlannedPhase, PlannedStep, StepRegistry } from './plan-types.ts';
 
 export function buildPlan(loaded: LoadedDrill, registry: StepRegistry, options: { target?: TargetKind } = {}): Plan {
   const { spec, locate } = loaded;
   const errors: DrillError[] = [];
   const target = options.target ?? spec.target;
-  const fail: PlanFail = (code, message, at, details) => errors.push(new DrillError(code, message, { details, location: locate(at) }));
+  const problem = (...[code, message, at, details]: Parameters<PlanFail>) => new DrillError(code, message, { details, location: locate(at) });
+  const fail: PlanFail = (...args) => errors.push(problem(...args));
 
   // Phases: unique names, dependencies that exist, no cycles.
   const phaseIndex = new Map<string, number>();
@@ -152,6 +154,7 @@ export function buildPlan(loaded: LoadedDrill, registry: StepRegistry, options: 
   });
 
   const { milestones, rpoObjectives } = planObjectives({ spec, target, steps, finallySteps, stepLocations, runsBefore, fail });
+  const controls = planControls({ spec, target, steps, finallySteps, stepLocations, milestones, fail, problem });
 
   if (errors.length > 0) throw new DrillErrors(errors);
   return {
@@ -165,6 +168,7 @@ export function buildPlan(loaded: LoadedDrill, registry: StepRegistry, options: 
     finallySteps,
     milestones,
     rpoObjectives,
+    controls,
     secretEnv: spec.secrets,
   };
 }
@@ -174,7 +178,7 @@ export function buildPlan(loaded: LoadedDrill, registry: StepRegistry, options: 
  * after its grace period). Nothing else runs and nothing is measured.
  */
 export function teardownPlan(plan: Plan): Plan {
-  return { ...plan, phases: [], steps: [], milestones: [], rpoObjectives: [] };
+  return { ...plan, phases: [], steps: [], milestones: [], rpoObjectives: [], controls: [] };
 }
 
 /** Run ids name Terraform workspaces (drill-<id>) and Kubernetes objects: DNS-label characters only. */

@@ -6,6 +6,7 @@ import { z } from 'zod';
 import { TARGET_KINDS } from '../contract/target.ts';
 import { milestoneSchema, objectivesSchema, phaseSchema, stepSchema } from './phase-schema.ts';
 import { preflightSchema, productionSchema } from './safety-schema.ts';
+import { controlOverrideSchema, controlSchema } from './control-schema.ts';
 import { envName, name } from './schema-fields.ts';
 import { localTargetSchema, simTargetSchema, stepOverrideSchema, targetsSchema } from './target-schema.ts';
 
@@ -16,23 +17,8 @@ export { localTargetSchema, simTargetSchema } from './target-schema.ts';
 export const DRILL_API_VERSION = 'dr-drill.io/v1';
 export const SCENARIOS = ['cold-start', 'namespace-restore', 'node-loss', 'gitops-drift', 'secret-rotation'] as const;
 
-/** Faults the simulated target can inject into a step (also what --fault takes). */
-export const SIM_FAULTS = ['fail', 'hang', 'slow'] as const;
-
-const controlSchema = z
-  .strictObject({
-    name: name.meta({ description: 'Control name, e.g. tampered-backup; used in reports.' }),
-    description: z.string().optional().meta({ description: 'The fault this control stands for (a tampered backup, a wrong age key, a missing canary, ...).' }),
-    faults: z
-      .record(z.string(), z.enum(SIM_FAULTS))
-      .refine((faults) => Object.keys(faults).length > 0, { error: 'a control needs at least one fault' })
-      .meta({ description: 'Faults injected on the sim target, by step id (fail, hang or slow), e.g. { velero-restore: fail }.' }),
-    detectedBy: z
-      .array(z.string())
-      .optional()
-      .meta({ description: 'Steps that must fail (or time out) for the control to count as detected; default: the drill must turn red.' }),
-  })
-  .meta({ description: 'A negative control: a fault the drill must detect. dr-drill run --controls runs each after the drill; it passes only when the drill turns red.' });
+/** Faults the simulated target can inject into a step (also what --fault takes there). */
+export { SIM_FAULTS } from './faults.ts';
 
 export const drillSchema = z
   .strictObject({
@@ -54,7 +40,7 @@ export const drillSchema = z
     finally: z.array(stepSchema).default([]).meta({ description: 'Steps that always run at the end (teardown), also after failure, timeout or cancellation.' }),
     production: productionSchema.optional().meta({ description: 'What production owns (contexts, workspaces, VM IDs, VIPs, LB ranges, branches, issuers); preflight refuses a drill that reuses any of it.' }),
     preflight: preflightSchema.optional().meta({ description: 'Checks before anything is provisioned: tools, credentials, the SOPS age key, Git remotes, isolation from production.' }),
-    controls: z.array(controlSchema).default([]).meta({ description: 'Negative controls: faults the drill must detect (dr-drill run --controls).' }),
+    controls: z.array(controlSchema).default([]).meta({ description: 'Negative controls: faults the drill must detect (dr-drill run --controls); targets.<target>.controls says how one differs on a target.' }),
   })
   .meta({ title: 'dr-drill drill file', description: 'A disaster-recovery drill: scenario, objectives, target, phases and finally steps.' });
 
@@ -65,6 +51,7 @@ export type SimTargetOptions = z.output<typeof simTargetSchema>;
 export type LocalTargetOptions = z.output<typeof localTargetSchema>;
 export type StepOverride = z.output<typeof stepOverrideSchema>;
 export type ControlSpec = z.output<typeof controlSchema>;
+export type ControlOverride = z.output<typeof controlOverrideSchema>;
 
 /**
  * The JSON Schema editors use. With step kinds given, `kind` completes to the registered kinds

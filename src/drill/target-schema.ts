@@ -1,5 +1,6 @@
 /** The schema of a drill's per-target options: the sim and local targets, real targets, and per-step overrides. */
 import { z } from 'zod';
+import { controlOverrideSchema } from './control-schema.ts';
 import { milestoneSchema } from './phase-schema.ts';
 import { duration, name, stepTimeout } from './schema-fields.ts';
 
@@ -32,6 +33,10 @@ const targetCommon = {
     .record(name, stepOverrideSchema)
     .default({})
     .meta({ description: 'Per-step differences on this target, by step id (another kind, other inputs, or not applicable).' }),
+  controls: z
+    .record(name, controlOverrideSchema)
+    .default({})
+    .meta({ description: 'Per-control differences on this target, by control name: the faults this target injects instead, what catches them, or not applicable.' }),
 };
 
 export const simTargetSchema = z.strictObject({

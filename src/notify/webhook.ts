@@ -10,7 +10,7 @@
  */
 import { backoffDelay } from '../util/backoff.ts';
 import type { DrillResult } from '../result/model.ts';
-import { achievedRpo, achievedRto } from '../report/figures.ts';
+import { achievedRpo, achievedRto, measuredFrom } from '../report/figures.ts';
 import { formatDuration } from '../util/duration.ts';
 import { errorMessage } from '../util/errors.ts';
 import { Masker } from '../util/mask.ts';
@@ -58,7 +58,7 @@ export function notificationText(result: DrillResult, links: { summaryUrl?: stri
   const lines = [`${icon} DR drill ${result.drill.name} ${result.status} on ${result.run.target}: ${result.reason}`];
   for (const milestone of result.milestones) {
     lines.push(
-      `• RTO ${milestone.name}: ${achievedRto(milestone)}${milestone.objectiveMs === undefined ? '' : ` (objective ${formatDuration(milestone.objectiveMs)}, ${milestone.verdict})`}`,
+      `• RTO ${milestone.name}: ${achievedRto(milestone)}${measuredFrom(milestone)}${milestone.objectiveMs === undefined ? '' : ` (objective ${formatDuration(milestone.objectiveMs)}, ${milestone.verdict})`}`,
     );
   }
   for (const rpo of result.rpo) {

@@ -21,7 +21,7 @@
 import path from 'node:path';
 import { PREFLIGHT_SKIPPED, type DrillResult, type MilestoneResult, type RpoResult, type StepResult } from '../result/model.ts';
 import { figureSeconds, formatDuration } from '../util/duration.ts';
-import { achievedRpo, achievedRto } from './figures.ts';
+import { achievedRpo, achievedRto, measuredFrom } from './figures.ts';
 import { wallTimeShares } from './time-shares.ts';
 import { element, type XmlNode } from './xml.ts';
 
@@ -175,13 +175,13 @@ function stackFrameLine(file: string, line: number, stepId: string): string {
 
 function milestoneCase(milestone: MilestoneResult, result: DrillResult): Case {
   const objective = milestone.objectiveMs === undefined ? '' : ` (objective ${formatDuration(milestone.objectiveMs)})`;
-  const achieved = achievedRto(milestone);
+  const achieved = `${achievedRto(milestone)}${measuredFrom(milestone)}`;
   const critical = milestone.criticalPath.length > 0 ? `\ncritical path: ${milestone.criticalPath.join(' -> ')}` : '';
   const reason = milestone.reason ? `\n${milestone.reason}` : '';
   const details = `achieved RTO ${achieved}${objective ? `, objective ${formatDuration(milestone.objectiveMs!)}` : ''}${critical}${reason}`;
   const base: Case = { classname: `${result.drill.name}.objectives`, name: `RTO ${milestone.name}: ${achieved}${objective}`, timeMs: 0, file: result.drill.file };
   let message: string | undefined;
-  if (milestone.verdict === 'missed') message = `RTO ${milestone.name} missed: ${achieved} > ${formatDuration(milestone.objectiveMs!)}`;
+  if (milestone.verdict === 'missed') message = `RTO ${milestone.name} missed: ${formatDuration(milestone.rtoMs!)} > ${formatDuration(milestone.objectiveMs!)}${measuredFrom(milestone)}`;
   else if (milestone.verdict === 'not-reached') message = `milestone ${milestone.name} ${milestone.reason ?? 'not reached'} (objective ${formatDuration(milestone.objectiveMs!)})`;
   else if (milestone.verdict === 'not-measured') message = `milestone ${milestone.name} ${milestone.reason ?? 'not measured'} (objective ${formatDuration(milestone.objectiveMs!)})`;
   if (message) return { ...base, outcome: { kind: 'failure', message, type: 'EOBJECTIVE', body: `EOBJECTIVE ${message}\n${details}` } };
@@ -205,9 +205,11 @@ function rpoCase(rpo: RpoResult, result: DrillResult): Case {
 function controlCase(control: NonNullable<DrillResult['controls']>[number], drill: string): Case {
   const fault = control.description ?? Object.entries(control.faults).map(([step, kind]) => `${step}=${kind}`).join(', ');
   const base: Case = { classname: `${drill}.negative-controls`, name: `control ${control.name}: ${fault}`, timeMs: 0 };
-  const out = `${control.status}: ${control.reason}${control.reportDir ? `\nreports: ${control.reportDir}` : ''}`;
+  const injected = Object.entries(control.faults).map(([step, kind]) => `${step}=${kind}`).join(', ');
+  const out = `${control.status}: ${control.reason}\nfaults: ${injected}${control.reportDir ? `\nreports: ${control.reportDir}` : ''}`;
   if (control.status === 'not-detected') return { ...base, outcome: { kind: 'failure', message: `not detected: ${control.reason}`, type: 'ECONTROL', body: `ECONTROL not detected: ${out}` }, systemOut: out };
   if (control.status === 'not-run') return { ...base, name: `${base.name} (not run: ${control.reason})`, outcome: { kind: 'skipped', message: control.reason, body: out } };
+  if (control.status === 'not-applicable') return { ...base, name: `${base.name} (not applicable)`, outcome: { kind: 'skipped', message: control.reason, body: out } };
   return { ...base, systemOut: out };
 }
 
@@ -225,9 +227,13 @@ function runProperties(result: DrillResult): [string, string][] {
     ['clock', result.run.clock ?? (result.run.timeScale === 1 ? 'real' : 'virtual')],
     ['time_scale', String(result.run.timeScale)],
     ...(result.run.preflight ? [['preflight', result.run.preflight] as [string, string]] : []),
+    ...Object.entries(result.run.faults ?? {}).map(([step, fault]): [string, string] => [`fault.${step}`, fault]),
   ];
   for (const milestone of result.milestones) {
     if (milestone.rtoMs !== undefined) properties.push([`rto.${milestone.name}.achieved_seconds`, exact(milestone.rtoMs)]);
+    // The step the RTO counts from instead of T0 (milestone from:), and when it ended after T0.
+    if (milestone.from !== undefined) properties.push([`rto.${milestone.name}.from`, milestone.from]);
+    if (milestone.fromMs !== undefined) properties.push([`rto.${milestone.name}.from_seconds`, exact(milestone.fromMs)]);
     if (milestone.objectiveMs !== undefined) properties.push([`rto.${milestone.name}.objective_seconds`, exact(milestone.objectiveMs)]);
   }
   for (const rpo of result.rpo) {

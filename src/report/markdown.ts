@@ -1,7 +1,7 @@
 /** summary.md: what a person needs in ten seconds — verdict, RTO and RPO against objectives, slowest steps. */
 import { isSimulated, PREFLIGHT_SKIPPED, type DrillResult, type StepResult, type Verdict } from '../result/model.ts';
 import { formatDuration } from '../util/duration.ts';
-import { achievedRpo, achievedRto } from './figures.ts';
+import { achievedRpo, achievedRto, measuredFrom } from './figures.ts';
 
 const STATUS_ICON: Record<DrillResult['status'], string> = { passed: '✅', failed: '❌', cancelled: '⚠️', error: '💥' };
 const VERDICT_TEXT: Record<Verdict, string> = { met: '✅ met', missed: '❌ missed', 'not-reached': '❌ not reached', 'not-measured': '❌ not measured', 'no-objective': '—' };
@@ -17,6 +17,7 @@ export function renderMarkdown(result: DrillResult, options: { slowest?: number 
   if (result.run.preflight === 'skipped') {
     lines.push('> [!CAUTION]', `> **${PREFLIGHT_SKIPPED}.**`, '');
   }
+  if (result.run.faults) lines.push('> [!NOTE]', `> Faults injected on purpose: ${Object.entries(result.run.faults).map(([step, fault]) => `${step}=${fault}`).join(', ')}.`, '');
   lines.push(`Scenario **${result.drill.scenario}** · T0 ${result.run.startedAt} · drill time ${formatDuration(result.run.durationMs)}${speed} · run \`${result.run.id}\``);
   lines.push('');
 
@@ -24,7 +25,7 @@ export function renderMarkdown(result: DrillResult, options: { slowest?: number 
     lines.push('| Milestone | Achieved RTO | Objective | Verdict | Critical path |', '| --- | ---: | ---: | --- | --- |');
     for (const milestone of result.milestones) {
       lines.push(
-        `| ${milestone.name} | ${achievedRto(milestone)} | ${milestone.objectiveMs === undefined ? '—' : formatDuration(milestone.objectiveMs)} | ${VERDICT_TEXT[milestone.verdict]} | ${milestone.criticalPath.join(' → ') || '—'} |`,
+        `| ${milestone.name} | ${achievedRto(milestone)}${measuredFrom(milestone)} | ${milestone.objectiveMs === undefined ? '—' : formatDuration(milestone.objectiveMs)} | ${VERDICT_TEXT[milestone.verdict]} | ${milestone.criticalPath.join(' → ') || '—'} |`,
       );
     }
     lines.push('');
@@ -66,10 +67,11 @@ export function renderMarkdown(result: DrillResult, options: { slowest?: number 
     lines.push('');
   }
   if (result.controls?.length) {
-    const icon = { detected: '✅', 'not-detected': '❌', 'not-run': '⏭️' } as const;
+    const icon = { detected: '✅', 'not-detected': '❌', 'not-run': '⏭️', 'not-applicable': '➖' } as const;
     lines.push('### Negative controls', '', '| Control | Fault | Result |', '| --- | --- | --- |');
     for (const control of result.controls) {
-      lines.push(`| ${control.name} | ${escapeCell(control.description ?? Object.entries(control.faults).map(([step, fault]) => `${step}=${fault}`).join(', '))} | ${icon[control.status]} ${control.status}: ${escapeCell(control.reason)} |`);
+      const injected = Object.entries(control.faults).map(([step, fault]) => `${step}=${fault}`).join(', ');
+      lines.push(`| ${control.name} | ${escapeCell(control.description ? `${control.description} (${injected})` : injected)} | ${icon[control.status]} ${control.status}: ${escapeCell(control.reason)} |`);
     }
     lines.push('');
   }

@@ -7,6 +7,7 @@
 import type { DrillResult, MilestoneResult, RpoResult, StepResult, Verdict } from '../result/model.ts';
 import { isSimulated } from '../result/model.ts';
 import { formatDuration } from '../util/duration.ts';
+import { measuredFrom } from './figures.ts';
 
 const VERDICT: Record<Verdict, string> = { met: 'met', missed: 'MISSED', 'not-reached': 'NOT REACHED', 'not-measured': 'NOT MEASURED', 'no-objective': 'no objective' };
 const PROBLEM: ReadonlySet<StepResult['status']> = new Set(['failed', 'timed-out', 'cancelled']);
@@ -31,7 +32,7 @@ export function renderPostmortem(result: DrillResult, options: { slowest?: numbe
   lines.push(`Outcome: **${result.status}**: ${inline(result.reason)}.`, '');
 
   lines.push('## Objectives', '', '| | Achieved | Objective | Verdict |', '| --- | ---: | ---: | --- |');
-  for (const milestone of result.milestones) lines.push(`| RTO ${milestone.name} | ${milestone.rtoMs === undefined ? 'not reached' : formatDuration(milestone.rtoMs)} | ${objective(milestone.objectiveMs)} | ${VERDICT[milestone.verdict]} |`);
+  for (const milestone of result.milestones) lines.push(`| RTO ${milestone.name} | ${milestone.rtoMs === undefined ? 'not reached' : `${formatDuration(milestone.rtoMs)}${measuredFrom(milestone)}`} | ${objective(milestone.objectiveMs)} | ${VERDICT[milestone.verdict]} |`);
   for (const rpo of result.rpo) lines.push(`| RPO ${rpo.dataClass} | ${rpo.achievedMs === undefined ? 'not measured' : formatDuration(rpo.achievedMs)} | ${objective(rpo.objectiveMs)} | ${VERDICT[rpo.verdict]} |`);
   lines.push('');
 
@@ -87,7 +88,7 @@ export function followUpsOf(result: DrillResult): string[] {
     else if (step.status === 'failed') items.push(`\`${step.id}\` failed: ${inline(step.error?.message ?? '')}; fix it in the runbook or the drill`);
   }
   for (const milestone of result.milestones) {
-    if (milestone.verdict === 'missed') items.push(`RTO ${milestone.name} ${formatDuration(milestone.rtoMs ?? 0)} missed its objective ${objective(milestone.objectiveMs)}: shorten the critical path ${milestone.criticalPath.join(' → ')}`);
+    if (milestone.verdict === 'missed') items.push(`RTO ${milestone.name} ${formatDuration(milestone.rtoMs ?? 0)}${measuredFrom(milestone)} missed its objective ${objective(milestone.objectiveMs)}: shorten the critical path ${milestone.criticalPath.join(' → ')}`);
     if (milestone.verdict === 'not-reached') items.push(`Milestone ${milestone.name} was not reached: ${milestone.reason ?? `${milestone.after.join(', ')} must all pass`}`);
     if (milestone.verdict === 'not-measured') items.push(`Milestone ${milestone.name} was not measured on ${result.run.target}: ${milestone.reason ?? 'some of its steps do not apply there'}; rehearse it on a target where they do`);
   }
@@ -128,7 +129,7 @@ function timeline(steps: StepResult[]): StepResult[] {
 }
 
 function rtoText(milestone: MilestoneResult): string {
-  const achieved = milestone.rtoMs === undefined ? 'not reached' : formatDuration(milestone.rtoMs);
+  const achieved = milestone.rtoMs === undefined ? 'not reached' : `${formatDuration(milestone.rtoMs)}${measuredFrom(milestone)}`;
   return milestone.objectiveMs === undefined ? achieved : `${achieved} (objective ${formatDuration(milestone.objectiveMs)}: ${VERDICT[milestone.verdict]})`;
 }
 

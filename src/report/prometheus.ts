@@ -27,7 +27,7 @@ export function prometheusFamilies(result: DrillResult): Family[] {
     { name: 'dr_drill_passed', help: '1 when the last drill run passed, 0 otherwise.', samples: [{ labels: {}, value: result.status === 'passed' ? 1 : 0 }] },
     { name: 'dr_drill_finished_timestamp_seconds', help: 'When the last drill run ended (Unix time).', samples: [{ labels: {}, value: Date.parse(result.run.endedAt) / 1000 }] },
     { name: 'dr_drill_duration_seconds', help: 'Drill time from T0 to the end of teardown.', samples: [{ labels: {}, value: figureSeconds(result.run.durationMs) }] },
-    { name: 'dr_drill_rto_seconds', help: 'Achieved RTO per milestone; NaN when not reached or not measured.', samples: result.milestones.map((m) => ({ labels: { milestone: m.name }, value: nan(m.rtoMs) })) },
+    { name: 'dr_drill_rto_seconds', help: 'Achieved RTO per milestone: after T0, or after the end of the milestone\'s from step when it declares one; NaN when not reached or not measured.', samples: result.milestones.map((m) => ({ labels: { milestone: m.name }, value: nan(m.rtoMs) })) },
     { name: 'dr_drill_rto_objective_seconds', help: 'RTO objective per milestone.', samples: result.milestones.filter((m) => m.objectiveMs !== undefined).map((m) => ({ labels: { milestone: m.name }, value: figureSeconds(m.objectiveMs!) })) },
     { name: 'dr_drill_rpo_seconds', help: 'Achieved RPO per data class; NaN when not restored or not measured.', samples: result.rpo.map((r) => ({ labels: { data_class: r.dataClass }, value: nan(r.achievedMs) })) },
     { name: 'dr_drill_rpo_objective_seconds', help: 'RPO objective per data class.', samples: result.rpo.filter((r) => r.objectiveMs !== undefined).map((r) => ({ labels: { data_class: r.dataClass }, value: figureSeconds(r.objectiveMs!) })) },

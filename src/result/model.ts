@@ -142,6 +142,8 @@ export interface RunInfo {
   ci?: { provider: string; url?: string; ref?: string; commit?: string; trigger?: string };
   /** `skipped`: run with --skip-preflight, so nothing proved the drill isolated from production; every report says so. Absent in results written before it existed. */
   preflight?: 'passed' | 'skipped';
+  /** Faults injected on purpose, by step id (--fault, a negative control's re-run): the run was meant to turn red. */
+  faults?: Record<string, string>;
 }
 
 /** Whether a run's durations are simulated drill time (results from before `clock` existed said so by a time scale other than 1). */
@@ -168,13 +170,13 @@ export interface DrillResult {
   controls?: ControlResult[];
 }
 
-/** A fault the drill must detect; `detected` only when the faulted run turned red the expected way. */
+/** A fault the drill must detect; `detected` only when the faulted run turned red the expected way; `not-applicable`: the drill file says the target cannot inject it. */
 export interface ControlResult {
   name: string;
   description?: string;
   /** Faults injected, by step id. */
   faults: Record<string, string>;
-  status: 'detected' | 'not-detected' | 'not-run';
+  status: 'detected' | 'not-detected' | 'not-run' | 'not-applicable';
   /** Why: the faulted run's verdict, the steps that failed, or why the control did not run. */
   reason: string;
   runId?: string;

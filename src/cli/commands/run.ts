@@ -1,13 +1,13 @@
 /** `dr-drill run`: replay a drill, print progress and the achieved RTO/RPO; the exit code is the verdict. */
 import path from 'node:path';
-import type { Fault } from '../../targets/sim/world.ts';
+import type { FaultName } from '../../drill/faults.ts';
 import { DrillError } from '../../util/errors.ts';
 import { onePositional, type CommandSpec, type OptionSpec, type ParsedArgs } from '../args.ts';
 import type { CliIo, Command } from '../io.ts';
 import { targetOption } from './target-option.ts';
 
-/** The sim target's faults (targets/sim/world.ts FAULTS), spelled here so help needs no target code. */
-const FAULT_NAMES = 'fail|hang|slow';
+/** The faults of drill/faults.ts (FAULT_NAMES), spelled here so help loads no more code. */
+const FAULT_NAMES = 'fail|hang|slow|tampered-backup|missing-canary|wrong-age-key';
 
 export const targetSpec: OptionSpec = { type: 'string', value: 'T', description: 'sim, local, kubeconfig or proxmox-talos; default: the drill file\'s target' };
 
@@ -19,14 +19,14 @@ export const spec: CommandSpec = {
     target: targetSpec,
     out: { type: 'string', value: 'DIR', default: 'reports', description: 'where result.json, junit.xml, summary.md and logs/ go' },
     'run-id': { type: 'string', value: 'ID', description: 'the run id (default: DR_DRILL_RUN_ID, else date and random)' },
-    fault: { type: 'string', value: `STEP=${FAULT_NAMES}`, multiple: true, default: [], description: 'sim only: make a step fail, hang or run ten times slower' },
+    fault: { type: 'string', value: `STEP=${FAULT_NAMES}`, multiple: true, default: [], description: 'sim: make a step fail, hang or run ten times slower; local: plant tampered-backup or missing-canary in the backup a restic.restore step reads, or wrong-age-key in the cluster a terraform.apply or local.up step creates' },
     'time-scale': { type: 'string', value: 'N', description: 'sim only: replay at N drill milliseconds per real millisecond to watch it (figures never depend on it)' },
-    controls: { type: 'boolean', default: false, description: 'after the drill, run its negative controls (sim): each faulted re-run must turn red' },
+    controls: { type: 'boolean', default: false, description: 'after the drill, run its negative controls (sim or local): each faulted re-run must turn red' },
     verbose: { type: 'boolean', default: false, description: 'also print the commands\' output' },
     'keep-workdir': { type: 'boolean', default: false, description: 'keep the run directory (kubeconfig, talosconfig) for debugging' },
     'skip-preflight': { type: 'boolean', default: false, description: 'leave out the checks of tools, credentials and isolation from production' },
   },
-  examples: ['dr-drill run drills/cold-start.yaml --target sim', 'dr-drill run drills/cold-start.yaml --target sim --fault velero-restore=fail', 'dr-drill run drills/cold-start.yaml --target sim --controls'],
+  examples: ['dr-drill run drills/cold-start.yaml --target sim', 'dr-drill run drills/cold-start.yaml --target sim --fault velero-restore=fail', 'dr-drill run drills/cold-start.yaml --target sim --controls', 'dr-drill run drills/cold-start.yaml --target local --controls'],
 };
 
 export const command: Command = { spec, run: (parsed, io) => runDrillCommand(parsed, io, 'run', spec) };
@@ -35,10 +35,10 @@ export const command: Command = { spec, run: (parsed, io) => runDrillCommand(par
 export async function runDrillCommand(parsed: ParsedArgs, io: CliIo, mode: 'run' | 'teardown', commandSpec: CommandSpec): Promise<number> {
   const { values } = parsed;
   const file = onePositional(parsed, commandSpec, 'drill file');
-  const [{ runDrill }, { RUN_ID_PATTERN }, { FAULTS }, { Masker }, { createProgressPrinter }, { figuresTable }] = await Promise.all([
+  const [{ runDrill }, { RUN_ID_PATTERN }, { FAULT_NAMES: FAULTS }, { Masker }, { createProgressPrinter }, { figuresTable }] = await Promise.all([
     import('../../run-drill.ts'),
     import('../../drill/plan.ts'),
-    import('../../targets/sim/world.ts'),
+    import('../../drill/faults.ts'),
     import('../../util/mask.ts'),
     import('../progress.ts'),
     import('../figures-table.ts'),
@@ -88,14 +88,14 @@ function runIdOption(flag: string | undefined, env: Record<string, string | unde
   return runId;
 }
 
-function parseFaults(specs: string[], known: readonly Fault[]): Map<string, Fault> {
-  const faults = new Map<string, Fault>();
+function parseFaults(specs: string[], known: readonly FaultName[]): Map<string, FaultName> {
+  const faults = new Map<string, FaultName>();
   for (const spec of specs) {
     const [stepId, fault] = spec.split('=');
-    if (!stepId || !known.includes(fault as Fault)) {
+    if (!stepId || !known.includes(fault as FaultName)) {
       throw new DrillError('EUSAGE', `--fault "${spec}" is not STEP=${known.join('|')}`, { details: 'e.g. --fault velero-restore=fail' });
     }
-    faults.set(stepId, fault as Fault);
+    faults.set(stepId, fault as FaultName);
   }
   return faults;
 }

@@ -43,13 +43,14 @@ export function canaryLog(newestMs: number): string {
   return `${lines.join('\n')}\n`;
 }
 
-export async function stageBackup(dir: string, options: { ageMs: number; now?: number }): Promise<StagedBackup> {
+/** `canaryGapMs`: the canary writer stopped this long before the snapshot (the missing-canary fault, ./faults.ts). */
+export async function stageBackup(dir: string, options: { ageMs: number; now?: number; canaryGapMs?: number }): Promise<StagedBackup> {
   const snapshotTime = Math.floor(((options.now ?? Date.now()) - options.ageMs) / 1000) * 1000;
   const data = path.join(dir, 'data');
   const files: Record<string, string> = {
     'paperless/media/documents/originals/0000001.pdf': '%PDF-1.4\n% dr-drill sample document: invoice 2026-0001\n',
     'paperless/media/documents/originals/0000002.pdf': '%PDF-1.4\n% dr-drill sample document: tax letter\n',
-    'paperless/data/canary.log': canaryLog(snapshotTime),
+    'paperless/data/canary.log': canaryLog(snapshotTime - (options.canaryGapMs ?? 0)),
     'mediabox/config/jellyfin/system.xml': '<?xml version="1.0"?>\n<ServerConfiguration><ServerName>mediabox</ServerName></ServerConfiguration>\n',
   };
   for (const [relative, content] of Object.entries(files)) {

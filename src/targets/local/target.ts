@@ -33,13 +33,16 @@ import { realShell, whichCommand } from '../real-shell.ts';
 import type { Shell } from '../../contract/shell.ts';
 import { applyClusterAccess, type LocalClusterControl, type TargetSession } from '../../contract/target.ts';
 import { stageBackup } from './backup.ts';
+import { localFaults } from './faults.ts';
+import type { FaultName } from '../../drill/faults.ts';
 import { stopLeftoverClusters, writeLocalTofuFiles } from './tofu.ts';
 import { localToolPath, withLocalTools } from './tool-path.ts';
 
 /** The first address the local load-balancer stand-in hands out: the sample's ingress Service gets it. */
 export const LOCAL_INGRESS_IP = `${LB_IP_PREFIX}10`;
 
-export async function createLocalTarget(plan: Plan, env: Record<string, string | undefined>): Promise<TargetSession> {
+export async function createLocalTarget(plan: Plan, env: Record<string, string | undefined>, faults: ReadonlyMap<string, FaultName> = new Map()): Promise<TargetSession> {
+  const planted = localFaults(faults);
   const options = localTargetSchema.parse(plan.drill.targets.local ?? {});
   const gitopsDir = resolveGitopsDir(plan, options.gitops, env);
   try {
@@ -48,7 +51,7 @@ export async function createLocalTarget(plan: Plan, env: Record<string, string |
     throw new DrillError('EPREFLIGHT', 'the local target needs the local control plane binaries', { details: `${errorMessage(error)}\nbuild them once with: npm run build:test-infra` });
   }
 
-  const ageKeyFile = resolveAgeKeyFile(plan, env);
+  const drillAgeKeyFile = resolveAgeKeyFile(plan, env);
   const ws = createWorkspace('dr-drill-local-target-');
   let git: GitServer | undefined;
   let cluster: LocalCluster | undefined;
@@ -83,14 +86,17 @@ export async function createLocalTarget(plan: Plan, env: Record<string, string |
   };
 
   try {
+    // The key the tree is sealed for, and the key the cluster gets: one key unless a wrong-age-key fault is planted.
+    const { sealWith: ageKeyFile, cluster: clusterAgeKeyFile } = await planted.ageKeys(drillAgeKeyFile, ws.path('age'));
     const repo = await buildSampleRepo(ws.path('git'), ws.path('git-work'), ageKeyFile && gitopsDir === SAMPLE_FIXTURE_DIR ? await sealedSample(ws.path('gitops-sealed'), ageKeyFile, env) : gitopsDir);
     // Drills may push their own branches (drill/<run id>); the branch "production" syncs refuses every push.
     git = await startGitServer({ projectRoot: ws.path('git'), pushableBranchPrefix: 'drill/', protectedBranches: [repo.branch] });
     const gitUrl = `${git.baseUrl}/${repo.name}`;
     const backupDir = ws.path('backups');
     mkdirSync(backupDir, { recursive: true });
-    const backup = await stageBackup(backupDir, { ageMs: parseDuration(options.backupAge) });
-    const tofu = writeLocalTofuFiles(ws.path('tofu'), { url: gitUrl, repo }, ageKeyFile);
+    const backup = await stageBackup(backupDir, { ageMs: parseDuration(options.backupAge), ...planted.backup });
+    planted.spoilBackup(backup);
+    const tofu = writeLocalTofuFiles(ws.path('tofu'), { url: gitUrl, repo }, clusterAgeKeyFile);
 
     const control: LocalClusterControl = {
       up: (log, shape = {}) =>
@@ -99,7 +105,7 @@ export async function createLocalTarget(plan: Plan, env: Record<string, string |
           // A retry after a failed attempt: remove whatever that attempt left first.
           await stopCluster(log);
           stepLog = log;
-          const started = await startLocalCluster({ gitSource: { url: gitUrl, repo }, ...(ageKeyFile ? { sopsAgeKeyFile: ageKeyFile } : {}), registerExitHandlers: false, log: (line) => stepLog(line), env: { ...process.env, ...env }, ...shape });
+          const started = await startLocalCluster({ gitSource: { url: gitUrl, repo }, ...(clusterAgeKeyFile ? { sopsAgeKeyFile: clusterAgeKeyFile } : {}), registerExitHandlers: false, log: (line) => stepLog(line), env: { ...process.env, ...env }, ...shape });
           cluster = started;
           session.kubeconfigPath = started.kubeconfigPath;
           return { kubeconfigPath: started.kubeconfigPath, name: started.name, timings: started.timings };

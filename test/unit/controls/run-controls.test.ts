@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { runDrill } from '../../../src/run-drill.ts';
+import { runControls, withControls } from '../../../src/controls/run-controls.ts';
 import { readResult } from '../../../src/result/io.ts';
 import { tempDir } from '../../helpers/drill-fixtures.ts';
 import { REPO } from '../../helpers/cli.ts';
@@ -15,20 +16,66 @@ test('negative controls of the cold-start drill: each faulted run turns red wher
     result.controls!.map((control) => [control.name, control.status, control.failedSteps.includes(Object.keys(control.faults)[0]!)]),
     [
       ['corrupted-velero-backup', 'detected', true],
+      ['missing-canary', 'not-applicable', false],
+      ['wrong-age-key', 'not-applicable', false],
       ['broken-gitlab-backup', 'detected', true],
       ['apps-layer-unhealthy', 'detected', true],
     ],
   );
+  // The sim target's own faults, with the drill file's reason for the ones it cannot inject.
+  assert.deepEqual(result.controls![0]!.faults, { 'velero-restore': 'fail' });
+  assert.equal(result.controls![1]!.reason, 'not applicable on sim: the simulated backups hold no canary records (the data RPO comes from the Velero backup\'s start time)');
   const saved = await readResult(path.join(out, 'result.json'));
   assert.deepEqual(saved.controls, result.controls);
   const faulted = await readResult(path.join(out, 'controls', 'corrupted-velero-backup', 'result.json'));
   assert.equal(faulted.status, 'failed');
   assert.equal(faulted.run.id, `${result.run.id}-c1`);
   assert.equal(faulted.steps.find((step) => step.id === 'terraform-destroy')!.status, 'passed', 'the faulted run tears down too');
+  // The faulted run's own reports say it was red on purpose.
+  assert.deepEqual(faulted.run.faults, { 'velero-restore': 'fail' });
+  assert.equal(saved.run.faults, undefined);
+  assert.match(await readFile(path.join(out, 'controls', 'corrupted-velero-backup', 'summary.md'), 'utf8'), /^> Faults injected on purpose: velero-restore=fail\.$/m);
+  assert.match(await readFile(path.join(out, 'controls', 'corrupted-velero-backup', 'junit.xml'), 'utf8'), /<property name="fault.velero-restore" value="fail"\/>/);
   const junit = await readFile(path.join(out, 'junit.xml'), 'utf8');
   assert.match(junit, /<testsuite name="cold-start \/ \d+ negative-controls"[^>]* failures="0"/);
-  assert.match(junit, /control corrupted-velero-backup: the Velero backup/);
-  assert.match(await readFile(path.join(out, 'summary.md'), 'utf8'), /\| corrupted-velero-backup \| .* \| ✅ detected: turned red as expected/);
+  assert.match(junit, /control corrupted-velero-backup: the backup's volume data is corrupted" time="0">\s*<system-out>detected: turned red as expected: [^<]*\nfaults: velero-restore=fail\nreports: controls\/corrupted-velero-backup</);
+  assert.match(junit, /control missing-canary: [^"]* \(not applicable\)"[^>]*>\s*<skipped message="not applicable on sim: /);
+  const summary = await readFile(path.join(out, 'summary.md'), 'utf8');
+  assert.match(summary, /\| corrupted-velero-backup \| the backup's volume data is corrupted \(velero-restore=fail\) \| ✅ detected: turned red as expected/);
+  assert.match(summary, /\| wrong-age-key \| .* \| ➖ not-applicable: not applicable on sim: /);
+});
+
+test('a control is detected by the objective it names (rpo:<class>, rto:<milestone>), and not by one that was met', async () => {
+  const dir = await tempDir();
+  const file = path.join(dir, 'objectives.yaml');
+  await writeFile(
+    file,
+    `apiVersion: dr-drill.io/v1
+kind: Drill
+name: objectives
+scenario: namespace-restore
+targets: { sim: { cluster: existing } }
+objectives: { rto: { restored: 4h }, rpo: { data: 24h } }
+milestones: { restored: { after: [restore] } }
+phases:
+  - name: p
+    steps:
+      - { id: restore, kind: velero.restore, timeout: 12h, rpo: data, with: { schedule: daily, includedNamespaces: [paperless] } }
+controls:
+  - { name: by-rpo, faults: { restore: fail }, detectedBy: ["rpo:data"] }
+  - { name: by-rto, faults: { restore: slow }, detectedBy: ["rto:restored"] }
+  - { name: slow-but-fresh, faults: { restore: slow }, detectedBy: ["rpo:data"] }
+`,
+  );
+  const { result } = await runDrill({ file, target: 'sim', outDir: path.join(dir, 'out'), env: {}, controls: true });
+  const [byRpo, byRto, fresh] = result.controls!;
+  assert.equal(byRpo!.status, 'detected', byRpo!.reason);
+  assert.equal(byRto!.status, 'detected', byRto!.reason);
+  // Ten times slower misses the RTO, but the restored data is as fresh as ever: the RPO caught nothing.
+  assert.equal(fresh!.status, 'not-detected');
+  assert.match(fresh!.reason, /^the faulted run failed, but not in rpo:data \(failed: rto:restored; /);
+  assert.equal(result.status, 'failed');
+  assert.match(result.reason, /^negative control slow-but-fresh not-detected: /);
 });
 
 test('a control the drill fails to detect fails the drill, with the reason in result, JUnit and summary', async () => {
@@ -74,4 +121,20 @@ test('controls name only steps the drill has', async () => {
     assert.match(String(error.message), /control "c" names unknown step "ab"/);
     return true;
   });
+});
+
+test('a control whose faulted run cannot start (the fault could not be planted) is not detected, and fails a drill that passed', async () => {
+  const dir = await tempDir();
+  const { result: main } = await runDrill({ file: path.join(REPO, 'drills/cold-start.yaml'), target: 'sim', outDir: path.join(dir, 'main'), env: {} });
+  const control = { name: 'unplantable', description: undefined, faults: { 'velero-restore': 'tampered-backup' as const }, detectedBy: undefined, notApplicable: undefined, problems: [] };
+  const controls = await runControls(main, [control], {
+    outDir: dir,
+    runFaulted: async () => {
+      throw new Error('no pack file to tamper with');
+    },
+  });
+  assert.deepEqual(controls.map((item) => [item.status, item.reason]), [['not-detected', 'the faulted run did not start: no pack file to tamper with']]);
+  const judged = withControls(main, controls);
+  assert.equal(judged.status, 'failed');
+  assert.equal(judged.exitCode, 1);
 });

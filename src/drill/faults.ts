@@ -1,0 +1,65 @@
+/**
+ * The faults a negative control (or --fault) can inject, and which target injects which one into
+ * which step kinds. The sim target makes a step itself fail, hang or run slow; the local target
+ * plants a fault in what survives the disaster before T0 (the backup, the cluster's decryption
+ * key), so the drill's real checks have to find it.
+ */
+import type { TargetKind } from '../contract/target.ts';
+
+/** Step faults of the simulated world (also what --fault takes on sim). */
+export const SIM_FAULTS = ['fail', 'hang', 'slow'] as const;
+/** Faults planted before T0 in what outlives the disaster. */
+export const PLANTED_FAULTS = ['tampered-backup', 'missing-canary', 'wrong-age-key'] as const;
+export const FAULT_NAMES = [...SIM_FAULTS, ...PLANTED_FAULTS] as const;
+export type FaultName = (typeof FAULT_NAMES)[number];
+
+export interface FaultCapability {
+  /** Step kinds the fault can be attached to; `any`: every kind. */
+  into: readonly string[] | 'any';
+  /** What the target does, as reports and errors say it. */
+  what: string;
+}
+
+const ANY = 'any' as const;
+
+/** What each target can inject. A target missing here injects nothing: its controls cannot run. */
+export const TARGET_FAULTS: Readonly<Record<TargetKind, Readonly<Partial<Record<FaultName, FaultCapability>>>>> = {
+  sim: {
+    fail: { into: ANY, what: 'the simulated step (or the object it creates, e.g. a Velero Restore) fails' },
+    hang: { into: ANY, what: 'the simulated step never finishes (until its timeout)' },
+    slow: { into: ANY, what: 'the simulated step takes ten times as long' },
+  },
+  local: {
+    'tampered-backup': { into: ['restic.restore'], what: 'before T0 a byte of every pack file of the restic repository this step restores from is flipped' },
+    'missing-canary': { into: ['restic.restore'], what: 'the backup this step restores lacks the newest canary records: the canary writer stopped 7 days before the snapshot' },
+    'wrong-age-key': { into: ['terraform.apply', 'local.up'], what: 'the cluster this step creates gets an age key in its sops-age Secret that is not a recipient of the GitOps tree' },
+  },
+  kubeconfig: {},
+  'proxmox-talos': {},
+};
+
+/** How far the canary records of a missing-canary backup end before its snapshot. */
+export const MISSING_CANARY_GAP_MS = 7 * 24 * 3_600_000;
+
+export function injectsFaults(target: TargetKind): boolean {
+  return Object.keys(TARGET_FAULTS[target]).length > 0;
+}
+
+/** What the target can inject, for an error's fix: `tampered-backup (into restic.restore), ...`. */
+export function faultsOf(target: TargetKind): string {
+  const entries = Object.entries(TARGET_FAULTS[target]);
+  if (entries.length === 0) return 'none';
+  return entries.map(([fault, capability]) => `${fault} (into ${capability!.into === ANY ? 'any step' : capability!.into.join(' or ')})`).join(', ');
+}
+
+/** Why this target cannot inject `fault` into a step of `kind`, or undefined when it can. */
+export function faultProblem(target: TargetKind, fault: string, stepId: string, kind: string): { message: string; fix: string } | undefined {
+  const capability = TARGET_FAULTS[target][fault as FaultName];
+  if (!capability) {
+    return { message: `the ${target} target cannot inject "${fault}" into step "${stepId}"`, fix: `on ${target} a fault is one of: ${faultsOf(target)}` };
+  }
+  if (capability.into !== ANY && !capability.into.includes(kind)) {
+    return { message: `the ${target} target injects "${fault}" only into ${capability.into.join(' or ')} steps; "${stepId}" is ${kind} here`, fix: `attach ${fault} to the ${capability.into.join(' or ')} step whose input it spoils (${capability.what})` };
+  }
+  return undefined;
+}

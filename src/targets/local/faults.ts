@@ -1,0 +1,78 @@
+/**
+ * Faults the local target plants before T0 in what survives the disaster, for negative controls:
+ * a tampered backup (a byte of every restic pack file flipped, so restic's MAC check refuses the
+ * restore), a backup whose canary records stop a week before its snapshot (only a canary check
+ * sees the data is old), and a cluster whose decryption Secret holds an age key that is not a
+ * recipient of the GitOps tree (kustomize-controller cannot decrypt). No step is forced to fail:
+ * the drill's real checks have to find each fault.
+ */
+import { closeSync, mkdirSync, openSync, readdirSync, readSync, rmSync, statSync, writeSync } from 'node:fs';
+import path from 'node:path';
+import { runChecked } from '../../cluster/local/processes.ts';
+import { MISSING_CANARY_GAP_MS, TARGET_FAULTS, faultsOf, type FaultName } from '../../drill/faults.ts';
+import { DrillError } from '../../util/errors.ts';
+import type { StagedBackup } from './backup.ts';
+
+export interface LocalFaults {
+  /** stageBackup's options for a missing-canary backup. */
+  backup: { canaryGapMs?: number };
+  /** After staging: tampers the repository for tampered-backup; the pack files it changed. */
+  spoilBackup(backup: StagedBackup): string[];
+  /** The age key the GitOps tree is sealed for, and the one the cluster's sops-age Secret gets. */
+  ageKeys(drillKey: string | undefined, dir: string): Promise<{ sealWith: string | undefined; cluster: string | undefined }>;
+}
+
+export function localFaults(faults: ReadonlyMap<string, FaultName>): LocalFaults {
+  const planted = new Set(faults.values());
+  for (const [stepId, fault] of faults) {
+    if (!TARGET_FAULTS.local[fault]) throw new DrillError('EUSAGE', `the local target cannot inject "${fault}" into step "${stepId}"`, { details: `on local a fault is one of: ${faultsOf('local')}` });
+  }
+  return {
+    backup: planted.has('missing-canary') ? { canaryGapMs: MISSING_CANARY_GAP_MS } : {},
+    spoilBackup: (backup) => (planted.has('tampered-backup') ? tamperRepository(backup.repository) : []),
+    async ageKeys(drillKey, dir) {
+      if (!planted.has('wrong-age-key')) return { sealWith: drillKey, cluster: drillKey };
+      // Without a drill key the built-in sample is sealed for a key made here, so the wrong one has something to fail on.
+      const sealWith = drillKey ?? (await newAgeKey(path.join(dir, 'production.agekey')));
+      return { sealWith, cluster: await newAgeKey(path.join(dir, 'not-a-recipient.agekey')) };
+    },
+  };
+}
+
+/** Flips one byte inside the first blob of every pack file (data/xx/<id>): restic's MAC check fails on it. */
+export function tamperRepository(repository: string): string[] {
+  const packs = filesUnder(path.join(repository, 'data'));
+  if (packs.length === 0) throw new DrillError('ELOCAL', `tampered-backup: no pack file under ${repository}/data to tamper with`);
+  for (const pack of packs) {
+    const offset = Math.min(20, statSync(pack).size - 1);
+    const fd = openSync(pack, 'r+');
+    try {
+      const byte = Buffer.alloc(1);
+      readSync(fd, byte, 0, 1, offset);
+      byte[0] = byte[0]! ^ 0xff;
+      writeSync(fd, byte, 0, 1, offset);
+    } finally {
+      closeSync(fd);
+    }
+  }
+  // The staging's cache holds clean copies of the tree packs; the restore must read the repository.
+  rmSync(path.join(path.dirname(repository), 'restic-cache'), { recursive: true, force: true });
+  return packs;
+}
+
+function filesUnder(dir: string): string[] {
+  let entries;
+  try {
+    entries = readdirSync(dir, { withFileTypes: true });
+  } catch {
+    return [];
+  }
+  return entries.flatMap((entry) => (entry.isDirectory() ? filesUnder(path.join(dir, entry.name)) : entry.isFile() ? [path.join(dir, entry.name)] : [])).sort();
+}
+
+async function newAgeKey(file: string): Promise<string> {
+  mkdirSync(path.dirname(file), { recursive: true });
+  rmSync(file, { force: true });
+  await runChecked('age-keygen', ['-o', file]);
+  return file;
+}

@@ -1,0 +1,74 @@
+// The faults the local target plants before T0, with the real restic and age-keygen: a tampered
+// repository that restic refuses to restore, a backup whose canary records end a week before its
+// snapshot, an age key for the cluster that is not the one the tree is sealed for.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { MISSING_CANARY_GAP_MS } from '../../../../src/drill/faults.ts';
+import { stageBackup } from '../../../../src/targets/local/backup.ts';
+import { localFaults } from '../../../../src/targets/local/faults.ts';
+import { tempDir } from '../../../helpers/drill-fixtures.ts';
+import { requireTools } from '../../../helpers/tools.ts';
+
+const tools = await requireTools(['restic', 'age-keygen']);
+process.env.PATH = tools.PATH;
+const HOUR = 3_600_000;
+const NOW = Date.parse('2026-11-26T12:00:00Z');
+
+function restic(backup: { repository: string; passwordFile: string }, args: string[], dir: string) {
+  return spawnSync(tools.paths.restic!, ['-r', backup.repository, ...args], { env: { ...process.env, RESTIC_PASSWORD_FILE: backup.passwordFile, RESTIC_CACHE_DIR: path.join(dir, 'restore-cache') }, encoding: 'utf8' });
+}
+
+test('tampered-backup flips a byte in every pack file: restic refuses to restore and check reports the damage', { skip: tools.skip }, async () => {
+  const dir = await tempDir();
+  const backup = await stageBackup(dir, { ageMs: 5 * HOUR, now: NOW });
+  const clean = restic(backup, ['restore', 'latest', '--target', path.join(dir, 'clean'), '--verify'], dir);
+  assert.equal(clean.status, 0, clean.stderr);
+  const tampered = localFaults(new Map([['velero-restore', 'tampered-backup']])).spoilBackup(backup);
+  assert.ok(tampered.length >= 2, `packs: ${tampered.join(', ')}`);
+  assert.ok(tampered.every((pack) => pack.startsWith(path.join(backup.repository, 'data'))));
+  const restore = restic(backup, ['restore', 'latest', '--target', path.join(dir, 'restored'), '--verify'], dir);
+  assert.notEqual(restore.status, 0, 'restic restored a tampered repository');
+  const check = restic(backup, ['check', '--read-data'], dir);
+  assert.notEqual(check.status, 0, check.stdout);
+});
+
+test('without tampered-backup the repository is left as it was', { skip: tools.skip }, async () => {
+  const dir = await tempDir();
+  const backup = await stageBackup(dir, { ageMs: 5 * HOUR, now: NOW });
+  assert.deepEqual(localFaults(new Map([['velero-restore', 'missing-canary']])).spoilBackup(backup), []);
+  assert.equal(restic(backup, ['check', '--read-data'], dir).status, 0);
+});
+
+test('missing-canary: the snapshot is as fresh as ever, but its newest canary record is a week older', { skip: tools.skip }, async () => {
+  const dir = await tempDir();
+  const faults = localFaults(new Map([['velero-restore', 'missing-canary']]));
+  assert.deepEqual(faults.backup, { canaryGapMs: MISSING_CANARY_GAP_MS });
+  const backup = await stageBackup(dir, { ageMs: 5 * HOUR, now: NOW, ...faults.backup });
+  assert.equal(backup.snapshotTime, NOW - 5 * HOUR);
+  const canary = readFileSync(path.join(backup.dataDir, 'paperless', 'data', 'canary.log'), 'utf8').trim().split('\n');
+  assert.equal(canary.at(-1), `${new Date(NOW - 5 * HOUR - MISSING_CANARY_GAP_MS).toISOString()} canary ok`);
+  assert.deepEqual(localFaults(new Map()).backup, {});
+});
+
+test('wrong-age-key: the cluster gets a fresh key that is not the one the tree is sealed for', { skip: tools.skip }, async () => {
+  const dir = await tempDir();
+  const recipient = (file: string) => spawnSync(tools.paths['age-keygen']!, ['-y', file], { encoding: 'utf8' }).stdout.trim();
+  const drillKey = path.join(dir, 'drill.agekey');
+  spawnSync(tools.paths['age-keygen']!, ['-o', drillKey]);
+  const keys = await localFaults(new Map([['terraform-apply', 'wrong-age-key']])).ageKeys(drillKey, path.join(dir, 'age'));
+  assert.equal(keys.sealWith, drillKey);
+  assert.match(recipient(keys.cluster!), /^age1/);
+  assert.notEqual(recipient(keys.cluster!), recipient(drillKey));
+  // Without a drill key the target seals the built-in sample for a key of its own, so the wrong one has something to fail on.
+  const made = await localFaults(new Map([['terraform-apply', 'wrong-age-key']])).ageKeys(undefined, path.join(dir, 'made'));
+  assert.match(recipient(made.sealWith!), /^age1/);
+  assert.notEqual(recipient(made.sealWith!), recipient(made.cluster!));
+  assert.deepEqual(await localFaults(new Map()).ageKeys(drillKey, path.join(dir, 'none')), { sealWith: drillKey, cluster: drillKey });
+});
+
+test('the local target refuses a fault it cannot plant', () => {
+  assert.throws(() => localFaults(new Map([['velero-restore', 'fail']])), /the local target cannot inject "fail" into step "velero-restore"/);
+});
