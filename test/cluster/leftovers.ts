@@ -3,7 +3,7 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 
-const CLUSTER_PROGRAMS = new Set(['kwok', 'kwokctl', 'kube-apiserver', 'kube-controller-manager', 'kube-scheduler', 'etcd', 'source-controller', 'kustomize-controller', 'restic', 'tofu']);
+const CLUSTER_PROGRAMS = new Set(['kwok', 'kwokctl', 'kube-apiserver', 'kube-controller-manager', 'kube-scheduler', 'etcd', 'source-controller', 'kustomize-controller', 'restic', 'tofu', 'velero', 'velero-plugin-for-aws']);
 
 export interface Snapshot {
   tmp: Set<string>;
@@ -29,7 +29,8 @@ export function leftoversSince(before: Snapshot, runId?: string): { dirs: string
       const program = path.basename(argv[0] ?? '');
       // Only the programs the local target starts: other processes on the machine may come and go.
       const supervisor = argv.some((arg) => arg.endsWith('local-cluster.ts')) && argv.includes('serve');
-      if (CLUSTER_PROGRAMS.has(program) || supervisor || (program === 'git' && argv[1] === 'http-backend')) processes.push(`${pid}: ${argv.join(' ').slice(0, 160)}`);
+      const s3 = argv.some((arg) => arg.endsWith('/moto_server')); // moto's S3 runs as python3 .../bin/moto_server
+      if (CLUSTER_PROGRAMS.has(program) || supervisor || s3 || (program === 'git' && argv[1] === 'http-backend')) processes.push(`${pid}: ${argv.join(' ').slice(0, 160)}`);
     } catch {
       // exited meanwhile
     }
