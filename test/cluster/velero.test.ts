@@ -82,6 +82,7 @@ describe('velero.restore against a real Velero server', { skip, timeout: 1_200_0
         await createSchedule(target, { name: 'daily', cron: '0 3 * * *', namespaces: ['paperless', 'mediabox'] });
         good = await backupFromSchedule(target, 'daily', 'daily-good');
         corrupt = await backupFromSchedule(target, 'daily', 'daily-corrupt');
+        assert.deepEqual([good.status.phase, corrupt.status.phase], ['Completed', 'Completed']);
       } finally {
         await velero.stop();
       }

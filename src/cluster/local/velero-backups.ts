@@ -48,12 +48,18 @@ export function scheduledBackupName(schedule: string, at: Date = new Date()): st
   return `${schedule}-${at.toISOString().replace(/[-:T]/g, '').slice(0, 14)}`;
 }
 
-/** `velero backup create <name> --from-schedule <schedule> --wait`; throws EVELERO unless it Completed. */
+/** Phases a backup ends in that leave it in the bucket (a Failed backup may not get there). */
+export const PERSISTED_PHASES = new Set(['Completed', 'PartiallyFailed']);
+
+/**
+ * `velero backup create <name> --from-schedule <schedule> --wait`: the backup as it ended, whatever
+ * its phase (a production with broken namespaces makes a PartiallyFailed one); EVELERO when it has none.
+ */
 export async function backupFromSchedule(target: CliTarget & { kubeConfig: KubeConfig }, schedule: string, name: string = scheduledBackupName(schedule)): Promise<VeleroBackup> {
   await cli(target, ['backup', 'create', name, `--from-schedule=${schedule}`, '--wait']);
   const status = (await readBackup(target.kubeConfig, target.server.namespace, name))?.status ?? {};
-  if (status.phase !== 'Completed') {
-    throw new DrillError('EVELERO', `Velero backup ${name} from schedule ${schedule} ended ${status.phase ?? 'without a phase'}${status.failureReason ? `: ${status.failureReason}` : ''}`, {
+  if (status.phase === undefined || status.phase === 'New' || status.phase === 'InProgress') {
+    throw new DrillError('EVELERO', `Velero backup ${name} from schedule ${schedule} did not finish (${status.phase ?? 'no phase'})`, {
       details: `${status.errors ?? 0} error(s), ${status.warnings ?? 0} warning(s); server log ${target.server.logFile}:\n${target.server.process.logTail(15)}`,
     });
   }
@@ -71,13 +77,20 @@ export async function readBackup(kubeConfig: KubeConfig, namespace: string, name
   }
 }
 
-/** Waits until the server has synced these backups from the bucket into the cluster, Completed. */
+/** Describes how a backup ended, for logs: `PartiallyFailed (2 error(s))`. */
+export function backupOutcome(backup: VeleroBackup): string {
+  const { phase, errors, warnings, failureReason } = backup.status;
+  const counts = [errors ? `${errors} error(s)` : '', warnings ? `${warnings} warning(s)` : ''].filter(Boolean).join(', ');
+  return `${phase ?? 'no phase'}${counts ? ` (${counts})` : ''}${failureReason ? `: ${failureReason}` : ''}`;
+}
+
+/** Waits until the server has synced these backups from the bucket into the cluster, in the phase they ended in. */
 export async function waitForSyncedBackups(kubeConfig: KubeConfig, server: VeleroServer, names: string[], timeoutMs = 120_000): Promise<VeleroBackup[]> {
   return waitFor(
     async () => {
       if (server.process.exited()) throw new DrillError('ELOCAL', `velero server exited:\n${server.process.logTail(20)}`);
       const found = await Promise.all(names.map((name) => readBackup(kubeConfig, server.namespace, name)));
-      return found.every((backup) => backup?.status.phase === 'Completed') ? (found as VeleroBackup[]) : undefined;
+      return found.every((backup) => PERSISTED_PHASES.has(backup?.status.phase ?? '')) ? (found as VeleroBackup[]) : undefined;
     },
     { what: `backups ${names.join(', ')} synced from the bucket by the velero server (log ${server.logFile})`, timeoutMs, intervalMs: 500 },
   );

@@ -4,14 +4,16 @@
  * built from Go modules by `npm run build:test-infra`.
  *
  * What survives the disaster exists before T0 and outlives the cluster, as in runbooks 000/002:
- * "production's" Git repository (the GitOps tree, served over smart HTTP on 127.0.0.1) and a
- * restic repository holding a backup of the sample apps' data. The cluster itself is created by
+ * "production's" Git repository (the GitOps tree, served over smart HTTP on 127.0.0.1), the S3
+ * bucket with the real Velero backup a production cluster made from its daily Schedule, and a
+ * restic repository with the sample apps' volume data (./production.ts); after T0 the drill
+ * cluster gets its own Velero server reading that bucket ReadOnly (./drill-velero.ts). The cluster itself is created by
  * real OpenTofu (terraform.apply with the configuration in ./terraform/, whose provisioners start
  * and stop it; see ./tofu.ts) or by the `local.up` step, and removed by terraform.destroy or
  * `local.down`; the drill's Flux, Kubernetes, restic and data steps then run unchanged against the
  * real API server, Git server and restic.
  */
-import { cpSync, existsSync, mkdirSync } from 'node:fs';
+import { cpSync, existsSync } from 'node:fs';
 import path from 'node:path';
 import { systemClock } from '../../engine/clock.ts';
 import type { Cluster } from '../../contract/cluster.ts';
@@ -25,14 +27,15 @@ import { buildSampleRepo, SAMPLE_FIXTURE_DIR } from '../../cluster/local/sample-
 import { createWorkspace } from '../../cluster/local/workspace.ts';
 import { requireInfraBinaries, requireTool, loadInfraVersions } from '../../cluster/local/infra-versions.ts';
 import { ageRecipientOf, sealSampleTree } from '../../cluster/local/sops.ts';
+import { PERSISTED_PHASES } from '../../cluster/local/velero-backups.ts';
 import { kubeCluster, loadKubeConfig } from '../../kube/client.ts';
-import { parseDuration } from '../../util/duration.ts';
 import { DrillError, errorMessage } from '../../util/errors.ts';
 import { realHttp } from '../real-http.ts';
 import { realShell, whichCommand } from '../real-shell.ts';
 import type { Shell } from '../../contract/shell.ts';
 import { applyClusterAccess, type LocalClusterControl, type TargetSession } from '../../contract/target.ts';
-import { stageBackup } from './backup.ts';
+import { drillVelero, type DrillVelero } from './drill-velero.ts';
+import { stageProduction, type StagedProduction } from './production.ts';
 import { stopLeftoverClusters, writeLocalTofuFiles } from './tofu.ts';
 import { localToolPath, withLocalTools } from './tool-path.ts';
 
@@ -52,6 +55,8 @@ export async function createLocalTarget(plan: Plan, env: Record<string, string |
   const ws = createWorkspace('dr-drill-local-target-');
   let git: GitServer | undefined;
   let cluster: LocalCluster | undefined;
+  let production: StagedProduction | undefined;
+  let velero: DrillVelero | undefined;
   let closed = false;
   // Assigned below, before any step can call up or down.
   let session!: TargetSession;
@@ -69,6 +74,7 @@ export async function createLocalTarget(plan: Plan, env: Record<string, string |
     const started = cluster;
     cluster = undefined;
     session.kubeconfigPath = undefined;
+    await velero?.stop();
     if (!started) return undefined;
     stepLog = log;
     await started.stop();
@@ -86,9 +92,14 @@ export async function createLocalTarget(plan: Plan, env: Record<string, string |
     const repo = await buildSampleRepo(ws.path('git'), ws.path('git-work'), ageKeyFile && gitopsDir === SAMPLE_FIXTURE_DIR ? await sealedSample(ws.path('gitops-sealed'), ageKeyFile, env) : gitopsDir);
     git = await startGitServer({ projectRoot: ws.path('git') });
     const gitUrl = `${git.baseUrl}/${repo.name}`;
-    const backupDir = ws.path('backups');
-    mkdirSync(backupDir, { recursive: true });
-    const backup = await stageBackup(backupDir, { ageMs: parseDuration(options.backupAge) });
+    const restoresWithVelero = plan.steps.some((step) => step.kind === 'velero.restore' && !step.notApplicable);
+    production = await stageProduction({ dir: ws.path('production'), gitSource: { url: gitUrl, repo }, ...(ageKeyFile ? { sopsAgeKeyFile: ageKeyFile } : {}), velero: restoresWithVelero, env: { ...process.env, ...env } }).catch((error: unknown) => {
+      throw error instanceof DrillError && error.code === 'ETESTINFRA' ? new DrillError('EPREFLIGHT', 'the local target stages production with Velero and moto, which are not built', { details: `${errorMessage(error)}\nbuild them once with: npm run build:test-infra` }) : error;
+    });
+    const backup = production.restic;
+    const staged = production.velero;
+    const drillVeleroServer = drillVelero({ dir: ws.path('velero'), ...(staged ? { s3: { url: staged.s3.url, bucket: staged.bucket }, backups: PERSISTED_PHASES.has(staged.backup.status.phase ?? '') ? [staged.backup.name] : [] } : {}), env: { ...process.env, ...env }, log: (line) => stepLog(line) });
+    velero = drillVeleroServer;
     const tofu = writeLocalTofuFiles(ws.path('tofu'), { url: gitUrl, repo }, ageKeyFile);
 
     const control: LocalClusterControl = {
@@ -101,6 +112,7 @@ export async function createLocalTarget(plan: Plan, env: Record<string, string |
           const started = await startLocalCluster({ gitSource: { url: gitUrl, repo }, ...(ageKeyFile ? { sopsAgeKeyFile: ageKeyFile } : {}), registerExitHandlers: false, log: (line) => stepLog(line), env: { ...process.env, ...env } });
           cluster = started;
           session.kubeconfigPath = started.kubeconfigPath;
+          drillVeleroServer.follow(started.kubeconfigPath);
           return { kubeconfigPath: started.kubeconfigPath, name: started.name, timings: started.timings };
         }),
       down: (log) => serially(() => stopCluster(log)),
@@ -135,6 +147,7 @@ export async function createLocalTarget(plan: Plan, env: Record<string, string |
       talosconfigPath: undefined,
       useClusterAccess(access) {
         applyClusterAccess(this, access);
+        drillVeleroServer.follow(session.kubeconfigPath);
       },
       localCluster: control,
       shellFor: () => shell,
@@ -145,7 +158,8 @@ export async function createLocalTarget(plan: Plan, env: Record<string, string |
         if (!kubeconfig) {
           throw new DrillError('ECLUSTER', 'no kubeconfig for the drill cluster yet', { details: 'on the local target a local.up step must run before steps that use the cluster' });
         }
-        if (cached?.path !== kubeconfig) cached = { path: kubeconfig, cluster: kubeCluster(loadKubeConfig(kubeconfig)) };
+        drillVeleroServer.follow(kubeconfig);
+        if (cached?.path !== kubeconfig) cached = { path: kubeconfig, cluster: drillVeleroServer.gate(kubeCluster(loadKubeConfig(kubeconfig))) };
         return cached.cluster;
       },
       declareDisaster: () => undefined,
@@ -162,6 +176,8 @@ export async function createLocalTarget(plan: Plan, env: Record<string, string |
             if (left.length > 0) errors.push(`the cluster of workspace ${left.join(', ')} was still running after the drill: stopped by the target (terraform destroy did not remove it)`);
           })
           .catch((error: unknown) => errors.push(errorMessage(error)));
+        await drillVeleroServer.stop().catch((error: unknown) => errors.push(`velero server: ${errorMessage(error)}`));
+        await production?.stop().catch((error: unknown) => errors.push(`S3 service: ${errorMessage(error)}`));
         await git?.stop().catch((error: unknown) => errors.push(`git server: ${errorMessage(error)}`));
         ws.remove();
         if (errors.length > 0) throw new DrillError('ELOCAL', 'the local target did not stop cleanly', { details: errors.join('\n') });
@@ -169,6 +185,7 @@ export async function createLocalTarget(plan: Plan, env: Record<string, string |
     };
     return session;
   } catch (error) {
+    await production?.stop().catch(() => undefined);
     await git?.stop().catch(() => undefined);
     ws.remove();
     throw error;
