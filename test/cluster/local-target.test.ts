@@ -17,21 +17,22 @@ import { requireTool } from '../helpers/tools.ts';
 // The local target stages and restores its backup with the `restic` on PATH: the pinned one, built
 // from the Go module proxy on first use, leads the PATH the CLI inherits.
 process.env.PATH = `${path.dirname(await requireTool('restic'))}${path.delimiter}${process.env.PATH ?? ''}`;
-import { leftoversSince, snapshot } from './leftovers.ts';
+import { privateTmp } from './leftovers.ts';
 
 const HOUR = 3_600_000;
 
-async function runLocal(env: Record<string, string> = {}): Promise<{ code: number | null; result: DrillResult; output: string; out: string }> {
+/** Runs the shipped drill on the local target with a temp dir of its own, whose leftovers are only this run's. */
+async function runLocal(env: Record<string, string> = {}): Promise<{ code: number | null; result: DrillResult; output: string; out: string; leftovers: () => { dirs: string[]; processes: string[] } }> {
   const out = path.join(await tempDir(), 'reports');
-  const run = await runCli(['run', 'drills/cold-start.yaml', '--target', 'local', '--out', out], { env });
+  const tmp = privateTmp();
+  const run = await runCli(['run', 'drills/cold-start.yaml', '--target', 'local', '--out', out], { env: { TMPDIR: tmp.TMPDIR, ...env } });
   const output = run.stdout + run.stderr;
   assert.ok(existsSync(path.join(out, 'result.json')), output);
-  return { code: run.code, result: JSON.parse(readFileSync(path.join(out, 'result.json'), 'utf8')) as DrillResult, output, out };
+  return { code: run.code, result: JSON.parse(readFileSync(path.join(out, 'result.json'), 'utf8')) as DrillResult, output, out, leftovers: tmp.leftovers };
 }
 
 test('the cold-start drill runs green on the local target: real Flux, a real Velero Restore of production\'s Backup, nothing left behind', { timeout: 600_000 }, async () => {
-  const before = snapshot();
-  const { code, result, output } = await runLocal();
+  const { code, result, output, leftovers } = await runLocal();
   assert.equal(code, 0, output);
   assert.equal(result.status, 'passed', result.reason);
   assert.equal(result.run.target, 'local');
@@ -75,7 +76,7 @@ test('the cold-start drill runs green on the local target: real Flux, a real Vel
   assert.equal(data.samples.find((sample) => sample.stepId === 'paperless-check')!.ageMs, velero.ageMs);
 
   for (const milestone of result.milestones) assert.equal(milestone.verdict, 'met', milestone.name);
-  assert.deepEqual(leftoversSince(before, result.run.id), { dirs: [], processes: [] });
+  assert.deepEqual(leftovers(), { dirs: [], processes: [] });
 });
 
 test('a Kustomization that does not build turns the local drill red with Flux\'s reason; teardown still runs', { timeout: 600_000 }, async () => {
@@ -83,8 +84,7 @@ test('a Kustomization that does not build turns the local drill red with Flux\'s
   cpSync(SAMPLE_FIXTURE_DIR, gitops, { recursive: true });
   // A resource that is not there: kustomize-controller fails the build of infrastructure-configs.
   writeFileSync(path.join(gitops, 'infrastructure', 'configs', 'kustomization.yaml'), 'apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nresources:\n  - cluster-settings.yaml\n  - cluster-issuer.yaml\n  - missing-issuer.yaml\n');
-  const before = snapshot();
-  const { code, result, output } = await runLocal({ DRILL_LOCAL_GITOPS: gitops });
+  const { code, result, output, leftovers } = await runLocal({ DRILL_LOCAL_GITOPS: gitops });
   assert.equal(code, 1, output);
   assert.equal(result.status, 'failed');
   const configs = result.steps.find((step) => step.id === 'flux-configs')!;
@@ -95,14 +95,15 @@ test('a Kustomization that does not build turns the local drill red with Flux\'s
   assert.equal(result.steps.find((step) => step.id === 'flux-controllers')!.status, 'passed');
   assert.equal(result.steps.find((step) => step.id === 'velero-restore')!.status, 'skipped');
   assert.equal(result.steps.find((step) => step.id === 'terraform-destroy')!.status, 'passed');
-  assert.deepEqual(leftoversSince(before, result.run.id), { dirs: [], processes: [] });
+  assert.deepEqual(leftovers(), { dirs: [], processes: [] });
 });
 
 test('SIGTERM during the Flux layers cancels the local drill: teardown runs, a partial result is written, nothing is left', { timeout: 600_000 }, async () => {
-  const before = snapshot();
+  const tmp = privateTmp();
   const out = path.join(await tempDir(), 'reports');
   let sent = false;
   const run = await runCli(['run', 'drills/cold-start.yaml', '--target', 'local', '--out', out], {
+    env: { TMPDIR: tmp.TMPDIR },
     onStdout: (text, child) => {
       if (!sent && text.includes('▶ flux-controllers')) {
         sent = true;
@@ -117,5 +118,5 @@ test('SIGTERM during the Flux layers cancels the local drill: teardown runs, a p
   assert.equal(result.steps.find((step) => step.id === 'terraform-apply')!.status, 'passed');
   assert.equal(result.steps.find((step) => step.id === 'terraform-destroy')!.status, 'passed');
   assert.notEqual(result.steps.find((step) => step.id === 'flux-apps')!.status, 'passed');
-  assert.deepEqual(leftoversSince(before, result.run.id), { dirs: [], processes: [] });
+  assert.deepEqual(tmp.leftovers(), { dirs: [], processes: [] });
 });

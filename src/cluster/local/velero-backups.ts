@@ -85,13 +85,14 @@ export function backupOutcome(backup: VeleroBackup): string {
 }
 
 /** Waits until the server has synced these backups from the bucket into the cluster, in the phase they ended in. */
-export async function waitForSyncedBackups(kubeConfig: KubeConfig, server: VeleroServer, names: string[], timeoutMs = 120_000): Promise<VeleroBackup[]> {
+export async function waitForSyncedBackups(kubeConfig: KubeConfig, server: VeleroServer, names: string[], options: { timeoutMs?: number; signal?: AbortSignal } = {}): Promise<VeleroBackup[]> {
   return waitFor(
     async () => {
       if (server.process.exited()) throw new DrillError('ELOCAL', `velero server exited:\n${server.process.logTail(20)}`);
       const found = await Promise.all(names.map((name) => readBackup(kubeConfig, server.namespace, name)));
       return found.every((backup) => PERSISTED_PHASES.has(backup?.status.phase ?? '')) ? (found as VeleroBackup[]) : undefined;
     },
-    { what: `backups ${names.join(', ')} synced from the bucket by the velero server (log ${server.logFile})`, timeoutMs, intervalMs: 500 },
+    // Velero's sync controller runs once a minute (its first run a minute after start), whatever --backup-sync-period says.
+    { what: `backups ${names.join(', ')} synced from the bucket by the velero server (log ${server.logFile})`, timeoutMs: options.timeoutMs ?? 150_000, intervalMs: 500, ...(options.signal ? { signal: options.signal } : {}) },
   );
 }

@@ -34,6 +34,8 @@ export interface VeleroServerOptions {
   log?: (line: string) => void;
   env?: NodeJS.ProcessEnv;
   timeoutMs?: number;
+  /** Stops waiting (and the server) when aborted. */
+  signal?: AbortSignal;
 }
 
 export interface VeleroServer {
@@ -132,7 +134,7 @@ export async function startVeleroServer(options: VeleroServerOptions): Promise<V
     cwd: options.dir,
   });
   try {
-    await waitLocationAvailable(kubeConfig, managed, options.timeoutMs ?? 120_000);
+    await waitLocationAvailable(kubeConfig, managed, options.timeoutMs ?? 120_000, options.signal);
   } catch (error) {
     await managed.stop();
     throw error;
@@ -141,7 +143,7 @@ export async function startVeleroServer(options: VeleroServerOptions): Promise<V
   return { namespace: VELERO_NAMESPACE, location: VELERO_LOCATION, cli: velero, dir: options.dir, process: managed, ports: [metrics, profiler], logFile, stop: () => managed.stop(), killNow: () => managed.killNow() };
 }
 
-async function waitLocationAvailable(kubeConfig: KubeConfig, managed: ManagedProcess, timeoutMs: number): Promise<void> {
+async function waitLocationAvailable(kubeConfig: KubeConfig, managed: ManagedProcess, timeoutMs: number, signal: AbortSignal | undefined): Promise<void> {
   const api = kubeConfig.makeApiClient(CustomObjectsApi);
   let last = '';
   await waitFor(
@@ -153,6 +155,6 @@ async function waitLocationAvailable(kubeConfig: KubeConfig, managed: ManagedPro
       if (location.status?.phase === 'Unavailable') throw new Error(last);
       return undefined;
     },
-    { what: `BackupStorageLocation ${VELERO_NAMESPACE}/${VELERO_LOCATION} Available (log ${managed.logFile})`, timeoutMs, intervalMs: 500 },
+    { what: `BackupStorageLocation ${VELERO_NAMESPACE}/${VELERO_LOCATION} Available (log ${managed.logFile})`, timeoutMs, intervalMs: 500, ...(signal ? { signal } : {}) },
   );
 }

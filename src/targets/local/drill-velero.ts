@@ -37,10 +37,13 @@ export function drillVelero(options: DrillVeleroOptions): DrillVelero {
   let generation = 0;
   let chain: Promise<unknown> = Promise.resolve();
   let started: VeleroServer | undefined;
+  // Aborts the start in progress: a drill that ends (or is cancelled) while the server still waits for its first sync stops at once.
+  let abortStart = new AbortController();
 
   const stopCurrent = (): Promise<void> => {
     const previous = starting;
     starting = undefined;
+    abortStart.abort(new Error('the drill cluster is gone: the velero server was stopped'));
     const stopped = chain.then(async () => {
       const server = await previous?.catch(() => undefined);
       await server?.stop();
@@ -53,12 +56,15 @@ export function drillVelero(options: DrillVeleroOptions): DrillVelero {
   const start = (kubeconfigPath: string, s3: { url: string; bucket: string }, backups: string[]): void => {
     generation += 1;
     const dir = join(options.dir, `velero-drill-${generation}`);
+    const abort = new AbortController();
+    abortStart = abort;
     const next = chain.then(async () => {
+      abort.signal.throwIfAborted();
       options.log(`velero (drill): starting for ${kubeconfigPath}`);
-      const server = await startVeleroServer({ kubeconfigPath, dir, s3, accessMode: 'ReadOnly', env: options.env, log: options.log });
+      const server = await startVeleroServer({ kubeconfigPath, dir, s3, accessMode: 'ReadOnly', env: options.env, log: options.log, signal: abort.signal });
       started = server;
       try {
-        await waitForSyncedBackups(loadKubeConfig(kubeconfigPath), server, backups);
+        await waitForSyncedBackups(loadKubeConfig(kubeconfigPath), server, backups, { signal: abort.signal });
       } catch (error) {
         await server.stop();
         throw error;
