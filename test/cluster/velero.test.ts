@@ -48,7 +48,7 @@ async function runDrill(kubeconfig: string, body: string, extraArgs: string[] = 
   return { code: run.code, result, output: run.stdout + run.stderr };
 }
 
-const restoreStep = (backup: string, extra = '') => `phases:\n  - name: restore\n    steps:\n      - id: velero-restore\n        kind: velero.restore\n        timeout: 5m\n        rpo: data\n        with: { backup: ${backup}, includedNamespaces: [paperless, mediabox]${extra} }\n`;
+const restoreStep = (backup: string, extra = '', policy = '') => `phases:\n  - name: restore\n    steps:\n      - id: velero-restore\n        kind: velero.restore\n        timeout: 5m\n        rpo: data\n${policy}        with: { backup: ${backup}, includedNamespaces: [paperless, mediabox]${extra} }\n`;
 
 describe('velero.restore against a real Velero server', { skip, timeout: 1_200_000 }, () => {
   let before0: Snapshot;
@@ -144,14 +144,16 @@ describe('velero.restore against a real Velero server', { skip, timeout: 1_200_0
     assert.equal(second.outputs.phase, 'Completed');
   });
 
-  test('a backup whose tarball is gone from the bucket fails the restore with the server\'s reason', async (t) => {
-    const { code, result, output } = await runDrill(drill!.kubeconfigPath, restoreStep(corrupt.name, ', allowExistingNamespaces: true'));
+  test('a backup whose tarball is gone from the bucket fails the restore with the server\'s reason, on every attempt under its own name', async (t) => {
+    const { code, result, output } = await runDrill(drill!.kubeconfigPath, restoreStep(corrupt.name, ', allowExistingNamespaces: true', '        retries: 1\n        retryDelay: 1s\n'));
     assert.equal(code, 1, output);
     const step = result!.steps.find((candidate) => candidate.id === 'velero-restore')!;
     assert.equal(step.status, 'failed');
     assert.equal(step.error!.code, 'EVELERO');
     t.diagnostic(step.error!.message);
-    assert.match(step.error!.message, /^Velero restore velero-restore-\S+ did not complete cleanly: phase (Failed|PartiallyFailed)/);
+    // The retry's Restore has a name of its own (the first attempt's is taken): -2.
+    assert.equal(step.attempts.length, 2);
+    assert.match(step.error!.message, new RegExp(`^Velero restore velero-restore-${result!.run.id}-2 did not complete cleanly: phase Failed`));
     // The server's own reason: it could not download the backup's tarball (S3 NoSuchKey).
     assert.match(step.error!.message, /failureReason: restore execution failed: error downloading backup: .*daily-corrupt\.tar\.gz.*NoSuchKey/);
     const data = result!.rpo.find((rpo) => rpo.dataClass === 'data')!;
