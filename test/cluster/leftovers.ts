@@ -1,5 +1,5 @@
 /** What a local run may leave behind: dr-drill temp directories and the processes the local target starts. */
-import { existsSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 
@@ -63,7 +63,7 @@ export function leftoversOf(before: Snapshot, clusterName: string, runId: string
  * lives below it, so what the run left is what is still there, and the processes naming it in their
  * command line or environment (other runs on the machine, with their own temp dirs, never count).
  */
-export function privateTmp(): { TMPDIR: string; leftovers: () => { dirs: string[]; processes: string[] } } {
+export function privateTmp(): { TMPDIR: string; leftovers: () => { dirs: string[]; processes: string[] }; remove: () => void } {
   const TMPDIR = mkdtempSync(path.join(os.tmpdir(), 'dr-drill-run-tmp-'));
   const mentions = (pid: string): string | undefined => {
     try {
@@ -83,5 +83,6 @@ export function privateTmp(): { TMPDIR: string; leftovers: () => { dirs: string[
         .filter((entry) => /^\d+$/.test(entry) && Number(entry) !== process.pid)
         .flatMap((pid) => mentions(pid) ?? []),
     }),
+    remove: () => rmSync(TMPDIR, { recursive: true, force: true }),
   };
 }

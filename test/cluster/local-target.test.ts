@@ -7,7 +7,7 @@
 import assert from 'node:assert/strict';
 import { cpSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { test } from 'node:test';
+import { after, test } from 'node:test';
 import { SAMPLE_FIXTURE_DIR } from '../../src/cluster/local/sample-repo.ts';
 import type { DrillResult } from '../../src/result/model.ts';
 import { runCli } from '../helpers/cli.ts';
@@ -25,6 +25,8 @@ const HOUR = 3_600_000;
 async function runLocal(env: Record<string, string> = {}): Promise<{ code: number | null; result: DrillResult; output: string; out: string; leftovers: () => { dirs: string[]; processes: string[] } }> {
   const out = path.join(await tempDir(), 'reports');
   const tmp = privateTmp();
+  // Removed when the test file ends, after the leftover check of its run.
+  after(tmp.remove);
   const run = await runCli(['run', 'drills/cold-start.yaml', '--target', 'local', '--out', out], { env: { TMPDIR: tmp.TMPDIR, ...env } });
   const output = run.stdout + run.stderr;
   assert.ok(existsSync(path.join(out, 'result.json')), output);
@@ -100,6 +102,7 @@ test('a Kustomization that does not build turns the local drill red with Flux\'s
 
 test('SIGTERM during the Flux layers cancels the local drill: teardown runs, a partial result is written, nothing is left', { timeout: 600_000 }, async () => {
   const tmp = privateTmp();
+  after(tmp.remove);
   const out = path.join(await tempDir(), 'reports');
   let sent = false;
   const run = await runCli(['run', 'drills/cold-start.yaml', '--target', 'local', '--out', out], {
