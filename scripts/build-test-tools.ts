@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 /**
- * Builds the programs the unit tests drive (restic, age, age-keygen) from the Go module proxy and
- * installs the PyPI packages they import (prometheus_client) into a venv, once per pinned version:
+ * Builds the programs the tests and the local target drive (restic, age, tofu, sops, velero and its
+ * AWS plugin) from the Go module proxy and installs the PyPI packages they use (prometheus_client,
+ * moto's S3 server) into a venv, once per pinned version:
  *   node scripts/build-test-tools.ts                 everything that is missing
  *   node scripts/build-test-tools.ts restic age      only these tools (component or binary names)
  *   node scripts/build-test-tools.ts --check         exit 1 when something is missing

@@ -37,6 +37,7 @@ export function wrapperReplaces(name: string, pin: ComponentPin, upstream: ModFi
       lines.push(`\t${old} => ${r.Old.Path} ${pin.stagingVersion}`);
     }
   }
+  for (const extra of pin.extraReplaces ?? []) lines.push(`\t${extra}`);
   return lines;
 }
 
@@ -58,7 +59,8 @@ export function splitBinaries(name: string, pin: ComponentPin): { tools: string[
 
 /** First-line marker: the wrapper is regenerated when it no longer matches the pin. */
 export function wrapperFingerprint(pin: ComponentPin): string {
-  return `// pin: ${pin.module}@${pin.version} staging=${pin.stagingVersion ?? '-'} tools=${Object.values(pin.binaries).join(',')}`;
+  const extra = pin.extraReplaces !== undefined ? ` replaces=${pin.extraReplaces.join(';')}` : '';
+  return `// pin: ${pin.module}@${pin.version} staging=${pin.stagingVersion ?? '-'} tools=${Object.values(pin.binaries).join(',')}${extra}`;
 }
 
 /** The wrapper go.mod before `go get -tool` adds the tool and require lines. */

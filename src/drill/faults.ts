@@ -30,8 +30,8 @@ export const TARGET_FAULTS: Readonly<Record<TargetKind, Readonly<Partial<Record<
     slow: { into: ANY, what: 'the simulated step takes ten times as long' },
   },
   local: {
-    'tampered-backup': { into: ['restic.restore'], what: 'before T0 a byte of every pack file of the restic repository this step restores from is flipped' },
-    'missing-canary': { into: ['restic.restore'], what: 'the backup this step restores lacks the newest canary records: the canary writer stopped 7 days before the snapshot' },
+    'tampered-backup': { into: ['velero.restore', 'restic.restore', 'data.check'], what: 'before T0 the backup this step reads is spoiled: the Velero backup\'s resource tarball is overwritten in the bucket (velero.restore), or a byte of every pack file of the restic repository is flipped (restic.restore, data.check)' },
+    'missing-canary': { into: ['restic.restore', 'data.check'], what: 'the restic backup this step reads lacks the newest canary records: the canary writer stopped 7 days before the snapshot' },
     'wrong-age-key': { into: ['terraform.apply', 'local.up'], what: 'the cluster this step creates gets an age key in its sops-age Secret that is not a recipient of the GitOps tree' },
   },
   kubeconfig: {},

@@ -69,9 +69,6 @@ export const localTargetSchema = z.strictObject({
       description:
         'GitOps tree the local target serves as "production\'s" Git repository (relative to the drill file; ${env.X} allowed). Default: the built-in sample (infrastructure-controllers, infrastructure-configs, apps with paperless and mediabox). Its clusters/drill/ holds the Flux Kustomizations.',
     }),
-  backupAge: duration
-    .default('5h')
-    .meta({ description: 'Before T0 the target backs up the sample app data with restic; the snapshot is dated this long before the backup was made (restic backup --time).' }),
   ...realTargetBase,
 });
 

@@ -1,9 +1,9 @@
 /** What a local run may leave behind: dr-drill temp directories and the processes the local target starts. */
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 
-const CLUSTER_PROGRAMS = new Set(['kwok', 'kwokctl', 'kube-apiserver', 'kube-controller-manager', 'kube-scheduler', 'etcd', 'source-controller', 'kustomize-controller', 'cert-manager-controller', 'restic', 'tofu']);
+const CLUSTER_PROGRAMS = new Set(['kwok', 'kwokctl', 'kube-apiserver', 'kube-controller-manager', 'kube-scheduler', 'etcd', 'source-controller', 'kustomize-controller', 'cert-manager-controller', 'restic', 'tofu', 'velero', 'velero-plugin-for-aws']);
 
 export interface Snapshot {
   tmp: Set<string>;
@@ -29,7 +29,8 @@ export function leftoversSince(before: Snapshot, runId?: string): { dirs: string
       const program = path.basename(argv[0] ?? '');
       // Only the programs the local target starts: other processes on the machine may come and go.
       const supervisor = argv.some((arg) => arg.endsWith('local-cluster.ts')) && argv.includes('serve');
-      if (CLUSTER_PROGRAMS.has(program) || supervisor || (program === 'git' && argv[1] === 'http-backend')) processes.push(`${pid}: ${argv.join(' ').slice(0, 160)}`);
+      const s3 = argv.some((arg) => arg.endsWith('/moto_server')); // moto's S3 runs as python3 .../bin/moto_server
+      if (CLUSTER_PROGRAMS.has(program) || supervisor || s3 || (program === 'git' && argv[1] === 'http-backend')) processes.push(`${pid}: ${argv.join(' ').slice(0, 160)}`);
     } catch {
       // exited meanwhile
     }
@@ -55,4 +56,33 @@ export function leftoversOf(before: Snapshot, clusterName: string, runId: string
     }
   });
   return { dirs, processes };
+}
+
+/**
+ * A temp directory of one run's own, given to the CLI as TMPDIR: everything the local target makes
+ * lives below it, so what the run left is what is still there, and the processes naming it in their
+ * command line or environment (other runs on the machine, with their own temp dirs, never count).
+ */
+export function privateTmp(): { TMPDIR: string; leftovers: () => { dirs: string[]; processes: string[] }; remove: () => void } {
+  const TMPDIR = mkdtempSync(path.join(os.tmpdir(), 'dr-drill-run-tmp-'));
+  const mentions = (pid: string): string | undefined => {
+    try {
+      const argv = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0');
+      if (argv.some((arg) => arg.includes(TMPDIR)) || readFileSync(`/proc/${pid}/environ`, 'utf8').includes(TMPDIR)) return `${pid}: ${argv.join(' ').slice(0, 160)}`;
+    } catch {
+      // exited meanwhile, or not ours to read
+    }
+    return undefined;
+  };
+  return {
+    TMPDIR,
+    leftovers: () => ({
+      // Node keeps its own compile cache in TMPDIR: only what dr-drill makes counts.
+      dirs: readdirSync(TMPDIR).filter((name) => name.startsWith('dr-drill-')),
+      processes: readdirSync('/proc')
+        .filter((entry) => /^\d+$/.test(entry) && Number(entry) !== process.pid)
+        .flatMap((pid) => mentions(pid) ?? []),
+    }),
+    remove: () => rmSync(TMPDIR, { recursive: true, force: true }),
+  };
 }

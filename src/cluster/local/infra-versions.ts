@@ -18,6 +18,8 @@ export interface ComponentPin {
   binaries: Record<string, string>;
   /** -ldflags -X values (package.variable -> value) that upstream release builds set. */
   linkerVars?: Record<string, string>;
+  /** Replace directives the upstream go.mod lacks but the build needs ("old => new version"), copied into the wrapper. */
+  extraReplaces?: string[];
 }
 
 export interface CrdPin {
@@ -141,6 +143,24 @@ export function requireTool(name: string, bin: string = name, versions: InfraVer
   const file = join(toolBinDir(name, versions, env), bin);
   if (!existsSync(file)) {
     throw new DrillError('ETESTINFRA', `${bin} ${versions.tools?.[name]?.version ?? ''} missing: ${file}`, { details: `Build it once (Go ${versions.go}+ and the Go module proxy needed): node scripts/build-test-infra.ts` });
+  }
+  return file;
+}
+
+/** venv/<package>-<version>/ of a pinned PyPI package ("python" in versions.json), as scripts/build-test-tools.ts installs it. */
+export function pythonVenvDir(pkg: string, env: NodeJS.ProcessEnv = process.env): string {
+  const pins = (JSON.parse(readFileSync(VERSIONS_FILE, 'utf8')) as { python?: Record<string, string> }).python ?? {};
+  const version = pins[pkg];
+  if (version === undefined) throw new DrillError('ETESTINFRA', `test-infra/versions.json has no python."${pkg}" pin`, { details: `add "${pkg}" to "python" in test-infra/versions.json` });
+  return join(cacheRoot(env), 'venv', `${pkg}-${version}`);
+}
+
+/** A program of a pinned PyPI package's venv (e.g. moto_server); throws ETESTINFRA with the install command when it is missing. */
+export function requirePythonProgram(pkg: string, program: string, env: NodeJS.ProcessEnv = process.env): string {
+  const dir = pythonVenvDir(pkg, env);
+  const file = join(dir, 'bin', program);
+  if (!existsSync(join(dir, '.installed')) || !existsSync(file)) {
+    throw new DrillError('ETESTINFRA', `${program} (PyPI ${pkg}) missing: ${file}`, { details: `Install it once (python3 with venv and PyPI needed): npm run build:test-tools '${pkg}'` });
   }
   return file;
 }

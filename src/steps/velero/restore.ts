@@ -96,7 +96,7 @@ export const veleroRestore = defineStep({
 
     const volumes = input.waitForVolumes && status.phase === 'Completed' ? await waitForVolumeRestores(cluster, input, name, context) : [];
     const failedVolumes = volumes.filter((volume) => volume.status?.phase !== 'Completed');
-    const outputs = { restore: name, backup: backup.metadata.name, phase: status.phase, warnings, errors, volumes: volumes.length, backupStartedAt: backupStart };
+    const outputs = { restore: name, backup: backup.metadata.name, phase: status.phase, itemsRestored: status.progress?.itemsRestored ?? 0, totalItems: status.progress?.totalItems ?? 0, warnings, errors, volumes: volumes.length, backupStartedAt: backupStart };
 
     if (status.phase !== 'Completed' || failedVolumes.length > 0 || (input.failOnWarnings && warnings > 0)) {
       const reasons = [

@@ -11,25 +11,39 @@ import path from 'node:path';
 import { runChecked } from '../../cluster/local/processes.ts';
 import { MISSING_CANARY_GAP_MS, TARGET_FAULTS, faultsOf, type FaultName } from '../../drill/faults.ts';
 import { DrillError } from '../../util/errors.ts';
+import type { S3Server } from '../../cluster/local/s3-server.ts';
 import type { StagedBackup } from './backup.ts';
+
+/** What a tampered-backup fault spoils, by the kind of the step it is attached to. */
+const RESTIC_READERS = new Set(['restic.restore', 'data.check']);
 
 export interface LocalFaults {
   /** stageBackup's options for a missing-canary backup. */
   backup: { canaryGapMs?: number };
-  /** After staging: tampers the repository for tampered-backup; the pack files it changed. */
+  /** After staging: tampers the restic repository for a tampered-backup on a restic reader; the pack files it changed. */
   spoilBackup(backup: StagedBackup): string[];
+  /** After staging: overwrites the Velero backup's resource tarball for a tampered-backup on velero.restore; the key it spoiled. */
+  spoilVeleroBackup(s3: Pick<S3Server, 'putObject'>, bucket: string, backupName: string): Promise<string | undefined>;
   /** The age key the GitOps tree is sealed for, and the one the cluster's sops-age Secret gets. */
   ageKeys(drillKey: string | undefined, dir: string): Promise<{ sealWith: string | undefined; cluster: string | undefined }>;
 }
 
-export function localFaults(faults: ReadonlyMap<string, FaultName>): LocalFaults {
+export function localFaults(faults: ReadonlyMap<string, FaultName>, kindOf: (stepId: string) => string | undefined = () => undefined): LocalFaults {
   const planted = new Set(faults.values());
+  const tamperedKinds = new Set([...faults].filter(([, fault]) => fault === 'tampered-backup').map(([stepId]) => kindOf(stepId)));
   for (const [stepId, fault] of faults) {
     if (!TARGET_FAULTS.local[fault]) throw new DrillError('EUSAGE', `the local target cannot inject "${fault}" into step "${stepId}"`, { details: `on local a fault is one of: ${faultsOf('local')}` });
   }
   return {
     backup: planted.has('missing-canary') ? { canaryGapMs: MISSING_CANARY_GAP_MS } : {},
-    spoilBackup: (backup) => (planted.has('tampered-backup') ? tamperRepository(backup.repository) : []),
+    spoilBackup: (backup) => ([...tamperedKinds].some((kind) => kind === undefined || RESTIC_READERS.has(kind)) ? tamperRepository(backup.repository) : []),
+    async spoilVeleroBackup(s3, bucket, backupName) {
+      if (!tamperedKinds.has('velero.restore')) return undefined;
+      // Velero reads the backup's objects from this gzip tarball; garbage in its place cannot be restored.
+      const key = `backups/${backupName}/${backupName}.tar.gz`;
+      await s3.putObject(bucket, key, 'dr-drill tampered-backup: this is not the gzip tarball Velero wrote\n');
+      return key;
+    },
     async ageKeys(drillKey, dir) {
       if (!planted.has('wrong-age-key')) return { sealWith: drillKey, cluster: drillKey };
       // Without a drill key the built-in sample is sealed for a key made here, so the wrong one has something to fail on.

@@ -4,18 +4,17 @@
  * built from Go modules by `npm run build:test-infra`.
  *
  * What survives the disaster exists before T0 and outlives the cluster, as in runbooks 000/002:
- * "production's" Git repository (the GitOps tree, served over smart HTTP on 127.0.0.1) and a
- * restic repository holding a backup of the sample apps' data. The cluster itself is created by
+ * "production's" Git repository (the GitOps tree, served over smart HTTP on 127.0.0.1), the S3
+ * bucket with the real Velero backup a production cluster made from its daily Schedule, and a
+ * restic repository with the sample apps' volume data (./production.ts); after T0 the drill
+ * cluster gets its own Velero server reading that bucket ReadOnly (./drill-velero.ts). The cluster itself is created by
  * real OpenTofu (terraform.apply with the configuration in ./terraform/, whose provisioners start
  * and stop it; see ./tofu.ts) or by the `local.up` step, and removed by terraform.destroy or
  * `local.down`; the drill's Flux, Kubernetes, restic and data steps then run unchanged against the
  * real API server, Git server and restic.
  */
-import { cpSync, existsSync, mkdirSync } from 'node:fs';
-import path from 'node:path';
 import { systemClock } from '../../engine/clock.ts';
 import type { Cluster } from '../../contract/cluster.ts';
-import { expand } from '../../drill/expressions.ts';
 import type { Plan } from '../../drill/plan.ts';
 import { localTargetSchema } from '../../drill/schema.ts';
 import { leftovers, startLocalCluster, type LocalCluster } from '../../cluster/local/index.ts';
@@ -23,18 +22,19 @@ import { startGitServer, type GitServer } from '../../cluster/local/git-server.t
 import { LB_IP_PREFIX } from '../../cluster/local/lb-status.ts';
 import { buildSampleRepo, SAMPLE_FIXTURE_DIR } from '../../cluster/local/sample-repo.ts';
 import { createWorkspace } from '../../cluster/local/workspace.ts';
-import { requireInfraBinaries, requireTool, loadInfraVersions } from '../../cluster/local/infra-versions.ts';
-import { ageRecipientOf, sealSampleTree } from '../../cluster/local/sops.ts';
+import { requireInfraBinaries, loadInfraVersions } from '../../cluster/local/infra-versions.ts';
+import { PERSISTED_PHASES } from '../../cluster/local/velero-backups.ts';
 import { kubeCluster, loadKubeConfig } from '../../kube/client.ts';
-import { parseDuration } from '../../util/duration.ts';
 import { DrillError, errorMessage } from '../../util/errors.ts';
 import { realHttp } from '../real-http.ts';
 import { realShell, whichCommand } from '../real-shell.ts';
 import type { Shell } from '../../contract/shell.ts';
 import { applyClusterAccess, type LocalClusterControl, type TargetSession } from '../../contract/target.ts';
-import { stageBackup } from './backup.ts';
 import { localFaults } from './faults.ts';
+import { resolveAgeKeyFile, resolveGitopsDir, sealedSample } from './gitops-source.ts';
 import type { FaultName } from '../../drill/faults.ts';
+import { drillVelero, type DrillVelero } from './drill-velero.ts';
+import { stageProduction, type StagedProduction } from './production.ts';
 import { stopLeftoverClusters, writeLocalTofuFiles } from './tofu.ts';
 import { localToolPath, withLocalTools } from './tool-path.ts';
 
@@ -42,7 +42,7 @@ import { localToolPath, withLocalTools } from './tool-path.ts';
 export const LOCAL_INGRESS_IP = `${LB_IP_PREFIX}10`;
 
 export async function createLocalTarget(plan: Plan, env: Record<string, string | undefined>, faults: ReadonlyMap<string, FaultName> = new Map()): Promise<TargetSession> {
-  const planted = localFaults(faults);
+  const planted = localFaults(faults, (stepId) => plan.steps.find((step) => step.id === stepId)?.kind);
   const options = localTargetSchema.parse(plan.drill.targets.local ?? {});
   const gitopsDir = resolveGitopsDir(plan, options.gitops, env);
   try {
@@ -55,6 +55,8 @@ export async function createLocalTarget(plan: Plan, env: Record<string, string |
   const ws = createWorkspace('dr-drill-local-target-');
   let git: GitServer | undefined;
   let cluster: LocalCluster | undefined;
+  let production: StagedProduction | undefined;
+  let velero: DrillVelero | undefined;
   let closed = false;
   // Assigned below, before any step can call up or down.
   let session!: TargetSession;
@@ -72,6 +74,7 @@ export async function createLocalTarget(plan: Plan, env: Record<string, string |
     const started = cluster;
     cluster = undefined;
     session.kubeconfigPath = undefined;
+    await velero?.stop();
     if (!started) return undefined;
     stepLog = log;
     await started.stop();
@@ -92,10 +95,17 @@ export async function createLocalTarget(plan: Plan, env: Record<string, string |
     // Drills may push their own branches (drill/<run id>); the branch "production" syncs refuses every push.
     git = await startGitServer({ projectRoot: ws.path('git'), pushableBranchPrefix: 'drill/', protectedBranches: [repo.branch] });
     const gitUrl = `${git.baseUrl}/${repo.name}`;
-    const backupDir = ws.path('backups');
-    mkdirSync(backupDir, { recursive: true });
-    const backup = await stageBackup(backupDir, { ageMs: parseDuration(options.backupAge), ...planted.backup });
+    const restoresWithVelero = plan.steps.some((step) => step.kind === 'velero.restore' && !step.notApplicable);
+    // Production decrypts with the key its tree is sealed for; only the drill cluster may get a wrong one.
+    production = await stageProduction({ dir: ws.path('production'), gitSource: { url: gitUrl, repo }, ...(ageKeyFile ? { sopsAgeKeyFile: ageKeyFile } : {}), velero: restoresWithVelero, backup: planted.backup, env: { ...process.env, ...env } }).catch((error: unknown) => {
+      throw error instanceof DrillError && error.code === 'ETESTINFRA' ? new DrillError('EPREFLIGHT', 'the local target stages production with Velero and moto, which are not built', { details: `${errorMessage(error)}\nbuild them once with: npm run build:test-infra` }) : error;
+    });
+    const backup = production.restic;
+    const staged = production.velero;
     planted.spoilBackup(backup);
+    if (staged) await planted.spoilVeleroBackup(staged.s3, staged.bucket, staged.backup.name);
+    const drillVeleroServer = drillVelero({ dir: ws.path('velero'), ...(staged ? { s3: { url: staged.s3.url, bucket: staged.bucket }, backups: PERSISTED_PHASES.has(staged.backup.status.phase ?? '') ? [staged.backup.name] : [] } : {}), env: { ...process.env, ...env }, log: (line) => stepLog(line) });
+    velero = drillVeleroServer;
     const tofu = writeLocalTofuFiles(ws.path('tofu'), { url: gitUrl, repo }, clusterAgeKeyFile);
 
     const control: LocalClusterControl = {
@@ -108,6 +118,7 @@ export async function createLocalTarget(plan: Plan, env: Record<string, string |
           const started = await startLocalCluster({ gitSource: { url: gitUrl, repo }, ...(clusterAgeKeyFile ? { sopsAgeKeyFile: clusterAgeKeyFile } : {}), registerExitHandlers: false, log: (line) => stepLog(line), env: { ...process.env, ...env }, ...shape });
           cluster = started;
           session.kubeconfigPath = started.kubeconfigPath;
+          drillVeleroServer.follow(started.kubeconfigPath);
           return { kubeconfigPath: started.kubeconfigPath, name: started.name, timings: started.timings };
         }),
       down: (log) => serially(() => stopCluster(log)),
@@ -142,6 +153,7 @@ export async function createLocalTarget(plan: Plan, env: Record<string, string |
       talosconfigPath: undefined,
       useClusterAccess(access) {
         applyClusterAccess(this, access);
+        drillVeleroServer.follow(session.kubeconfigPath);
       },
       localCluster: control,
       shellFor: () => shell,
@@ -152,7 +164,8 @@ export async function createLocalTarget(plan: Plan, env: Record<string, string |
         if (!kubeconfig) {
           throw new DrillError('ECLUSTER', 'no kubeconfig for the drill cluster yet', { details: 'on the local target a local.up step must run before steps that use the cluster' });
         }
-        if (cached?.path !== kubeconfig) cached = { path: kubeconfig, cluster: kubeCluster(loadKubeConfig(kubeconfig)) };
+        drillVeleroServer.follow(kubeconfig);
+        if (cached?.path !== kubeconfig) cached = { path: kubeconfig, cluster: drillVeleroServer.gate(kubeCluster(loadKubeConfig(kubeconfig))) };
         return cached.cluster;
       },
       declareDisaster: () => undefined,
@@ -169,6 +182,8 @@ export async function createLocalTarget(plan: Plan, env: Record<string, string |
             if (left.length > 0) errors.push(`the cluster of workspace ${left.join(', ')} was still running after the drill: stopped by the target (terraform destroy did not remove it)`);
           })
           .catch((error: unknown) => errors.push(errorMessage(error)));
+        await drillVeleroServer.stop().catch((error: unknown) => errors.push(`velero server: ${errorMessage(error)}`));
+        await production?.stop().catch((error: unknown) => errors.push(`S3 service: ${errorMessage(error)}`));
         await git?.stop().catch((error: unknown) => errors.push(`git server: ${errorMessage(error)}`));
         ws.remove();
         if (errors.length > 0) throw new DrillError('ELOCAL', 'the local target did not stop cleanly', { details: errors.join('\n') });
@@ -176,60 +191,9 @@ export async function createLocalTarget(plan: Plan, env: Record<string, string |
     };
     return session;
   } catch (error) {
+    await production?.stop().catch(() => undefined);
     await git?.stop().catch(() => undefined);
     ws.remove();
     throw error;
   }
-}
-
-/**
- * The age key the drill provides (preflight.ageKeyFile, e.g. ${env.SOPS_AGE_KEY_FILE}), when the
- * file exists: the cluster gets it as the sops-age Secret, and the built-in sample is sealed for it.
- */
-function resolveAgeKeyFile(plan: Plan, env: Record<string, string | undefined>): string | undefined {
-  const configured = plan.drill.preflight?.ageKeyFile;
-  if (configured === undefined) return undefined;
-  let expanded: unknown;
-  try {
-    expanded = expand(configured, { env, vars: {}, steps: {}, run: { id: '', dir: '' }, drill: { dir: plan.drillDir, name: plan.drill.name }, target: { kind: 'local' } });
-  } catch {
-    return undefined;
-  }
-  if (typeof expanded !== 'string' || expanded === '') return undefined;
-  const file = path.resolve(plan.drillDir, expanded);
-  return existsSync(file) ? file : undefined;
-}
-
-/** The built-in sample, sealed like production's repository: its Secrets encrypted for the drill's age key. */
-async function sealedSample(dir: string, ageKeyFile: string, env: Record<string, string | undefined>): Promise<string> {
-  let sops: string;
-  try {
-    sops = requireTool('sops', 'sops', loadInfraVersions(), { ...process.env, ...env });
-  } catch (error) {
-    throw new DrillError('EPREFLIGHT', 'the local target seals its sample Secrets with sops, which is not built', { details: `${errorMessage(error)}\nbuild it once with: npm run build:test-infra` });
-  }
-  cpSync(SAMPLE_FIXTURE_DIR, dir, { recursive: true });
-  await sealSampleTree(dir, await ageRecipientOf(ageKeyFile), sops);
-  return dir;
-}
-
-function resolveGitopsDir(plan: Plan, gitops: string | undefined, env: Record<string, string | undefined>): string {
-  if (gitops === undefined) return SAMPLE_FIXTURE_DIR;
-  const expanded = expand(gitops, {
-    env,
-    vars: {},
-    steps: {},
-    run: { id: '', dir: '' },
-    drill: { dir: plan.drillDir, name: plan.drill.name },
-    target: { kind: 'local' },
-  });
-  if (typeof expanded !== 'string' || expanded === '') return SAMPLE_FIXTURE_DIR;
-  const dir = path.resolve(plan.drillDir, expanded);
-  if (!existsSync(path.join(dir, 'clusters', 'drill'))) {
-    throw new DrillError('EPREFLIGHT', `targets.local.gitops: ${dir} has no clusters/drill directory`, {
-      location: { file: plan.file, field: 'targets.local.gitops' },
-      details: 'point gitops: at a GitOps tree whose clusters/drill/ holds the Flux Kustomizations (see src/cluster/local/gitops-sample), or remove it to use the built-in sample',
-    });
-  }
-  return dir;
 }

@@ -32,6 +32,15 @@ test('wrapperReplaces maps k8s staging dirs to published modules and drops other
   );
 });
 
+test('a pin\'s extraReplaces join the upstream replaces and its fingerprint (velero: kopia from its go.mod, cli-runtime held back)', () => {
+  const pin = { module: 'github.com/vmware-tanzu/velero', version: 'v1.18.3', binaries: { velero: 'github.com/vmware-tanzu/velero/cmd/velero' }, extraReplaces: ['k8s.io/cli-runtime => k8s.io/cli-runtime v0.33.10'] };
+  const lines = wrapperReplaces('velero', pin, { Replace: [{ Old: { Path: 'github.com/kopia/kopia' }, New: { Path: 'github.com/project-velero/kopia', Version: 'v0.0.0-20251230033609-d946b1e75197' } }] });
+  assert.deepEqual(lines, ['\tgithub.com/kopia/kopia => github.com/project-velero/kopia v0.0.0-20251230033609-d946b1e75197', '\tk8s.io/cli-runtime => k8s.io/cli-runtime v0.33.10']);
+  assert.match(wrapperGoMod('velero', pin, '1.26.0', lines), /^\/\/ pin: github\.com\/vmware-tanzu\/velero@v1\.18\.3 staging=- tools=github\.com\/vmware-tanzu\/velero\/cmd\/velero replaces=k8s\.io\/cli-runtime => k8s\.io\/cli-runtime v0\.33\.10$/m);
+  const pinned = loadInfraVersions().tools?.['velero'];
+  assert.deepEqual(pinned?.extraReplaces, pin.extraReplaces, 'test-infra/versions.json pins the same replace');
+});
+
 test('wrapper go.mod carries the pin fingerprint', () => {
   const pin = { module: 'sigs.k8s.io/kwok', version: 'v0.8.0', binaries: { kwok: 'sigs.k8s.io/kwok/cmd/kwok' } };
   const text = wrapperGoMod('kwok', pin, '1.26.0', []);

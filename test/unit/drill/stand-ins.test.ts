@@ -70,5 +70,5 @@ test('the local cold-start drill declares every step it replaces or does not run
   assert.equal(plan.code, 0, plan.stderr);
   const lines = plan.stdout.split('\n');
   const standIns = lines.flatMap((line, index) => (line.trim().startsWith('stand-in for:') ? [lines[index - 1]!.trim().split(/\s+/)[0]] : []));
-  assert.deepEqual(standIns, ['talos-health', 'flux-bootstrap', 'cluster-issuer', 'velero-restore', 'gitlab-db-restore', 'paperless-check', 'jellyfin-check', 'gitlab-check']);
+  assert.deepEqual(standIns, ['talos-health', 'flux-bootstrap', 'cluster-issuer', 'gitlab-db-restore', 'paperless-check', 'jellyfin-check', 'gitlab-check']);
 });

@@ -72,3 +72,25 @@ test('wrong-age-key: the cluster gets a fresh key that is not the one the tree i
 test('the local target refuses a fault it cannot plant', () => {
   assert.throws(() => localFaults(new Map([['velero-restore', 'fail']])), /the local target cannot inject "fail" into step "velero-restore"/);
 });
+
+test('tampered-backup spoils what the step it is attached to reads: Velero\'s tarball for velero.restore, restic\'s packs for data.check', { skip: tools.skip }, async () => {
+  const dir = await tempDir();
+  const backup = await stageBackup(dir, { ageMs: 5 * HOUR, now: NOW });
+  const puts: Array<[string, string, string]> = [];
+  const s3 = { putObject: async (bucket: string, key: string, body: string) => void puts.push([bucket, key, body]) };
+  const kinds: Record<string, string> = { 'velero-restore': 'velero.restore', 'paperless-check': 'data.check' };
+
+  const onVelero = localFaults(new Map([['velero-restore', 'tampered-backup']]), (id) => kinds[id]);
+  assert.deepEqual(onVelero.spoilBackup(backup), []);
+  assert.equal(await onVelero.spoilVeleroBackup(s3, 'production', 'daily-20261126'), 'backups/daily-20261126/daily-20261126.tar.gz');
+  assert.equal(puts.length, 1);
+  assert.equal(puts[0]![0], 'production');
+  assert.doesNotMatch(puts[0]![2], /^\x1f\x8b/, 'the replacement must not be a gzip stream');
+  assert.equal(restic(backup, ['restore', 'latest', '--target', path.join(dir, 'still-clean'), '--verify'], dir).status, 0);
+
+  const onData = localFaults(new Map([['paperless-check', 'tampered-backup']]), (id) => kinds[id]);
+  assert.equal(await onData.spoilVeleroBackup(s3, 'production', 'daily-20261126'), undefined);
+  assert.equal(puts.length, 1);
+  assert.ok(onData.spoilBackup(backup).length >= 2);
+  assert.notEqual(restic(backup, ['restore', 'latest', '--target', path.join(dir, 'restored'), '--verify'], dir).status, 0);
+});

@@ -18,7 +18,7 @@ process.env.PATH = restic.PATH;
 
 const COLD_START = new URL('../../../../drills/cold-start.yaml', import.meta.url).pathname;
 
-test('on the local target the cold-start drill provisions with real tofu and swaps Velero for restic, each stand-in declared', async () => {
+test('on the local target the cold-start drill provisions with real tofu and restores with the real velero.restore, each stand-in declared', async () => {
   const plan = await loadPlan(COLD_START, 'local');
   const kinds = Object.fromEntries([...plan.steps, ...plan.finallySteps].map((step) => [step.id, step.notApplicable ? `n/a: ${step.notApplicable}` : step.kind]));
   assert.deepEqual(kinds, {
@@ -31,7 +31,7 @@ test('on the local target the cold-start drill provisions with real tofu and swa
     'flux-configs': 'flux.wait',
     'cluster-issuer': 'k8s.wait',
     'flux-apps': 'flux.wait',
-    'velero-restore': 'restic.restore',
+    'velero-restore': 'velero.restore',
     'gitlab-db-restore': 'n/a: the sample GitOps tree has no GitLab',
     'paperless-check': 'data.check',
     'jellyfin-check': 'k8s.wait',
@@ -41,9 +41,12 @@ test('on the local target the cold-start drill provisions with real tofu and swa
   const apply = plan.steps.find((step) => step.id === 'terraform-apply')!;
   assert.deepEqual([apply.spec.with.binary, apply.spec.with.dir, apply.spec.with.backendConfig], ['tofu', '${target.terraformDir}', ['${target.terraformBackendConfig}']]);
   assert.equal(apply.standIn, undefined, 'real OpenTofu is no stand-in');
-  assert.match(plan.steps.find((step) => step.id === 'velero-restore')!.standIn ?? '', /Velero restore/);
+  const velero = plan.steps.find((step) => step.id === 'velero-restore')!;
+  assert.equal(velero.standIn, undefined, 'the real Velero restore is no stand-in');
+  assert.deepEqual(velero.spec.with, { schedule: 'daily', includedNamespaces: ['paperless', 'mediabox'] });
   const paperless = plan.steps.find((step) => step.id === 'paperless-check')!;
   assert.equal(paperless.rpoClass, 'data', 'a target override can count a step towards a data class');
+  assert.deepEqual((paperless.spec.with.command as string[]).slice(0, 2), ['restic', '--repo'], 'restic restores the volume data the check reads');
   assert.deepEqual(plan.variables.GIT_URL, '${target.gitUrl}');
   // The sim plan of the same file is untouched by the local overrides.
   const sim = await loadPlan(COLD_START, 'sim');
