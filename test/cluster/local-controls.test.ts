@@ -1,7 +1,7 @@
 // Negative controls on the local target, through the CLI as users run them: the cold-start drill
-// with --controls, each fault planted before T0 in what survives the disaster (a tampered restic
-// repository, a backup whose canary records stop a week early, a cluster given an age key that is
-// not a recipient), each detected by the drill's real checks, each faulted run torn down. Then a
+// with --controls, each fault planted before T0 in what survives the disaster (a Velero backup
+// whose tarball is garbage, a tampered restic repository, a backup whose canary records stop a
+// week early, a cluster given an age key that is not a recipient), each detected by the drill's real checks, each faulted run torn down. Then a
 // drill whose canary check only looks for a record: the stale backup goes unseen, and that
 // control fails the run (exit 1).
 import assert from 'node:assert/strict';
@@ -37,7 +37,7 @@ function leftoversIn(tmp: string): { dirs: string[]; processes: string[] } {
   return { dirs, processes };
 }
 
-test('cold-start --target local --controls: a tampered backup, a missing canary and a wrong age key are each detected by the real checks', { timeout: 900_000 }, async () => {
+test('cold-start --target local --controls: a tampered Velero backup, tampered volume data, a missing canary and a wrong age key are each detected by the real checks', { timeout: 1_800_000 }, async () => {
   const out = path.join(await tempDir(), 'reports');
   const tmp = await tempDir();
   const run = await runCli(['run', 'drills/cold-start.yaml', '--target', 'local', '--controls', '--out', out], { env: { TMPDIR: tmp } });
@@ -50,7 +50,8 @@ test('cold-start --target local --controls: a tampered backup, a missing canary 
     result.controls!.map((item) => [item.name, item.status, item.faults]),
     [
       ['corrupted-velero-backup', 'detected', { 'velero-restore': 'tampered-backup' }],
-      ['missing-canary', 'detected', { 'velero-restore': 'missing-canary' }],
+      ['corrupted-volume-data', 'detected', { 'paperless-check': 'tampered-backup' }],
+      ['missing-canary', 'detected', { 'paperless-check': 'missing-canary' }],
       ['wrong-age-key', 'detected', { 'terraform-apply': 'wrong-age-key' }],
       ['broken-gitlab-backup', 'not-applicable', { 'gitlab-db-restore': 'fail' }],
       ['apps-layer-unhealthy', 'not-applicable', { 'flux-apps': 'fail' }],
@@ -59,14 +60,20 @@ test('cold-start --target local --controls: a tampered backup, a missing canary 
   const faulted = (name: string) => readJson(path.join(out, control(name).reportDir!, 'result.json'));
   const step = (run: DrillResult, id: string) => run.steps.find((candidate) => candidate.id === id)!;
 
-  // Tampered: restic's own check of the pack data refuses the restore; nothing later ran on bad data.
+  // Tampered Velero backup: the real server cannot read the Backup's tarball; nothing later ran on bad data.
   const tampered = faulted('corrupted-velero-backup');
   assert.equal(step(tampered, 'velero-restore').status, 'failed');
-  assert.match(`${step(tampered, 'velero-restore').error!.message}\n${step(tampered, 'velero-restore').error!.details}`, /^restic restore exited with code 1[^]*ciphertext verification failed/);
+  assert.match(`${step(tampered, 'velero-restore').error!.message}\n${step(tampered, 'velero-restore').error!.details ?? ''}`, /Failed|failureReason/);
   assert.equal(step(tampered, 'paperless-check').status, 'skipped');
   assert.deepEqual(tampered.rpo.find((rpo) => rpo.dataClass === 'data')!.notRestored, ['velero-restore', 'paperless-check']);
 
-  // Missing canary: every step passed and the snapshot is 5 hours old, but the newest canary record is a week older.
+  // Tampered volume data: restic's own check of the pack data refuses the dump of the canary log.
+  const tamperedData = faulted('corrupted-volume-data');
+  assert.equal(step(tamperedData, 'velero-restore').status, 'passed');
+  assert.equal(step(tamperedData, 'paperless-check').status, 'failed');
+  assert.match(`${step(tamperedData, 'paperless-check').error!.message}\n${step(tamperedData, 'paperless-check').error!.details ?? ''}`, /ciphertext verification failed|restic/);
+
+  // Missing canary: every step passed and the backup is fresh, but the newest canary record is a week older.
   const stale = faulted('missing-canary');
   assert.deepEqual(stale.steps.filter((item) => item.status === 'failed').map((item) => item.id), []);
   const data = stale.rpo.find((rpo) => rpo.dataClass === 'data')!;
@@ -83,10 +90,10 @@ test('cold-start --target local --controls: a tampered backup, a missing canary 
   assert.doesNotMatch(readFileSync(path.join(out, control('wrong-age-key').reportDir!, 'result.json'), 'utf8'), /AGE-SECRET-KEY-1/);
 
   // Each faulted run tore its cluster down.
-  for (const run of [tampered, stale, wrongKey]) assert.equal(step(run, 'terraform-destroy').status, 'passed', run.run.id);
+  for (const run of [tampered, tamperedData, stale, wrongKey]) assert.equal(step(run, 'terraform-destroy').status, 'passed', run.run.id);
   const junit = readFileSync(path.join(out, 'junit.xml'), 'utf8');
-  assert.match(junit, /<testsuite name="cold-start \/ \d+ negative-controls" tests="5" failures="0" errors="0" skipped="2"/);
-  assert.match(readFileSync(path.join(out, 'summary.md'), 'utf8'), /\| missing-canary \| .*\(velero-restore=missing-canary\) \| ✅ detected: turned red as expected: objective missed: RPO data/);
+  assert.match(junit, /<testsuite name="cold-start \/ \d+ negative-controls" tests="6" failures="0" errors="0" skipped="2"/);
+  assert.match(readFileSync(path.join(out, 'summary.md'), 'utf8'), /\| missing-canary \| .*\(paperless-check=missing-canary\) \| ✅ detected: turned red as expected: objective missed: RPO data/);
   assert.match(output, /control wrong-age-key: detected: turned red as expected: step flux-apps failed/);
   assert.deepEqual(leftoversIn(tmp), { dirs: [], processes: [] });
 });

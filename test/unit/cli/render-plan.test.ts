@@ -8,7 +8,8 @@ test('plan lists each negative control as it runs on the target: its faults and 
   assert.equal(local.code, 0, local.stderr);
   const section = local.stdout.slice(local.stdout.indexOf('negative controls (--controls) on local'));
   assert.match(section, /^ {2}corrupted-velero-backup +velero-restore=tampered-backup, detected by velero-restore$/m);
-  assert.match(section, /^ {2}missing-canary +velero-restore=missing-canary, detected by rpo:data$/m);
+  assert.match(section, /^ {2}corrupted-volume-data +paperless-check=tampered-backup, detected by paperless-check$/m);
+  assert.match(section, /^ {2}missing-canary +paperless-check=missing-canary, detected by rpo:data$/m);
   assert.match(section, /^ {2}broken-gitlab-backup +not applicable: the sample GitOps tree has no GitLab$/m);
   const sim = await runCli(['plan', 'drills/cold-start.yaml', '--target', 'sim']);
   assert.match(sim.stdout, /^ {2}corrupted-velero-backup +velero-restore=fail, detected by velero-restore$/m);

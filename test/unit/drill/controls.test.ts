@@ -42,7 +42,8 @@ test('on local a control resolves to the faults the local target plants, with ea
     local.controls.map((control) => [control.name, control.notApplicable ? 'n/a' : control.faults, control.detectedBy]),
     [
       ['corrupted-velero-backup', { 'velero-restore': 'tampered-backup' }, ['velero-restore']],
-      ['missing-canary', { 'velero-restore': 'missing-canary' }, ['rpo:data']],
+      ['corrupted-volume-data', { 'paperless-check': 'tampered-backup' }, ['paperless-check']],
+      ['missing-canary', { 'paperless-check': 'missing-canary' }, ['rpo:data']],
       ['wrong-age-key', { 'terraform-apply': 'wrong-age-key' }, ['flux-apps']],
       ['broken-gitlab-backup', 'n/a', ['gitlab-db-restore']],
       ['apps-layer-unhealthy', 'n/a', ['flux-apps']],
@@ -50,7 +51,7 @@ test('on local a control resolves to the faults the local target plants, with ea
   );
   const sim = await loadPlan(path.join(REPO, 'drills/cold-start.yaml'), 'sim');
   assert.deepEqual(sim.controls[0]!.faults, { 'velero-restore': 'fail' });
-  assert.match(sim.controls[1]!.notApplicable!, /no canary records/);
+  assert.match(sim.controls.find((control) => control.name === 'missing-canary')!.notApplicable!, /no canary records/);
 });
 
 test('run --controls refuses a fault the target cannot inject, at its field, naming what the target injects; without --controls the drill runs there', async () => {
@@ -61,14 +62,14 @@ test('run --controls refuses a fault the target cannot inject, at its field, nam
   assert.deepEqual(rest, []);
   assert.equal(
     problem,
-    'EUSAGE control "forced": the local target cannot inject "fail" into step "restore" [controls[0].faults.restore] on local a fault is one of: tampered-backup (into restic.restore), missing-canary (into restic.restore), wrong-age-key (into terraform.apply or local.up); or give it targets.local.controls.forced with faults: this target injects, or notApplicable: why not',
+    'EUSAGE control "forced": the local target cannot inject "fail" into step "restore" [controls[0].faults.restore] on local a fault is one of: tampered-backup (into velero.restore or restic.restore or data.check), missing-canary (into restic.restore or data.check), wrong-age-key (into terraform.apply or local.up); or give it targets.local.controls.forced with faults: this target injects, or notApplicable: why not',
   );
 });
 
 test('a planted fault attached to a step of the wrong kind is refused, naming the kinds it goes into', async () => {
-  const file = await drillFile(`${STEPS}controls:\n  - { name: tampered, faults: { check: tampered-backup } }\n  - { name: key, faults: { restore: wrong-age-key } }\n`);
+  const file = await drillFile(`${STEPS}controls:\n  - { name: tampered, faults: { up: tampered-backup } }\n  - { name: key, faults: { restore: wrong-age-key } }\n`);
   const problems = await refusal(file, 'local', 'run --controls');
-  assert.match(problems[0]!, /^EUSAGE control "tampered": the local target injects "tampered-backup" only into restic.restore steps; "check" is data.check here \[controls\[0\]\.faults\.check\] attach tampered-backup to the restic.restore step/);
+  assert.match(problems[0]!, /^EUSAGE control "tampered": the local target injects "tampered-backup" only into velero.restore or restic.restore or data.check steps; "up" is local.up here \[controls\[0\]\.faults\.up\] attach tampered-backup to the velero.restore or restic.restore or data.check step/);
   assert.match(problems[1]!, /^EUSAGE control "key": the local target injects "wrong-age-key" only into terraform.apply or local.up steps; "restore" is restic.restore here \[controls\[1\]\.faults\.restore\]/);
 });
 
