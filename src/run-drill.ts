@@ -91,6 +91,7 @@ export async function runDrill(options: RunDrillOptions): Promise<RunDrillOutcom
   assertOutDirUsable(options.outDir);
   // The target stages what survives the disaster (the local target's Git server and backups) before T0.
   const session = await createTarget(plan, { faults: options.faults ?? new Map(), ...(options.timeScale ? { timeScale: options.timeScale } : {}), env });
+  for (const secret of session.secretValues?.() ?? []) masker.add(secret);
   // Before anything is provisioned (before T0): one list of what is missing, or no run at all.
   if (!options.skipPreflight) {
     // A teardown must not be stopped by an empty age key or an unreachable Git remote: it only

@@ -53,6 +53,8 @@ export interface TargetSession {
   declareDisaster(t0: number): void;
   /** Stop whatever the target started for the run (simulated world, local cluster). */
   close(): Promise<void>;
+  /** Secret values the target made or read while staging (e.g. age keys): masked in every log and report. */
+  secretValues?(): string[];
   /** Only on the `local` target: the disposable cluster that the local.up and local.down steps create and remove. */
   readonly localCluster?: LocalClusterControl;
 }

@@ -29,7 +29,7 @@ export interface VeleroServerOptions {
   dir: string;
   s3: { url: string; bucket: string };
   accessMode: 'ReadWrite' | 'ReadOnly';
-  /** How often the server reads the bucket's backups into the cluster (default 5s; Velero's own default is 1m). */
+  /** --backup-sync-period (default 5s). Velero 1.18's sync controller still runs once a minute whatever it says (see velero-backups.ts). */
   backupSyncPeriod?: string;
   log?: (line: string) => void;
   env?: NodeJS.ProcessEnv;

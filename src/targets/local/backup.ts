@@ -2,9 +2,9 @@
  * What "production" had backed up before the disaster, for the local target: sample data of the
  * apps in the sample GitOps tree (paperless documents, mediabox settings) and a canary log,
  * backed up with the real restic into a repository that outlives the drill cluster, as runbook
- * 002's restic backups outlive a lost cluster. The snapshot is dated `ageMs` before it was made
- * (`restic backup --time`), so the drill measures a realistic data RPO; the canary log's newest
- * record is dated the same, the moment the backup started.
+ * 002's restic backups outlive a lost cluster. The snapshot is dated `ageMs` before `now`
+ * (`restic backup --time`; production.ts passes the moment its Velero backup started, so both
+ * backups share one backup window); the canary log's newest record is dated the same.
  */
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';

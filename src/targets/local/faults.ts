@@ -1,12 +1,13 @@
 /**
  * Faults the local target plants before T0 in what survives the disaster, for negative controls:
- * a tampered backup (a byte of every restic pack file flipped, so restic's MAC check refuses the
+ * a tampered backup (the Velero Backup's resource tarball overwritten in the bucket, so the real
+ * Restore fails; or a byte of every restic pack file flipped, so restic's MAC check refuses the
  * restore), a backup whose canary records stop a week before its snapshot (only a canary check
  * sees the data is old), and a cluster whose decryption Secret holds an age key that is not a
  * recipient of the GitOps tree (kustomize-controller cannot decrypt). No step is forced to fail:
  * the drill's real checks have to find each fault.
  */
-import { closeSync, mkdirSync, openSync, readdirSync, readSync, rmSync, statSync, writeSync } from 'node:fs';
+import { closeSync, mkdirSync, openSync, readdirSync, readFileSync, readSync, rmSync, statSync, writeSync } from 'node:fs';
 import path from 'node:path';
 import { runChecked } from '../../cluster/local/processes.ts';
 import { MISSING_CANARY_GAP_MS, TARGET_FAULTS, faultsOf, type FaultName } from '../../drill/faults.ts';
@@ -26,10 +27,17 @@ export interface LocalFaults {
   spoilVeleroBackup(s3: Pick<S3Server, 'putObject'>, bucket: string, backupName: string): Promise<string | undefined>;
   /** The age key the GitOps tree is sealed for, and the one the cluster's sops-age Secret gets. */
   ageKeys(drillKey: string | undefined, dir: string): Promise<{ sealWith: string | undefined; cluster: string | undefined }>;
+  /** The private identities of every age key file ageKeys returned (the drill's own included): for the run's masker. */
+  identities(): string[];
 }
 
 export function localFaults(faults: ReadonlyMap<string, FaultName>, kindOf: (stepId: string) => string | undefined = () => undefined): LocalFaults {
   const planted = new Set(faults.values());
+  const keyFiles = new Set<string>();
+  const remember = <T extends { sealWith: string | undefined; cluster: string | undefined }>(keys: T): T => {
+    for (const file of [keys.sealWith, keys.cluster]) if (file) keyFiles.add(file);
+    return keys;
+  };
   const tamperedKinds = new Set([...faults].filter(([, fault]) => fault === 'tampered-backup').map(([stepId]) => kindOf(stepId)));
   for (const [stepId, fault] of faults) {
     if (!TARGET_FAULTS.local[fault]) throw new DrillError('EUSAGE', `the local target cannot inject "${fault}" into step "${stepId}"`, { details: `on local a fault is one of: ${faultsOf('local')}` });
@@ -45,11 +53,12 @@ export function localFaults(faults: ReadonlyMap<string, FaultName>, kindOf: (ste
       return key;
     },
     async ageKeys(drillKey, dir) {
-      if (!planted.has('wrong-age-key')) return { sealWith: drillKey, cluster: drillKey };
+      if (!planted.has('wrong-age-key')) return remember({ sealWith: drillKey, cluster: drillKey });
       // Without a drill key the built-in sample is sealed for a key made here, so the wrong one has something to fail on.
       const sealWith = drillKey ?? (await newAgeKey(path.join(dir, 'production.agekey')));
-      return { sealWith, cluster: await newAgeKey(path.join(dir, 'not-a-recipient.agekey')) };
+      return remember({ sealWith, cluster: await newAgeKey(path.join(dir, 'not-a-recipient.agekey')) });
     },
+    identities: () => [...keyFiles].flatMap(identitiesIn),
   };
 }
 
@@ -82,6 +91,18 @@ function filesUnder(dir: string): string[] {
     return [];
   }
   return entries.flatMap((entry) => (entry.isDirectory() ? filesUnder(path.join(dir, entry.name)) : entry.isFile() ? [path.join(dir, entry.name)] : [])).sort();
+}
+
+/** AGE-SECRET-KEY-1... lines of a key file; none when it cannot be read (preflight reports that). */
+function identitiesIn(file: string): string[] {
+  try {
+    return readFileSync(file, 'utf8')
+      .split('\n')
+      .map((line) => line.trim())
+      .filter((line) => line.startsWith('AGE-SECRET-KEY-1'));
+  } catch {
+    return [];
+  }
 }
 
 async function newAgeKey(file: string): Promise<string> {

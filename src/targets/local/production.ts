@@ -54,7 +54,9 @@ export async function stageProduction(options: ProductionOptions): Promise<Stage
   try {
     await s3.createBucket(PRODUCTION_BUCKET);
     const veleroBackup = await backUpProduction(options, s3, log);
-    const startedAt = Date.parse(veleroBackup.status.startTimestamp ?? '') || Date.now();
+    const startedAt = Date.parse(veleroBackup.status.startTimestamp ?? '');
+    // Never a later time in its place: a snapshot dated after the backup began would flatter the RPO.
+    if (!Number.isFinite(startedAt)) throw new DrillError('EVELERO', `production's Velero backup ${veleroBackup.name} has no start time`, { details: `status: ${JSON.stringify(veleroBackup.status)}` });
     // restic takes the volume data in the same backup window: its snapshot is dated when Velero's backup started.
     const restic = await stageBackup(join(options.dir, 'restic'), { ageMs: 0, now: startedAt, ...options.backup });
     log(`production lost: Velero backup ${veleroBackup.name} (started ${veleroBackup.status.startTimestamp}) in bucket ${PRODUCTION_BUCKET}, restic snapshot ${restic.snapshotId.slice(0, 8)} survive`);

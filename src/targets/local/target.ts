@@ -1,7 +1,8 @@
 /**
  * The `local` target: a real, node-less Kubernetes cluster on this machine (kwok control plane
- * with real etcd and kube-apiserver, one fake node, real Flux source- and kustomize-controller),
- * built from Go modules by `npm run build:test-infra`.
+ * with real etcd, kube-apiserver, scheduler and controller-manager, one or more fake nodes, real
+ * Flux source- and kustomize-controller, cert-manager's controllers, a Velero server), built from
+ * Go modules by `npm run build:test-infra`.
  *
  * What survives the disaster exists before T0 and outlives the cluster, as in runbooks 000/002:
  * "production's" Git repository (the GitOps tree, served over smart HTTP on 127.0.0.1), the S3
@@ -169,6 +170,7 @@ export async function createLocalTarget(plan: Plan, env: Record<string, string |
         return cached.cluster;
       },
       declareDisaster: () => undefined,
+      secretValues: () => planted.identities(),
       async close() {
         cached = undefined;
         const errors: string[] = [];

@@ -58,7 +58,11 @@ test('wrong-age-key: the cluster gets a fresh key that is not the one the tree i
   const recipient = (file: string) => spawnSync(tools.paths['age-keygen']!, ['-y', file], { encoding: 'utf8' }).stdout.trim();
   const drillKey = path.join(dir, 'drill.agekey');
   spawnSync(tools.paths['age-keygen']!, ['-o', drillKey]);
-  const keys = await localFaults(new Map([['terraform-apply', 'wrong-age-key']])).ageKeys(drillKey, path.join(dir, 'age'));
+  const faults = localFaults(new Map([['terraform-apply', 'wrong-age-key']]));
+  const keys = await faults.ageKeys(drillKey, path.join(dir, 'age'));
+  // Both keys' private identities go to the run's masker (the made one as well as the drill's own).
+  const identity = (file: string) => readFileSync(file, 'utf8').split('\n').find((line) => line.startsWith('AGE-SECRET-KEY-1'))!;
+  assert.deepEqual(faults.identities().sort(), [identity(drillKey), identity(keys.cluster!)].sort());
   assert.equal(keys.sealWith, drillKey);
   assert.match(recipient(keys.cluster!), /^age1/);
   assert.notEqual(recipient(keys.cluster!), recipient(drillKey));
