@@ -39,10 +39,10 @@ test('negative controls of the cold-start drill: each faulted run turns red wher
   assert.match(await readFile(path.join(out, 'controls', 'corrupted-velero-backup', 'junit.xml'), 'utf8'), /<property name="fault.velero-restore" value="fail"\/>/);
   const junit = await readFile(path.join(out, 'junit.xml'), 'utf8');
   assert.match(junit, /<testsuite name="cold-start \/ \d+ negative-controls"[^>]* failures="0"/);
-  assert.match(junit, /control corrupted-velero-backup: the backup's volume data is corrupted" time="0">\s*<system-out>detected: turned red as expected: [^<]*\nfaults: velero-restore=fail\nreports: controls\/corrupted-velero-backup</);
+  assert.match(junit, /control corrupted-velero-backup: the Velero backup cannot be restored" time="0">\s*<system-out>detected: turned red as expected: [^<]*\nfaults: velero-restore=fail\nreports: controls\/corrupted-velero-backup</);
   assert.match(junit, /control missing-canary: [^"]* \(not applicable\)"[^>]*>\s*<skipped message="not applicable on sim: /);
   const summary = await readFile(path.join(out, 'summary.md'), 'utf8');
-  assert.match(summary, /\| corrupted-velero-backup \| the backup's volume data is corrupted \(velero-restore=fail\) \| ✅ detected: turned red as expected/);
+  assert.match(summary, /\| corrupted-velero-backup \| the Velero backup cannot be restored \(velero-restore=fail\) \| ✅ detected: turned red as expected/);
   assert.match(summary, /\| wrong-age-key \| .* \| ➖ not-applicable: not applicable on sim: /);
 });
 
