@@ -2,14 +2,12 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import path from 'node:path';
 import { runDrill } from '../../../src/run-drill.ts';
-import { simTargetSchema } from '../../../src/drill/schema.ts';
-import { createSimTarget } from '../../../src/targets/sim/target.ts';
 import { nodes } from '../../../src/targets/sim/cluster-content.ts';
-import type { KubeObject } from '../../../src/contract/cluster.ts';
 import { ObjectStore } from '../../../src/targets/sim/store.ts';
 import { systemClock } from '../../../src/engine/clock.ts';
 import { drillYaml, planFrom, tempDir } from '../../helpers/drill-fixtures.ts';
 import { REPO } from '../../helpers/cli.ts';
+import { simWithWebWorkload, webPod } from '../../helpers/sim-web-workload.ts';
 import { realSession, runPlan } from '../../fakes/real-session.ts';
 
 const DRILL = path.join(REPO, 'drills/node-loss.yaml');
@@ -50,27 +48,12 @@ test('node-loss: a reprovisioned node that never becomes Ready turns the drill r
 const drainPlan = (withInputs: string) =>
   planFrom(drillYaml(`phases:\n  - name: p\n    steps:\n      - id: drain\n        kind: k8s.drain\n        timeout: 10m\n        with: ${withInputs}\n`));
 
-function pod(name: string, node: string): KubeObject {
-  return {
-    apiVersion: 'v1',
-    kind: 'Pod',
-    metadata: { name, namespace: 'web', labels: { 'app.kubernetes.io/name': 'web' }, ownerReferences: [{ apiVersion: 'apps/v1', kind: 'ReplicaSet', name: 'web-0123456789', controller: true }] },
-    spec: { nodeName: node },
-    status: { phase: 'Running', conditions: [{ type: 'Ready', status: 'True' }] },
-  };
-}
-
 test('k8s.drain respects a PodDisruptionBudget: 429 is retried until the first replacement is Ready', async () => {
-  const session = createSimTarget(simTargetSchema.parse({}), new Map());
+  const session = simWithWebWorkload({ replicas: 2, minAvailable: 1 });
   const { world } = session;
-  world.provisioned.add('t');
-  session.kubeconfigPath = '(test)';
-  for (const node of nodes('t')) world.store.upsert(node);
-  world.store.create({ apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'web', namespace: 'web', labels: { 'app.kubernetes.io/name': 'web' } }, spec: { replicas: 2 }, status: {} });
-  world.store.create({ apiVersion: 'policy/v1', kind: 'PodDisruptionBudget', metadata: { name: 'web', namespace: 'web' }, spec: { minAvailable: 1, selector: { matchLabels: { 'app.kubernetes.io/name': 'web' } } } });
   // Both replicas on the node to drain: the second may go only once the first is replaced.
-  world.store.create(pod('web-0123456789-aaaaa', 't-w4'));
-  world.store.create(pod('web-0123456789-bbbbb', 't-w4'));
+  world.store.create(webPod('web-0123456789-aaaaa', 't-w4'));
+  world.store.create(webPod('web-0123456789-bbbbb', 't-w4'));
   const dir = await tempDir();
   const { outcome } = await runPlan(drainPlan('{ node: t-w4 }'), { session, env: {}, workDir: dir });
   const record = outcome.records.get('drain')!;
