@@ -82,7 +82,7 @@ test('secret-rotation on local: the new key never put in the cluster fails the r
     assert.match(reconcile.error!.message, /^Kustomization flux-system\/apps failed on drill\/rot-local-red-\d+@sha1:[0-9a-f]{40}: BuildFailed: /);
     assert.match(reconcile.error!.message, /BuildFailed: decryption failed for 'Secret\.v1\.\[noGrp\]\/paperless-secrets': failed to decrypt and format 'paperless\/paperless-secrets' Secret data: cannot get sops data key: Failed to get the data key required to decrypt the SOPS file\./);
     assert.equal(step(result, 'old-key-revoked').status, 'skipped');
-    assert.deepEqual(result.steps.filter((entry) => entry.finally).map((entry) => [entry.id, entry.status]), [['cluster-destroy', 'passed'], ['delete-drill-branch', 'passed']]);
+    assert.deepEqual(result.steps.filter((entry) => entry.finally).map((entry) => [entry.id, entry.status]), [['revoke-1password-token', 'not-applicable'], ['cluster-destroy', 'passed'], ['delete-drill-branch', 'passed']]);
     assert.deepEqual(leftoversOf(before, String(step(result, 'cluster').outputs.cluster), runId), { dirs: [], processes: [] });
   } finally {
     for (const dir of workDirs) rmSync(dir, { recursive: true, force: true });

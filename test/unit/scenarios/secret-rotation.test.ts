@@ -52,7 +52,7 @@ test('secret-rotation on sim through the CLI: rotated, the cluster on the new ke
   const summary = await readFile(path.join(out, 'summary.md'), 'utf8');
   assert.match(summary, /secrets-rotated/);
   assert.match(summary, /op connect token create/);
-  assert.deepEqual(result.steps.filter((entry) => entry.finally).map((entry) => [entry.id, entry.status]), [['cluster-destroy', 'passed'], ['delete-drill-branch', 'passed']]);
+  assert.deepEqual(result.steps.filter((entry) => entry.finally).map((entry) => [entry.id, entry.status]), [['revoke-1password-token', 'not-applicable'], ['cluster-destroy', 'passed'], ['delete-drill-branch', 'passed']]);
 });
 
 /** Records every value registered as a secret, so the test knows the keys the sim target generated. */
@@ -104,7 +104,7 @@ test('the new key never put in the cluster: the reconcile fails with Flux\'s dec
   assert.match(reconcile.error!.message, /^Kustomization flux-system\/apps failed on drill\/.+@sha1:[0-9a-f]{40}: BuildFailed: decryption failed for 'Secret\.v1\.\[noGrp\]\/(jellyfin-api|paperless-secrets)': failed to decrypt and format '(mediabox|paperless)\/\1' Secret data: cannot get sops data key: Failed to get the data key required to decrypt the SOPS file\./);
   assert.equal(milestone(result, 'cluster-on-new-key').verdict, 'not-reached');
   assert.equal(step(result, 'old-key-revoked').status, 'skipped');
-  assert.deepEqual(result.steps.filter((entry) => entry.finally).map((entry) => [entry.id, entry.status]), [['cluster-destroy', 'passed'], ['delete-drill-branch', 'passed']]);
+  assert.deepEqual(result.steps.filter((entry) => entry.finally).map((entry) => [entry.id, entry.status]), [['revoke-1password-token', 'not-applicable'], ['cluster-destroy', 'passed'], ['delete-drill-branch', 'passed']]);
   assert.match(await readFile(path.join(out, 'summary.md'), 'utf8'), /BuildFailed: decryption failed for 'Secret/);
   assert.match(await readFile(path.join(out, 'postmortem.md'), 'utf8'), /BuildFailed: decryption failed for 'Secret/);
 });
