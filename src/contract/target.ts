@@ -4,7 +4,7 @@
  * real programs and the real API server.
  */
 import type { Clock } from './clock.ts';
-import type { Cluster } from './cluster.ts';
+import type { Cluster, KubeObject } from './cluster.ts';
 import type { Shell } from './shell.ts';
 import type { HttpClient } from './http.ts';
 
@@ -55,6 +55,13 @@ export interface TargetSession {
   close(): Promise<void>;
   /** Secret values the target made or read while staging (e.g. age keys): masked in every log and report. */
   secretValues?(): string[];
+  /**
+   * Only when a negative control planted a fault at this step: the target changes the world the
+   * step is about to meet (a node's capacity, a controller, a quota), never the step itself. The
+   * engine calls it once, before the step's first attempt, with its resolved inputs; a fault that
+   * cannot be planted fails the step with EPLANT, which no control counts as detected.
+   */
+  plantBefore?(step: { id: string; kind: string; inputs: unknown }, log: (line: string) => void, signal: AbortSignal): Promise<void>;
   /** Only on the `local` target: the disposable cluster that the local.up and local.down steps create and remove. */
   readonly localCluster?: LocalClusterControl;
 }
@@ -72,4 +79,6 @@ export interface LocalClusterControl {
   up(log: (line: string) => void, shape?: LocalClusterShape): Promise<{ kubeconfigPath: string; name: string; timings: Record<string, number> }>;
   /** Stop everything up() started and prove nothing is left (processes, directory). */
   down(log: (line: string) => void): Promise<{ name: string } | undefined>;
+  /** The Node object a joining node registers as (for local.node-join at step `stepId`), and what posts its status. */
+  joiningNode(stepId: string, name: string, labels: Record<string, string>): { node: KubeObject; statusFrom: string };
 }

@@ -58,6 +58,8 @@ function judge(control: PlannedControl, result: DrillResult): Pick<ControlResult
     ...result.milestones.filter((milestone) => objectiveFailed(milestone.verdict)).map((milestone) => `rto:${milestone.name}`),
     ...result.rpo.filter((rpo) => objectiveFailed(rpo.verdict)).map((rpo) => `rpo:${rpo.dataClass}`),
   ]);
+  const unplanted = result.steps.find((step) => step.error?.code === 'EPLANT');
+  if (unplanted) return { status: 'not-detected', reason: `the fault was never in place: ${unplanted.error!.message}`, failedSteps };
   if (result.status !== 'failed') {
     return { status: 'not-detected', reason: `the faulted run ended ${result.status}: ${result.reason}`, failedSteps };
   }

@@ -1,14 +1,13 @@
 /** The schema of negative controls: the faults a control injects and what must catch them, with per-target overrides. */
 import { z } from 'zod';
-import { FAULT_NAMES } from './faults.ts';
+import { FAULT_NAMES, faultsOf } from './faults.ts';
 import { name } from './schema-fields.ts';
 
 const faults = z
   .record(z.string(), z.enum(FAULT_NAMES))
   .refine((value) => Object.keys(value).length > 0, { error: 'a control needs at least one fault' })
   .meta({
-    description:
-      'Faults by step id. sim: fail, hang or slow (the step itself). local: tampered-backup or missing-canary into a restic.restore step (planted in the backup it restores, before T0), wrong-age-key into the terraform.apply or local.up step (the cluster it creates gets a key that is not a recipient). A fault the target cannot inject is refused.',
+    description: `Faults by step id. sim: fail, hang or slow (the step itself). local: a fault planted in the world the step meets (before T0, in the cluster it creates, or as it starts), one of: ${faultsOf('local')}. A fault the target cannot inject is refused.`,
     examples: [{ 'velero-restore': 'fail' }, { 'velero-restore': 'tampered-backup' }],
   });
 

@@ -8,8 +8,11 @@ import type { TargetKind } from '../contract/target.ts';
 
 /** Step faults of the simulated world (also what --fault takes on sim). */
 export const SIM_FAULTS = ['fail', 'hang', 'slow'] as const;
-/** Faults planted before T0 in what outlives the disaster. */
-export const PLANTED_FAULTS = ['tampered-backup', 'missing-canary', 'wrong-age-key'] as const;
+/**
+ * Faults planted in the world the drill meets: before T0 in what outlives the disaster, in the
+ * cluster a step creates, or just before a step starts; never in the step itself.
+ */
+export const PLANTED_FAULTS = ['tampered-backup', 'missing-canary', 'wrong-age-key', 'no-spare-capacity', 'node-without-kubelet', 'prune-disabled', 'source-controller-down', 'quota-exhausted', 'stale-decryption-secret', 'foreign-sops-file'] as const;
 export const FAULT_NAMES = [...SIM_FAULTS, ...PLANTED_FAULTS] as const;
 export type FaultName = (typeof FAULT_NAMES)[number];
 
@@ -33,6 +36,13 @@ export const TARGET_FAULTS: Readonly<Record<TargetKind, Readonly<Partial<Record<
     'tampered-backup': { into: ['velero.restore', 'restic.restore', 'data.check'], what: 'before T0 the backup this step reads is spoiled: the Velero backup\'s resource tarball is overwritten in the bucket (velero.restore), or a byte of every pack file of the restic repository is flipped (restic.restore, data.check)' },
     'missing-canary': { into: ['restic.restore', 'data.check'], what: 'the restic backup this step reads lacks the newest canary records: the canary writer stopped 7 days before the snapshot' },
     'wrong-age-key': { into: ['terraform.apply', 'local.up'], what: 'the cluster this step creates gets an age key in its sops-age Secret that is not a recipient of the GitOps tree' },
+    'no-spare-capacity': { into: ['k8s.drain'], what: 'when the drain starts, every other node is full: its allocatable pods are set to the pods it already runs, so the evicted workloads have nowhere to go (the cluster is not N+1)' },
+    'node-without-kubelet': { into: ['local.node-join'], what: 'the node this step joins registers, but no kubelet runs behind it: it never reports Ready' },
+    'prune-disabled': { into: ['local.up'], what: 'the Flux Kustomizations of the cluster this step creates have prune: false, so a manifest deleted from Git leaves its object behind' },
+    'source-controller-down': { into: ['flux.reconcile', 'git.revert'], what: 'when this step starts, Flux source-controller stops (as if OOM-killed): no new revision is fetched' },
+    'quota-exhausted': { into: ['git.revert', 'flux.reconcile'], what: 'when this step starts, every app namespace gets a ResourceQuota of zero pods: running pods stay, no new pod is admitted' },
+    'stale-decryption-secret': { into: ['local.up'], what: 'the cluster this step creates decrypts with another Secret (flux-system/sops-age-legacy, the same key) than the sops-age the runbook rotates' },
+    'foreign-sops-file': { into: ['sops.rotate'], what: 'before T0 the GitOps tree gets one more SOPS file (talos/talsecret.sops.yaml) sealed only for a key the drill does not hold' },
   },
   kubeconfig: {},
   'proxmox-talos': {},

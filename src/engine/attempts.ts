@@ -22,7 +22,7 @@ class StepTimeoutError extends DrillError {
   }
 }
 
-const NOT_RETRYABLE = new Set(['EINPUT', 'EUNKNOWNREF', 'EPRODTARGET', 'EPREFLIGHT', 'EUSAGE']);
+const NOT_RETRYABLE = new Set(['EINPUT', 'EUNKNOWNREF', 'EPRODTARGET', 'EPREFLIGHT', 'EUSAGE', 'EPLANT']);
 
 /** How long (drill time) a stopped step may take to settle with its own account of what it was waiting for. */
 const STOPPED_STEP_GRACE_MS = 2000;
@@ -81,6 +81,7 @@ async function runAttempt(context: RunContext, record: StepRecord, attempt: numb
     if (!kind) throw new DrillError('EUNKNOWNKIND', `unknown step kind "${step.kind}"`);
     const inputs = resolveInputs(context, step, kind.inputs);
     const attemptContext = createStepContext(context, record, attempt, controller.signal);
+    if (attempt === 1 && options.session.plantBefore) await abortable(plantFault(options.session.plantBefore, step, inputs, attemptContext.stepContext.log, controller.signal), controller.signal);
     work = kind.run(attemptContext.stepContext, inputs);
     // A step abandoned at its timeout may still reject later; that is expected, never a crash.
     work.catch(() => undefined);
@@ -100,6 +101,15 @@ async function runAttempt(context: RunContext, record: StepRecord, attempt: numb
   } finally {
     timerController.abort();
     outerSignal.removeEventListener('abort', abortFromOuter);
+  }
+}
+
+/** A negative control's fault planted before the step; its failure is the target's, never the step's finding. */
+async function plantFault(plant: NonNullable<RunContext['options']['session']['plantBefore']>, step: { id: string; kind: string }, inputs: unknown, log: { info(line: string): void }, signal: AbortSignal): Promise<void> {
+  try {
+    await plant({ id: step.id, kind: step.kind, inputs }, (line) => log.info(`fault: ${line}`), signal);
+  } catch (error) {
+    throw new DrillError('EPLANT', `the control's fault could not be planted before ${step.id}: ${errorMessage(error)}`, { details: 'the faulted run proves nothing about the drill\'s checks; fix the target (see the step log) and run the controls again', cause: error });
   }
 }
 

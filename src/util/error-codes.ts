@@ -24,6 +24,7 @@ export const ERROR_CODES = {
   EPRODTARGET: { meaning: 'the drill would touch production', fix: "give the drill its own workspace, state key, VM IDs, IPs, branch and read-only backups", exit: 'input' },
   EPREFLIGHT: { meaning: 'a tool, credential or file the drill needs is missing', fix: 'install or provide what the list names, then run again', exit: 'input' },
   ESTEPTIMEOUT: { meaning: 'a step did not finish within its timeout', fix: 'see what it was waiting for in its log; raise the timeout only if the work legitimately takes longer', exit: 'step' },
+  EPLANT: { meaning: "a negative control's fault could not be planted before its step", fix: 'the step log says what the target could not change; the control counts as not detected until it can', exit: 'step' },
   ESTEPFAILED: { meaning: 'a step failed for a reason its kind does not classify', fix: 'read the step log', exit: 'step' },
   ECOMMAND: { meaning: 'a command a step ran exited non-zero', fix: "the error shows the command and its output's last lines", exit: 'step' },
   ECLUSTER: { meaning: "the drill cluster's API could not be used", fix: 'check that a provisioning step wrote the kubeconfig and the API server answers', exit: 'step' },

@@ -1,12 +1,11 @@
 /**
  * local.node-join: a new kwok node joins the local target's cluster (the local stand-in for
  * reprovisioning a Talos node with the Taskfile or Terraform after `talosctl reset`). The node is
- * created, not waited for: kwok-controller reports it Ready, which the drill's own check measures.
+ * created as the target registers it, not waited for: kwok-controller reports it Ready, which the
+ * drill's own check measures.
  * Refuses to run on another target, where a fake node would be a lie.
  */
 import { z } from 'zod';
-import { fakeNode } from '../../cluster/local/fake-node-spec.ts';
-import type { KubeObject } from '../../contract/cluster.ts';
 import { DrillError, errorMessage } from '../../util/errors.ts';
 import { defineStep } from '../../contract/step.ts';
 import { statusOf } from '../kubernetes/drain.ts';
@@ -25,13 +24,14 @@ export const localNodeJoin = defineStep({
       throw new DrillError('EINPUT', `local.node-join runs only on the local target, not ${context.target.kind}`, { details: 'use it in targets.local.steps.<id> (kind: local.node-join); other targets reprovision the node with command or terraform.apply' });
     }
     const cluster = await context.cluster();
+    const { node, statusFrom } = context.target.localCluster.joiningNode(context.stepId, input.name, input.labels);
     try {
-      await cluster.create(fakeNode(input.name, input.labels) as KubeObject);
+      await cluster.create(node);
     } catch (error) {
       if (statusOf(error) === 409) throw new DrillError('ECLUSTER', `node ${input.name} already exists`, { details: 'a reprovisioned node joins after the old one is gone: remove its Node object first (k8s.delete, the reset stand-in)', cause: error });
       throw new DrillError('ECLUSTER', `node ${input.name} could not join: ${errorMessage(error)}`, { cause: error });
     }
-    context.log.info(`node/${input.name} created; kwok-controller reports it Ready`);
+    context.log.info(`node/${input.name} created; its status comes from ${statusFrom}`);
     return { node: input.name };
   },
 });

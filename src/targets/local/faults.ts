@@ -14,6 +14,8 @@ import { MISSING_CANARY_GAP_MS, TARGET_FAULTS, faultsOf, type FaultName } from '
 import { DrillError } from '../../util/errors.ts';
 import type { S3Server } from '../../cluster/local/s3-server.ts';
 import type { StagedBackup } from './backup.ts';
+import type { KubeObject } from '../../contract/cluster.ts';
+import { fakeNode, KWOK_NODE_ANNOTATION } from '../../cluster/local/fake-node-spec.ts';
 
 /** What a tampered-backup fault spoils, by the kind of the step it is attached to. */
 const RESTIC_READERS = new Set(['restic.restore', 'data.check']);
@@ -29,6 +31,8 @@ export interface LocalFaults {
   ageKeys(drillKey: string | undefined, dir: string): Promise<{ sealWith: string | undefined; cluster: string | undefined }>;
   /** The private identities of every age key file ageKeys returned (the drill's own included): for the run's masker. */
   identities(): string[];
+  /** The Node a local.node-join step registers: a kwok node, or with node-without-kubelet one nothing posts status for. */
+  joiningNode(stepId: string, name: string, labels: Record<string, string>): { node: KubeObject; statusFrom: string };
 }
 
 export function localFaults(faults: ReadonlyMap<string, FaultName>, kindOf: (stepId: string) => string | undefined = () => undefined): LocalFaults {
@@ -59,6 +63,13 @@ export function localFaults(faults: ReadonlyMap<string, FaultName>, kindOf: (ste
       return remember({ sealWith, cluster: await newAgeKey(path.join(dir, 'not-a-recipient.agekey')) });
     },
     identities: () => [...keyFiles].flatMap(identitiesIn),
+    joiningNode(stepId, name, labels) {
+      const node = fakeNode(name, labels) as KubeObject;
+      if (faults.get(stepId) !== 'node-without-kubelet') return { node, statusFrom: 'kwok-controller (it reports the node Ready)' };
+      // Without kwok's annotation no controller posts this node's status: like a kubelet that never started.
+      delete node.metadata.annotations?.[KWOK_NODE_ANNOTATION];
+      return { node, statusFrom: 'nothing: fault node-without-kubelet, no kubelet runs behind this node (kwok-controller does not manage it)' };
+    },
   };
 }
 

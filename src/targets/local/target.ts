@@ -32,6 +32,7 @@ import { realShell, whichCommand } from '../real-shell.ts';
 import type { Shell } from '../../contract/shell.ts';
 import { applyClusterAccess, type LocalClusterControl, type TargetSession } from '../../contract/target.ts';
 import { localFaults } from './faults.ts';
+import { plantBeforeStep } from './plant-before.ts';
 import { resolveAgeKeyFile, resolveGitopsDir, sealedSample } from './gitops-source.ts';
 import type { FaultName } from '../../drill/faults.ts';
 import { drillVelero, type DrillVelero } from './drill-velero.ts';
@@ -123,6 +124,7 @@ export async function createLocalTarget(plan: Plan, env: Record<string, string |
           return { kubeconfigPath: started.kubeconfigPath, name: started.name, timings: started.timings };
         }),
       down: (log) => serially(() => stopCluster(log)),
+      joiningNode: (stepId, name, labels) => planted.joiningNode(stepId, name, labels),
     };
 
     // Programs by name as the drill's steps and preflight see them: the pinned tofu first.
@@ -171,6 +173,7 @@ export async function createLocalTarget(plan: Plan, env: Record<string, string |
       },
       declareDisaster: () => undefined,
       secretValues: () => planted.identities(),
+      plantBefore: (step, log, signal) => plantBeforeStep(faults, { step, log, signal, localCluster: cluster, kubeConfig: cluster ? cluster.kubeConfig : undefined }),
       async close() {
         cached = undefined;
         const errors: string[] = [];

@@ -139,3 +139,18 @@ test('a control whose faulted run cannot start (the fault could not be planted) 
   assert.equal(judged.status, 'failed');
   assert.equal(judged.exitCode, 1);
 });
+
+test('a faulted run whose fault was never planted (EPLANT) is not detected, even where the control looks', async () => {
+  const dir = await tempDir();
+  const { result: main } = await runDrill({ file: path.join(REPO, 'drills/cold-start.yaml'), target: 'sim', outDir: path.join(dir, 'main'), env: {} });
+  const control = { name: 'full-nodes', description: undefined, faults: { 'velero-restore': 'no-spare-capacity' as const }, detectedBy: ['velero-restore'], notApplicable: undefined, problems: [] };
+  const controls = await runControls(main, [control], {
+    outDir: dir,
+    runFaulted: async (_control, _faults, _runId, reportDir) => {
+      const steps = main.steps.map((step) => (step.id === 'velero-restore' ? { ...step, status: 'failed' as const, error: { code: 'EPLANT', message: "the control's fault could not be planted before velero-restore: no node to fill" } } : step));
+      return { result: { ...main, status: 'failed', reason: 'step velero-restore failed', steps }, reportDir };
+    },
+  });
+  assert.equal(controls[0]!.status, 'not-detected');
+  assert.match(controls[0]!.reason!, /the fault was never in place: .*no node to fill/);
+});

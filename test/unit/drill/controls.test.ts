@@ -62,7 +62,7 @@ test('run --controls refuses a fault the target cannot inject, at its field, nam
   assert.deepEqual(rest, []);
   assert.equal(
     problem,
-    'EUSAGE control "forced": the local target cannot inject "fail" into step "restore" [controls[0].faults.restore] on local a fault is one of: tampered-backup (into velero.restore or restic.restore or data.check), missing-canary (into restic.restore or data.check), wrong-age-key (into terraform.apply or local.up); or give it targets.local.controls.forced with faults: this target injects, or notApplicable: why not',
+    'EUSAGE control "forced": the local target cannot inject "fail" into step "restore" [controls[0].faults.restore] on local a fault is one of: tampered-backup (into velero.restore or restic.restore or data.check), missing-canary (into restic.restore or data.check), wrong-age-key (into terraform.apply or local.up), no-spare-capacity (into k8s.drain), node-without-kubelet (into local.node-join), prune-disabled (into local.up), source-controller-down (into flux.reconcile or git.revert), quota-exhausted (into git.revert or flux.reconcile), stale-decryption-secret (into local.up), foreign-sops-file (into sops.rotate); or give it targets.local.controls.forced with faults: this target injects, or notApplicable: why not',
   );
 });
 

@@ -6,15 +6,19 @@ import { KWOK_NODE_ANNOTATION } from '../../../../src/cluster/local/fake-node.ts
 import type { LocalClusterControl, LocalClusterShape, TargetSession } from '../../../../src/contract/target.ts';
 import { drillYaml, planFrom, tempDir } from '../../../helpers/drill-fixtures.ts';
 import { realSession, runPlan } from '../../../fakes/real-session.ts';
+import { localFaults } from '../../../../src/targets/local/faults.ts';
+import type { FaultName } from '../../../../src/drill/faults.ts';
 
 /** A session that looks like the local target's: a localCluster control and a cluster API. */
-function localSession(store: ObjectStore, shapes: LocalClusterShape[] = []): TargetSession {
+function localSession(store: ObjectStore, shapes: LocalClusterShape[] = [], faults: ReadonlyMap<string, FaultName> = new Map()): TargetSession {
+  const planted = localFaults(faults);
   const control: LocalClusterControl = {
     up: async (_log, shape = {}) => {
       shapes.push(shape);
       return { kubeconfigPath: '/tmp/kubeconfig', name: 'dr-drill-test', timings: { total: 1 } };
     },
     down: async () => undefined,
+    joiningNode: planted.joiningNode,
   };
   return { ...realSession(), kind: 'local', localCluster: control, clusterFor: async () => store.asCluster() };
 }
@@ -29,6 +33,17 @@ test('local.node-join creates a kwok node (the annotation kwok-controller manage
   assert.equal(node.metadata.annotations?.[KWOK_NODE_ANNOTATION], 'fake');
   assert.equal(node.metadata.labels?.['pool'], 'workers');
   assert.equal(node.metadata.labels?.['kubernetes.io/hostname'], 'kwok-node-1');
+});
+
+test('local.node-join with node-without-kubelet planted registers a node no kwok-controller manages, and says so', async () => {
+  const store = new ObjectStore(systemClock());
+  const { outcome, events } = await runPlan(joinPlan, { session: localSession(store, [], new Map([['join', 'node-without-kubelet']])), env: {}, workDir: await tempDir() });
+  const lines = events.flatMap((event) => (event.kind === 'step.log' ? [event.message] : []));
+  assert.equal(outcome.records.get('join')!.status, 'passed', 'the step itself is not made to fail');
+  const node = store.get({ apiVersion: 'v1', kind: 'Node', name: 'kwok-node-1' })!;
+  assert.equal(node.metadata.annotations?.[KWOK_NODE_ANNOTATION], undefined);
+  assert.equal(node.metadata.labels?.['pool'], 'workers');
+  assert.match(lines.join('\n'), /no kubelet runs behind this node/);
 });
 
 test('local.node-join refuses a node that is still there, and any target but local', async () => {

@@ -1,0 +1,28 @@
+/**
+ * The faults a negative control plants on the local target just before a step starts: the world
+ * the step meets is changed (a node's capacity, a controller, a quota), the step runs unchanged,
+ * and only the drill's own checks can tell. Faults planted before T0 or into a created cluster
+ * live in ./faults.ts; this is the dispatch for the rest.
+ */
+import type { KubeConfig } from '@kubernetes/client-node';
+import type { Planter, PlantScene } from './planted/scene.ts';
+import type { FaultName } from '../../drill/faults.ts';
+import type { LocalCluster } from '../../cluster/local/index.ts';
+import { DrillError } from '../../util/errors.ts';
+import { fillOtherNodes } from './planted/capacity.ts';
+
+const PLANTERS: Partial<Record<FaultName, Planter>> = {
+  'no-spare-capacity': fillOtherNodes,
+};
+
+/** Whether `fault` is planted at the start of its step (rather than before T0). */
+export const plantedAtStepStart = (fault: FaultName): boolean => fault in PLANTERS;
+
+export async function plantBeforeStep(faults: ReadonlyMap<string, FaultName>, scene: Omit<PlantScene, 'localCluster' | 'kubeConfig'> & { localCluster: LocalCluster | undefined; kubeConfig: (() => KubeConfig) | undefined }): Promise<void> {
+  const fault = faults.get(scene.step.id);
+  const planter = fault ? PLANTERS[fault] : undefined;
+  if (!fault || !planter) return;
+  const { localCluster, kubeConfig } = scene;
+  if (!localCluster || !kubeConfig) throw new DrillError('ELOCAL', `${fault} needs the drill cluster, and none is running when ${scene.step.id} starts`, { details: 'attach the fault to a step that runs after local.up' });
+  await planter({ ...scene, localCluster, kubeConfig });
+}
