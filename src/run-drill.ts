@@ -11,7 +11,7 @@ import { randomBytes } from 'node:crypto';
 import { loadDrillFile, type LoadedDrill } from './drill/load.ts';
 import { buildPlan, teardownPlan, type Plan } from './drill/plan.ts';
 import type { TargetKind } from './drill/schema.ts';
-import type { DrillEvent } from './engine/events.ts';
+import type { DrillEvent, EventOf } from './engine/events.ts';
 import { runEngine, toStepError, type EngineOutcome, type StepRecord } from './engine/run.ts';
 import { buildResult } from './measure/build-result.ts';
 import type { DrillResult, StepError } from './result/model.ts';
@@ -21,7 +21,8 @@ import { createTarget } from './targets/create.ts';
 import { runPreflight } from './preflight/index.ts';
 import { faultProblem, injectsFaults, TARGET_FAULTS, type FaultName } from './drill/faults.ts';
 import { detectCi } from './ci/detect.ts';
-import { runControls, withControls } from './controls/run-controls.ts';
+import { runControls, withControls, type ControlProgress } from './controls/run-controls.ts';
+import { clearPreviousRun } from './report/clear-previous.ts';
 import { DrillError, DrillErrors } from './util/errors.ts';
 import { Masker } from './util/mask.ts';
 import { assertOutDirUsable, claimOutDir } from './util/out-dir.ts';
@@ -39,6 +40,10 @@ export interface RunDrillOptions {
   cancelSignal?: AbortSignal;
   forceSignal?: AbortSignal;
   onEvent?: (event: DrillEvent) => void;
+  /** With controls: each control's faulted re-run starting and ending. */
+  onControl?: (progress: ControlProgress) => void;
+  /** With controls: a step of a faulted re-run that did not pass. */
+  onControlStep?: (control: string, event: EventOf<'step.finished'>) => void;
   /** Keep the run directory (kubeconfig, talosconfig, clones) for debugging. */
   keepWorkDir?: boolean;
   runId?: string;
@@ -109,6 +114,7 @@ export async function runDrill(options: RunDrillOptions): Promise<RunDrillOutcom
     throw error;
   }
   using _outDirLock = outDirLock;
+  clearPreviousRun(options.outDir);
   const workDir = await mkdtemp(path.join(os.tmpdir(), `dr-drill-${runId}-`)).catch(async (error: unknown) => {
     await session.close();
     throw error;
@@ -164,8 +170,13 @@ export async function runDrill(options: RunDrillOptions): Promise<RunDrillOutcom
     const controls = await runControls(result, plan.controls, {
       outDir: options.outDir,
       ...(options.cancelSignal ? { signal: options.cancelSignal } : {}),
+      ...(options.onControl ? { onProgress: options.onControl } : {}),
       runFaulted: async (_control, faults, controlRunId, outDir) => {
-        const faulted = await runDrill({ ...options, faults, runId: controlRunId, outDir, masker, controls: false, onEvent: () => undefined });
+        // Of a faulted run, only the steps that did not pass are news to the person watching.
+        const onEvent = (event: DrillEvent) => {
+          if (event.kind === 'step.finished' && event.status !== 'passed') options.onControlStep?.(_control.name, event);
+        };
+        const faulted = await runDrill({ ...options, faults, runId: controlRunId, outDir, masker, controls: false, onEvent });
         return { result: faulted.result, reportDir: outDir };
       },
     });

@@ -19,8 +19,12 @@ export interface ControlRun {
 /** Runs one faulted copy of the drill and returns its result; supplied by run-drill. */
 export type RunFaulted = (control: PlannedControl, faults: Map<string, FaultName>, runId: string, outDir: string) => Promise<ControlRun>;
 
-export async function runControls(main: DrillResult, controls: readonly PlannedControl[], options: { outDir: string; signal?: AbortSignal; runFaulted: RunFaulted }): Promise<ControlResult[]> {
+/** What a person watching the run is told: a control's faulted re-run started, or how it ended. */
+export type ControlProgress = { kind: 'started'; name: string; index: number; total: number; faults: Record<string, FaultName> } | { kind: 'finished'; result: ControlResult; durationMs: number };
+
+export async function runControls(main: DrillResult, controls: readonly PlannedControl[], options: { outDir: string; signal?: AbortSignal; runFaulted: RunFaulted; onProgress?: (progress: ControlProgress) => void; now?: () => number }): Promise<ControlResult[]> {
   const results: ControlResult[] = [];
+  const now = options.now ?? (() => performance.now());
   for (const [index, control] of controls.entries()) {
     const base = { name: control.name, ...(control.description ? { description: control.description } : {}), faults: { ...control.faults }, failedSteps: [] as string[] };
     if (control.notApplicable) {
@@ -38,14 +42,20 @@ export async function runControls(main: DrillResult, controls: readonly PlannedC
     const runId = `${main.run.id}-c${index + 1}`.slice(0, 40);
     const reportDir = path.join(options.outDir, 'controls', control.name);
     let result: DrillResult;
+    const startedAt = now();
+    const finish = (judged: ControlResult) => {
+      results.push(judged);
+      options.onProgress?.({ kind: 'finished', result: judged, durationMs: now() - startedAt });
+    };
+    options.onProgress?.({ kind: 'started', name: control.name, index: index + 1, total: controls.length, faults: { ...control.faults } });
     try {
       ({ result } = await options.runFaulted(control, new Map(Object.entries(control.faults)), runId, reportDir));
     } catch (error) {
       // Refused before T0 (the fault could not be planted): nothing proved the checks can fail.
-      results.push({ ...base, runId, status: 'not-detected', reason: `the faulted run did not start: ${errorMessage(error)}` });
+      finish({ ...base, runId, status: 'not-detected', reason: `the faulted run did not start: ${errorMessage(error)}` });
       continue;
     }
-    results.push({ ...base, runId, reportDir: path.relative(options.outDir, reportDir).split(path.sep).join('/'), ...judge(control, result) });
+    finish({ ...base, runId, reportDir: path.relative(options.outDir, reportDir).split(path.sep).join('/'), ...judge(control, result) });
   }
   return results;
 }

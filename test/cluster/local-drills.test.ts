@@ -152,8 +152,8 @@ test("gitops-drift on local: preflight refuses a drill branch that is the one th
   assert.deepEqual(left, { dirs: [], processes: [] });
 });
 
-test('node-loss runs green on local: three kwok nodes, a real drain through the Eviction API, pods rescheduled, the node replaced', { timeout: 300_000 }, async () => {
-  const { code, result, output, left } = await runLocal('drills/node-loss.yaml');
+test('node-loss runs green on local: three kwok nodes, a real drain through the Eviction API, pods rescheduled, the node replaced; its controls (full nodes, a node without kubelet) turn it red', { timeout: 900_000 }, async () => {
+  const { code, result, output, out, left } = await runLocal('drills/node-loss.yaml', ['--controls']);
   assert.equal(code, 0, output);
   assert.ok(result);
   assert.equal(result.status, 'passed', result.reason);
@@ -182,6 +182,27 @@ test('node-loss runs green on local: three kwok nodes, a real drain through the 
   }
   assert.ok(milestoneOf(result, 'node-replaced').rtoMs! > milestoneOf(result, 'workloads-rescheduled').rtoMs!);
   assert.deepEqual(result.steps.filter((current) => current.standIn).map((current) => current.id), ['cluster', 'flux-apps', 'talos-reset', 'reprovision', 'cluster-destroy']);
+
+  // The negative controls: faults planted in the cluster, found only by the drill's own checks.
+  const controls = Object.fromEntries((result.controls ?? []).map((control) => [control.name, control]));
+  assert.deepEqual(Object.fromEntries(Object.entries(controls).map(([name, control]) => [name, control.status])), { 'workloads-stranded': 'detected', 'node-never-ready': 'detected' }, output);
+  assert.deepEqual(controls['workloads-stranded']!.faults, { drain: 'no-spare-capacity' });
+  assert.deepEqual(controls['workloads-stranded']!.failedSteps, ['rescheduled']);
+  assert.deepEqual(controls['node-never-ready']!.failedSteps, ['node-ready']);
+  // The real node-lifecycle controller's words for a node nothing posts status for.
+  assert.match(controls['node-never-ready']!.reason!, /Node\/kwok-node-1: (Unknown \(NodeStatusNeverUpdated: Kubelet never posted node status\.\)|absent|no Ready condition)/);
+  for (const name of Object.keys(controls)) {
+    const faulted = JSON.parse(readFileSync(path.join(out, 'controls', name, 'result.json'), 'utf8')) as DrillResult;
+    const faultedStep = stepOf(faulted);
+    assert.equal(faultedStep('cluster-destroy').status, 'passed', `${name}: teardown`);
+    // The step the fault was planted before ran and passed: no step was made to fail.
+    const planted = Object.keys(controls[name]!.faults)[0]!;
+    assert.equal(faultedStep(planted).status, 'passed', `${name}: ${planted} ${JSON.stringify(faultedStep(planted).error)}`);
+  }
+  // The full nodes: the evicted homepage pod found no room, as the scheduler says.
+  const rescheduledLog = readFileSync(path.join(out, 'controls', 'workloads-stranded', 'logs', 'drain.log'), 'utf8');
+  assert.match(rescheduledLog, /fault: node\/kwok-node-0 full: allocatable pods \d+/);
+  assert.match(readFileSync(path.join(out, 'controls', 'node-never-ready', 'logs', 'reprovision.log'), 'utf8'), /no kubelet runs behind this node/);
   assert.deepEqual(left, { dirs: [], processes: [] });
 });
 

@@ -2,12 +2,14 @@
 import path from 'node:path';
 import type { FaultName } from '../../drill/faults.ts';
 import { DrillError } from '../../util/errors.ts';
+import { formatDuration } from '../../util/duration.ts';
+import type { ControlProgress } from '../../controls/run-controls.ts';
 import { onePositional, type CommandSpec, type OptionSpec, type ParsedArgs } from '../args.ts';
 import type { CliIo, Command } from '../io.ts';
 import { targetOption } from './target-option.ts';
 
 /** The faults of drill/faults.ts (FAULT_NAMES), spelled here so help loads no more code. */
-const FAULT_NAMES = 'fail|hang|slow|tampered-backup|missing-canary|wrong-age-key';
+const FAULT_NAMES = 'fail|hang|slow|tampered-backup|missing-canary|wrong-age-key|no-spare-capacity|node-without-kubelet|prune-disabled|source-controller-down|quota-exhausted|stale-decryption-secret|foreign-sops-file';
 
 export const targetSpec: OptionSpec = { type: 'string', value: 'T', description: 'sim, local, kubeconfig or proxmox-talos; default: the drill file\'s target' };
 
@@ -57,6 +59,8 @@ export async function runDrillCommand(parsed: ParsedArgs, io: CliIo, mode: 'run'
     masker,
     env: io.env,
     onEvent: print,
+    onControl: (progress) => io.stdout(masker.mask(controlLine(progress))),
+    onControlStep: (control, event) => io.stdout(masker.mask(`  control ${control} │ ✖ ${event.stepId} ${event.status} in ${formatDuration(event.durationMs)}${event.error ? `: ${event.error.code} ${event.error.message.split('\n')[0]}` : ''}`)),
     keepWorkDir: values['keep-workdir'] as boolean,
     skipPreflight: values['skip-preflight'] as boolean,
     teardownOnly: mode === 'teardown',
@@ -73,6 +77,16 @@ export async function runDrillCommand(parsed: ParsedArgs, io: CliIo, mode: 'run'
   // Last, so the figures are what a CI job log ends with, whatever the verdict.
   for (const line of figuresTable(result)) io.stdout(masker.mask(line));
   return result.exitCode;
+}
+
+/** A control's faulted re-run, as the job log shows it while the controls run (they take as long as the drill, each). */
+function controlLine(progress: ControlProgress): string {
+  if (progress.kind === 'started') {
+    const faults = Object.entries(progress.faults).map(([step, fault]) => `${step}=${fault}`).join(', ');
+    return `▶ control ${progress.name} (${progress.index}/${progress.total}): a faulted re-run of the drill with ${faults}; it must turn red`;
+  }
+  const { result, durationMs } = progress;
+  return `${result.status === 'detected' ? '✔' : result.status === 'not-applicable' ? '⏭' : '✖'} control ${result.name} ${result.status}${result.status === 'not-applicable' ? '' : ` in ${formatDuration(durationMs)}`}`;
 }
 
 /** --run-id, else DR_DRILL_RUN_ID (CI sets it so a teardown job can name the same run); teardown needs one. */

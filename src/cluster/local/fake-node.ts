@@ -1,6 +1,6 @@
 /**
- * Fake nodes managed by kwok-controller (kwokctl's default annotation
- * selector), so the scheduler places pods and kwok marks them Running/Ready.
+ * Fake nodes managed by kwok-controller (kwok-cluster.ts makes it manage only nodes with this
+ * annotation), so the scheduler places pods and kwok marks them Running/Ready.
  */
 import { CoreV1Api, type KubeConfig } from '@kubernetes/client-node';
 import { fakeNode, fakeNodeNames } from './fake-node-spec.ts';

@@ -7,6 +7,7 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 
 import { join } from 'node:path';
 import type { InfraBinaries } from './infra-versions.ts';
 import { runChecked, runCommand } from './processes.ts';
+import { KWOK_NODE_ANNOTATION } from './fake-node-spec.ts';
 import { DrillError, errorMessage } from '../../util/errors.ts';
 
 export interface KwokClusterOptions {
@@ -56,6 +57,15 @@ export function kwokctlConfig(options: KwokClusterOptions, cacheDir: string): st
     if (binaryPath === undefined) throw new DrillError('ETESTINFRA', `binary ${bin} missing`, { details: 'run node scripts/build-test-infra.ts' });
     lines.push(`  ${option}: ${JSON.stringify(binaryPath)}`);
   }
+  // kwokctl's binary runtime makes kwok-controller manage every node; only fake nodes should have
+  // a kwok "kubelet" (as in kwokctl's kind runtime): a node without the annotation stays silent.
+  lines.push(
+    'componentsPatches:',
+    '  - name: kwok-controller',
+    '    extraArgs:',
+    '      - { key: manage-all-nodes, value: "false", override: true }',
+    `      - { key: manage-nodes-with-annotation-selector, value: "${KWOK_NODE_ANNOTATION}=fake" }`,
+  );
   return lines.join('\n') + '\n';
 }
 

@@ -230,3 +230,21 @@ test('a teardown checks only its tools and isolation: an empty age key stops a r
   const teardown = await runCli(['teardown', drill, '--target', 'sim', '--run-id', 'gh-7-1', '--out', path.join(dir, 'teardown'), ...FAST]);
   assert.equal(teardown.code, 0, teardown.stdout + teardown.stderr);
 });
+
+test('run --controls tells the job log each control as it runs: its faults, the faulted steps that did not pass, its verdict', async () => {
+  const out = path.join(await tempDir(), 'reports');
+  const run = await runCli(['run', 'drills/node-loss.yaml', '--target', 'sim', '--controls', '--out', out, ...FAST]);
+  assert.equal(run.code, 0, run.stdout + run.stderr);
+  const lines = run.stdout.split('\n');
+  const at = (pattern: RegExp) => {
+    const index = lines.findIndex((line) => pattern.test(line));
+    assert.ok(index >= 0, `no line matching ${pattern}:\n${run.stdout}`);
+    return index;
+  };
+  const started = at(/^▶ control workloads-stranded \(1\/2\): a faulted re-run of the drill with drain=fail; it must turn red$/);
+  const failedStep = at(/^ {2}control workloads-stranded │ ✖ rescheduled (failed|timed-out) in /);
+  const detected = at(/^✔ control workloads-stranded detected in \d/);
+  const second = at(/^▶ control node-never-ready \(2\/2\): a faulted re-run of the drill with node-ready=fail; it must turn red$/);
+  assert.ok(started < failedStep && failedStep < detected && detected < second, run.stdout);
+  at(/^✔ control node-never-ready detected in \d/);
+});

@@ -5,6 +5,7 @@ import { compareGo, ldflags, wrapperGoMod, wrapperReplaces } from '../../../scri
 import { dependencyOrder, readKustomizations } from '../../../src/cluster/local/flux-bootstrap.ts';
 import { parseCgiHead } from '../../../src/cluster/local/git-server.ts';
 import { binDir, loadInfraVersions, requireInfraBinaries, versionKey } from '../../../src/cluster/local/infra-versions.ts';
+import { parse } from 'yaml';
 import { kwokctlConfig } from '../../../src/cluster/local/kwok-cluster.ts';
 import { SAMPLE_FIXTURE_DIR } from '../../../src/cluster/local/sample-repo.ts';
 import { join } from 'node:path';
@@ -77,6 +78,10 @@ test('kwokctl configuration binds to loopback and uses the built binaries', () =
   assert.match(text, /^  runtime: binary$/m);
   assert.match(text, /^  bindAddress: 127\.0\.0\.1$/m);
   assert.match(text, /^  kwokControllerBinary: "\/b\/k"$/m);
+  // Only nodes carrying kwok's annotation get a fake kubelet: a node without it never reports Ready.
+  assert.deepEqual(parse(text).componentsPatches, [
+    { name: 'kwok-controller', extraArgs: [{ key: 'manage-all-nodes', value: 'false', override: true }, { key: 'manage-nodes-with-annotation-selector', value: 'kwok.x-k8s.io/node=fake' }] },
+  ]);
   assert.throws(() => kwokctlConfig({ name: 'x', dir: '/d', kubeVersion: 'v', binaries: {} }, '/c'), (error: unknown) => /ETESTINFRA binary etcd missing/.test(formatError(error)));
 });
 

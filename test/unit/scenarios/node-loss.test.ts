@@ -40,7 +40,7 @@ test('node-loss: a reprovisioned node that never becomes Ready turns the drill r
   assert.equal(result.steps.find((step) => step.id === 'cluster-destroy')!.status, 'passed');
   const controls = await runDrill({ file: DRILL, target: 'sim', outDir: path.join(out, 'c'), env: {}, controls: true });
   assert.deepEqual(controls.result.controls!.map((control) => [control.name, control.status]), [
-    ['workloads-crash-after-move', 'detected'],
+    ['workloads-stranded', 'detected'],
     ['node-never-ready', 'detected'],
   ]);
 });
