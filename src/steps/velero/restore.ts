@@ -11,6 +11,7 @@ import { z } from 'zod';
 import type { Cluster, KubeObject } from '../../contract/cluster.ts';
 import { waitForObjects } from '../../kube/wait.ts';
 import { withHeartbeat } from '../heartbeat.ts';
+import { restoreErrors } from './restore-errors.ts';
 import { DrillError } from '../../util/errors.ts';
 import { defineStep, type StepContext } from '../../contract/step.ts';
 
@@ -107,8 +108,10 @@ export const veleroRestore = defineStep({
         ...(status.validationErrors ?? []).map((error: string) => `validation: ${error}`),
         ...failedVolumes.map((volume) => `PodVolumeRestore ${volume.metadata.name} ${volume.status?.phase ?? 'unknown'}: ${volume.status?.message ?? ''}`),
       ].filter(Boolean);
+      const messages = errors > 0 ? await restoreErrors(context, input.namespace, name) : undefined;
+      if (messages) reasons.push(`first error: ${messages.find((line) => !/^(Velero|Cluster|Namespaces):$/.test(line))?.replace(/^(Velero|Cluster|Namespaces):\s*/, '') ?? messages[0]}`);
       throw new DrillError('EVELERO', `Velero restore ${name} did not complete cleanly: ${reasons.join('; ')}`, {
-        details: `inspect with: velero restore describe ${name} --details; velero restore logs ${name}`,
+        details: `${messages ? `errors (velero restore describe ${name} --details):\n  ${messages.join('\n  ')}\n` : ''}inspect with: velero restore describe ${name} --details; velero restore logs ${name}`,
       });
     }
     context.recordRpo({
