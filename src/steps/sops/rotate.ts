@@ -21,7 +21,7 @@ const inputs = z.strictObject({
   ageKeyFile: z.string().min(1).meta({ description: 'The current (compromised) age key: the files are encrypted for it now (relative to the drill file).' }),
   newAgeKeyFile: z.string().min(1).meta({ description: 'The new age key (e.g. ${steps.new-key.outputs.keyFile}); its recipient replaces the current one.' }),
   sopsConfig: z.string().default('.sops.yaml').meta({ description: 'The SOPS config in the repository whose creation_rules are updated.' }),
-  exclude: z.array(z.string().min(1)).default([]).meta({ description: 'SOPS files (repository paths) left as they are, e.g. ones another key seals; sops.verify names any the old key still opens.' }),
+  exclude: z.array(z.string().min(1)).default([]).meta({ description: 'SOPS files (repository paths) left as they are, e.g. ones another key seals; sops.verify refuses any the new key does not open or the old key still opens.' }),
   message: z.string().min(1).optional().meta({ description: 'Commit message; default names the files and the new recipient.' }),
   allowSharedBranch: z.boolean().default(false),
 });
@@ -78,7 +78,7 @@ async function runSops(context: StepContext, dir: string, file: string, args: st
   throw new DrillError('ESOPS', `cannot re-encrypt ${file} for the new key: sops ${args[0]} exited ${result.exitCode}: ${sopsReason(result.stderr)}`, {
     details: [
       stranger ? `${file} is sealed only for ${sealedFor.join(', ')}, not for the current key ${currentRecipients.join(', ')}: the drill cannot open it, so it cannot rotate it (nothing was pushed)` : 'sops updatekeys needs the current key to open the file and a creation rule in .sops.yaml that matches its path (nothing was pushed)',
-      'fix: have the holder of that key re-encrypt the file for the new key, or list it in exclude: if another key rightly seals it',
+      'fix: have the holder of that key re-encrypt it for the new key (sops updatekeys with their key), or remove it from the tree if no one holds that key any more',
       tailOf(result.stderr),
     ].join('\n'),
   });
