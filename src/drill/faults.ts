@@ -42,7 +42,7 @@ export const TARGET_FAULTS: Readonly<Record<TargetKind, Readonly<Partial<Record<
     'source-controller-down': { into: ['flux.reconcile', 'git.revert'], what: 'when this step starts, Flux source-controller stops (as if OOM-killed): no new revision is fetched' },
     'quota-exhausted': { into: ['git.revert', 'flux.reconcile'], what: 'when this step starts, every app namespace gets a ResourceQuota of zero pods: running pods stay, no new pod is admitted' },
     'stale-decryption-secret': { into: ['local.up'], what: 'the cluster this step creates decrypts with another Secret (flux-system/sops-age-legacy, the same key) than the sops-age the runbook rotates' },
-    'foreign-sops-file': { into: ['sops.rotate'], what: 'before T0 the GitOps tree gets one more SOPS file (talos/talsecret.sops.yaml) sealed only for a key the drill does not hold' },
+    'foreign-sops-file': { into: ['sops.rotate'], what: 'before T0 the GitOps tree gets one more SOPS file (talos/talsecret.sops.yaml, outside every Flux path) sealed only for an age key made and deleted at once: no key the drill holds opens it' },
   },
   kubeconfig: {},
   'proxmox-talos': {},

@@ -22,6 +22,8 @@ export interface BootstrapOptions {
   /** Directory with the Kustomization manifests, e.g. <repo work dir>/clusters/drill */
   clusterDir: string;
   interval?: string;
+  /** The Secret every decrypting Kustomization reads its keys from, instead of the one its manifest names. */
+  decryptionSecret?: string;
 }
 
 export interface KustomizationSpec extends KubernetesObject {
@@ -34,6 +36,13 @@ export function readKustomizations(clusterDir: string): KustomizationSpec[] {
     .sort()
     .flatMap((fileName) => loadAllYaml(readFileSync(join(clusterDir, fileName), 'utf8')) as KustomizationSpec[])
     .filter((document) => document?.kind === 'Kustomization' && document.apiVersion === `${KUSTOMIZE_GROUP}/${FLUX_API_VERSION}`);
+}
+
+/** The Kustomization decrypting with Secret `name` (when it decrypts at all and a name is given). */
+export function withDecryptionSecret(kustomization: KustomizationSpec, name: string | undefined): KustomizationSpec {
+  const decryption = kustomization.spec?.['decryption'] as { secretRef?: { name?: string } } | undefined;
+  if (!name || !decryption) return kustomization;
+  return { ...kustomization, spec: { ...kustomization.spec, decryption: { ...decryption, secretRef: { ...decryption.secretRef, name } } } };
 }
 
 /** Layer names sorted so that every Kustomization follows its dependsOn. */
@@ -86,7 +95,7 @@ export async function bootstrapFlux(kubeConfig: KubeConfig, options: BootstrapOp
   if (kustomizations.length === 0) throw new DrillError('ELOCAL', `no Flux Kustomizations in ${options.clusterDir}`, { details: 'the GitOps tree needs Flux Kustomizations in clusters/drill/*.yaml' });
   for (const kustomization of kustomizations) {
     const name = kustomization.metadata?.name ?? '';
-    await createOrApply(kubeConfig, { ...kustomization, metadata: { ...kustomization.metadata, name, namespace: kustomization.metadata?.namespace ?? FLUX_NAMESPACE } }, 'kustomizations');
+    await createOrApply(kubeConfig, { ...withDecryptionSecret(kustomization, options.decryptionSecret), metadata: { ...kustomization.metadata, name, namespace: kustomization.metadata?.namespace ?? FLUX_NAMESPACE } }, 'kustomizations');
   }
   return dependencyOrder(kustomizations);
 }

@@ -46,6 +46,11 @@ export interface LocalClusterOptions {
   gitSource?: { url: string; repo: SampleRepo };
   /** The drill's age key: created as the sops-age Secret in flux-system before Flux is bootstrapped. */
   sopsAgeKeyFile?: string;
+  /**
+   * The Secret the decrypting Kustomizations read their keys from, when not sops-age: created in
+   * flux-system from sopsAgeKeyFile as well (sops-age is still created as before).
+   */
+  decryptionSecret?: string;
   /** Bootstrap Flux from this branch of the repository (a drill's own, e.g. drill/<run id>); default the repository's branch. */
   gitBranch?: string;
   /** How many fake nodes join before Flux applies anything (kwok-node-0 … kwok-node-<n-1>); default 1. */
@@ -175,13 +180,17 @@ export async function startLocalCluster(options: LocalClusterOptions = {}): Prom
       if (options.sopsAgeKeyFile) {
         await createSopsAgeSecret(kubeConfig, options.sopsAgeKeyFile);
         log(`created Secret flux-system/${SOPS_AGE_SECRET} from the drill's age key`);
+        if (options.decryptionSecret && options.decryptionSecret !== SOPS_AGE_SECRET) {
+          await createSopsAgeSecret(kubeConfig, options.sopsAgeKeyFile, options.decryptionSecret);
+          log(`created Secret flux-system/${options.decryptionSecret} from the same key: the decrypting Kustomizations read this one`);
+        }
       }
       phaseStart = performance.now();
       flux = await startFluxControllers({ kubeconfigPath: kwok.kubeconfigPath, binaries, dir: workspace.path('flux') });
       mark('fluxControllers', phaseStart);
       let layers: string[] = [];
       if (options.bootstrap !== false) {
-        layers = await bootstrapFlux(kubeConfig, { gitUrl: url, branch: options.gitBranch ?? repo.branch, clusterDir: join(repo.workDir, 'clusters', 'drill') });
+        layers = await bootstrapFlux(kubeConfig, { gitUrl: url, branch: options.gitBranch ?? repo.branch, clusterDir: join(repo.workDir, 'clusters', 'drill'), ...(options.decryptionSecret ? { decryptionSecret: options.decryptionSecret } : {}) });
       }
       gitops = { url, repo, layers };
     }

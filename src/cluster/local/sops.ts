@@ -53,17 +53,17 @@ export async function sealSampleTree(treeDir: string, recipient: string, sops: s
   return sealedFile;
 }
 
-/** The sops-age Secret kustomize-controller decrypts with (runbook: kubectl create secret generic sops-age --from-file=age.agekey). */
-export async function createSopsAgeSecret(kubeConfig: KubeConfig, keyFile: string): Promise<void> {
+/** The sops-age Secret kustomize-controller decrypts with (runbook: kubectl create secret generic sops-age --from-file=age.agekey), or another name. */
+export async function createSopsAgeSecret(kubeConfig: KubeConfig, keyFile: string, name: string = SOPS_AGE_SECRET): Promise<void> {
   const api = kubeConfig.makeApiClient(CoreV1Api);
   await api.createNamespace({ body: { apiVersion: 'v1', kind: 'Namespace', metadata: { name: FLUX_NAMESPACE } } }).catch((error: unknown) => {
     if (httpCode(error) !== 409) throw error;
   });
-  const body = { apiVersion: 'v1', kind: 'Secret', metadata: { name: SOPS_AGE_SECRET, namespace: FLUX_NAMESPACE }, type: 'Opaque', stringData: { 'age.agekey': readFileSync(keyFile, 'utf8') } };
+  const body = { apiVersion: 'v1', kind: 'Secret', metadata: { name, namespace: FLUX_NAMESPACE }, type: 'Opaque', stringData: { 'age.agekey': readFileSync(keyFile, 'utf8') } };
   try {
     await api.createNamespacedSecret({ namespace: FLUX_NAMESPACE, body });
   } catch (error) {
-    if (httpCode(error) !== 409) throw new DrillError('ELOCAL', `cannot create Secret ${FLUX_NAMESPACE}/${SOPS_AGE_SECRET}: ${httpCode(error) ?? 'no response'}`, { details: 'check that the local cluster API server answers' });
-    await api.replaceNamespacedSecret({ name: SOPS_AGE_SECRET, namespace: FLUX_NAMESPACE, body });
+    if (httpCode(error) !== 409) throw new DrillError('ELOCAL', `cannot create Secret ${FLUX_NAMESPACE}/${name}: ${httpCode(error) ?? 'no response'}`, { details: 'check that the local cluster API server answers' });
+    await api.replaceNamespacedSecret({ name, namespace: FLUX_NAMESPACE, body });
   }
 }

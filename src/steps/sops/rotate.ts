@@ -4,6 +4,8 @@
  * the new recipient instead of the current one, `sops updatekeys -y` re-wraps each file's data key
  * for them (the current key decrypts), `sops rotate -i` replaces the data key itself and
  * re-encrypts every value (the new key decrypts); then one commit, pushed to the drill branch.
+ * A file it cannot re-encrypt (e.g. sealed only for a key the drill does not hold) fails the step
+ * with sops' own reason, naming the file, and nothing is pushed: no file is left on the old key.
  */
 import path from 'node:path';
 import { z } from 'zod';
@@ -19,7 +21,7 @@ const inputs = z.strictObject({
   ageKeyFile: z.string().min(1).meta({ description: 'The current (compromised) age key: the files are encrypted for it now (relative to the drill file).' }),
   newAgeKeyFile: z.string().min(1).meta({ description: 'The new age key (e.g. ${steps.new-key.outputs.keyFile}); its recipient replaces the current one.' }),
   sopsConfig: z.string().default('.sops.yaml').meta({ description: 'The SOPS config in the repository whose creation_rules are updated.' }),
-  exclude: z.array(z.string().min(1)).default([]).meta({ description: 'SOPS files (repository paths) left as they are, e.g. ones another key seals; sops.verify names any the old key still opens.' }),
+  exclude: z.array(z.string().min(1)).default([]).meta({ description: 'SOPS files (repository paths) left as they are, e.g. ones another key seals; sops.verify refuses any the new key does not open or the old key still opens.' }),
   message: z.string().min(1).optional().meta({ description: 'Commit message; default names the files and the new recipient.' }),
   allowSharedBranch: z.boolean().default(false),
 });
@@ -49,7 +51,7 @@ export const sopsRotate = defineStep({
     if (unknown.length > 0) throw new DrillError('EINPUT', `exclude: ${unknown.join(', ')} is not a SOPS file of ${input.branch}`, { details: `SOPS files: ${[...found.keys()].join(', ') || 'none'}` });
     const files = [...found.keys()].filter((file) => !input.exclude.includes(file));
     if (files.length === 0) throw new DrillError('ESOPS', `branch ${input.branch} holds no SOPS-encrypted file to rotate`, { details: 'a file is found by its sops metadata (sops: ... mac:); is the tree sealed?' });
-    for (const file of files) await rotateFile(context, dir, file, currentKey, newKey);
+    for (const file of files) await rotateFile(context, dir, file, found.get(file)!, { current: currentKey, currentRecipients: current, next: newKey });
     if (input.exclude.length > 0) context.log.warn(`left as they are (exclude:): ${input.exclude.join(', ')}`);
 
     await git(context, dir, ['add', '-A']);
@@ -61,13 +63,31 @@ export const sopsRotate = defineStep({
   },
 });
 
-async function rotateFile(context: StepContext, dir: string, file: string, currentKey: string, newKey: string): Promise<void> {
-  try {
-    // updatekeys reads .sops.yaml from the working directory: the clone's root.
-    await context.shell.run('sops', ['updatekeys', '-y', file], { cwd: dir, env: sopsKeyEnv(currentKey), signal: context.signal });
-    // A new data key: whoever held the old one (with the compromised key) cannot read new values.
-    await context.shell.run('sops', ['rotate', '-i', file], { cwd: dir, env: sopsKeyEnv(newKey), signal: context.signal });
-  } catch (error) {
-    throw new DrillError('ESOPS', `cannot re-encrypt ${file} for the new key`, { details: 'sops updatekeys needs the current key to open the file and a creation rule in .sops.yaml that matches its path; see the step log', cause: error });
-  }
+async function rotateFile(context: StepContext, dir: string, file: string, sealedFor: readonly string[], keys: { current: string; currentRecipients: readonly string[]; next: string }): Promise<void> {
+  // updatekeys reads .sops.yaml from the working directory: the clone's root.
+  await runSops(context, dir, file, ['updatekeys', '-y', file], keys.current, sealedFor, keys.currentRecipients);
+  // A new data key: whoever held the old one (with the compromised key) cannot read new values.
+  await runSops(context, dir, file, ['rotate', '-i', file], keys.next, sealedFor, keys.currentRecipients);
 }
+
+/** One sops command on `file`; a failure names the file, the command and sops' own reason. */
+async function runSops(context: StepContext, dir: string, file: string, args: string[], keyFile: string, sealedFor: readonly string[], currentRecipients: readonly string[]): Promise<void> {
+  const result = await context.shell.run('sops', args, { cwd: dir, env: sopsKeyEnv(keyFile), signal: context.signal, allowFailure: true });
+  if (result.exitCode === 0) return;
+  const stranger = sealedFor.length > 0 && !sealedFor.some((recipient) => currentRecipients.includes(recipient));
+  throw new DrillError('ESOPS', `cannot re-encrypt ${file} for the new key: sops ${args[0]} exited ${result.exitCode}: ${sopsReason(result.stderr)}`, {
+    details: [
+      stranger ? `${file} is sealed only for ${sealedFor.join(', ')}, not for the current key ${currentRecipients.join(', ')}: the drill cannot open it, so it cannot rotate it (nothing was pushed)` : 'sops updatekeys needs the current key to open the file and a creation rule in .sops.yaml that matches its path (nothing was pushed)',
+      'fix: have the holder of that key re-encrypt it for the new key (sops updatekeys with their key), or remove it from the tree if no one holds that key any more',
+      tailOf(result.stderr),
+    ].join('\n'),
+  });
+}
+
+/** sops' own reason: its first line that is not a timestamped progress line. */
+export function sopsReason(stderr: string): string {
+  const lines = stderr.split('\n').map((line) => line.trim()).filter((line) => line !== '' && !/^\d{4}\/\d\d\/\d\d \d\d:\d\d:\d\d /.test(line));
+  return lines[0] ?? 'no message';
+}
+
+const tailOf = (text: string): string => text.trim().split('\n').slice(-20).join('\n');

@@ -1,7 +1,8 @@
 /**
  * sops.verify: prove the rotation on the drill branch's revision: no revoked age key decrypts any
  * SOPS file, the new key decrypts every one, each file's metadata names only recipients that are
- * not revoked, and `.sops.yaml` no longer encrypts new files for a revoked key. Decrypted text is
+ * not revoked, no file is one that neither key opens (sealed for a stranger: never rotated), and
+ * `.sops.yaml` no longer encrypts new files for a revoked key. Decrypted text is
  * never logged or kept (sops runs quiet); a revoked key must fail for want of a matching identity.
  */
 import { readFile } from 'node:fs/promises';
@@ -58,13 +59,16 @@ export const sopsVerify = defineStep({
     for (const [file, recipients] of files) {
       const named = recipients.filter((recipient) => revoked.includes(recipient));
       if (named.length > 0) problems.push(`${file} is still encrypted for the revoked ${named.join(', ')}`);
+      let openedByOld = false;
       for (const [index, keyFile] of oldKeys.entries()) {
         const outcome = await tryDecrypt(context, dir, file, keyFile);
+        openedByOld ||= outcome === 'decrypts';
         if (outcome === 'decrypts') problems.push(`${file}: the revoked key ${path.basename(keyFile)} (oldAgeKeyFiles[${index}]) still decrypts it`);
         else if (outcome !== 'no-matching-key') problems.push(`${file}: sops failed with the revoked key for another reason than a missing identity (${outcome.failed})`);
       }
       const outcome = await tryDecrypt(context, dir, file, newKey);
       if (outcome === 'decrypts') context.log.info(`${file}: the new key decrypts it; no revoked key does`);
+      else if (outcome === 'no-matching-key' && !openedByOld) problems.push(`${file}: readable by neither the new key nor any revoked key (sealed for ${recipients.join(', ') || 'no age recipient'} only): it was never rotated, and no key the drill holds can rotate it`);
       else problems.push(`${file}: the new key ${current} does not decrypt it (${outcome === 'no-matching-key' ? 'no matching identity' : outcome.failed})`);
     }
     const config = parseDocument(await readFile(path.join(dir, input.sopsConfig), 'utf8').catch(() => ''));

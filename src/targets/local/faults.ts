@@ -4,7 +4,9 @@
  * Restore fails; or a byte of every restic pack file flipped, so restic's MAC check refuses the
  * restore), a backup whose canary records stop a week before its snapshot (only a canary check
  * sees the data is old), and a cluster whose decryption Secret holds an age key that is not a
- * recipient of the GitOps tree (kustomize-controller cannot decrypt). No step is forced to fail:
+ * recipient of the GitOps tree (kustomize-controller cannot decrypt), a cluster that decrypts with
+ * another Secret than the sops-age the runbook rotates, and a SOPS file in the tree sealed only for
+ * a key nobody holds (./planted/foreign-sops-file.ts). No step is forced to fail:
  * the drill's real checks have to find each fault.
  */
 import { closeSync, mkdirSync, openSync, readdirSync, readFileSync, readSync, rmSync, statSync, writeSync } from 'node:fs';
@@ -16,6 +18,10 @@ import type { S3Server } from '../../cluster/local/s3-server.ts';
 import type { StagedBackup } from './backup.ts';
 import type { KubeObject } from '../../contract/cluster.ts';
 import { fakeNode, KWOK_NODE_ANNOTATION } from '../../cluster/local/fake-node-spec.ts';
+import { plantForeignSopsFile } from './planted/foreign-sops-file.ts';
+
+/** The Secret a stale-decryption-secret cluster decrypts with: not the sops-age the runbook rotates. */
+export const LEGACY_DECRYPTION_SECRET = 'sops-age-legacy';
 
 /** What a tampered-backup fault spoils, by the kind of the step it is attached to. */
 const RESTIC_READERS = new Set(['restic.restore', 'data.check']);
@@ -31,6 +37,10 @@ export interface LocalFaults {
   ageKeys(drillKey: string | undefined, dir: string): Promise<{ sealWith: string | undefined; cluster: string | undefined }>;
   /** The private identities of every age key file ageKeys returned (the drill's own included): for the run's masker. */
   identities(): string[];
+  /** startLocalCluster's options for the cluster local.up creates: with stale-decryption-secret it decrypts with sops-age-legacy. */
+  cluster: { decryptionSecret?: string };
+  /** The GitOps tree production's repository is built from: with foreign-sops-file a copy in `dir` with talos/talsecret.sops.yaml added. */
+  gitopsTree(tree: string, dir: string, sops: () => string): Promise<string>;
   /** The Node a local.node-join step registers: a kwok node, or with node-without-kubelet one nothing posts status for. */
   joiningNode(stepId: string, name: string, labels: Record<string, string>): { node: KubeObject; statusFrom: string };
 }
@@ -63,6 +73,9 @@ export function localFaults(faults: ReadonlyMap<string, FaultName>, kindOf: (ste
       return remember({ sealWith, cluster: await newAgeKey(path.join(dir, 'not-a-recipient.agekey')) });
     },
     identities: () => [...keyFiles].flatMap(identitiesIn),
+    // The legacy Secret holds the cluster's key file, which ageKeys already remembered for the masker.
+    cluster: planted.has('stale-decryption-secret') ? { decryptionSecret: LEGACY_DECRYPTION_SECRET } : {},
+    gitopsTree: async (tree, dir, sops) => (planted.has('foreign-sops-file') ? (await plantForeignSopsFile(tree, dir, sops())).dir : tree),
     joiningNode(stepId, name, labels) {
       const node = fakeNode(name, labels) as KubeObject;
       if (faults.get(stepId) !== 'node-without-kubelet') return { node, statusFrom: 'kwok-controller (it reports the node Ready)' };

@@ -26,14 +26,18 @@ export function resolveAgeKeyFile(plan: Plan, env: Record<string, string | undef
   return existsSync(file) ? file : undefined;
 }
 
+/** The pinned sops the local target seals with. */
+export function sopsBinary(env: Record<string, string | undefined>): string {
+  try {
+    return requireTool('sops', 'sops', loadInfraVersions(), { ...process.env, ...env });
+  } catch (error) {
+    throw new DrillError('EPREFLIGHT', 'the local target seals its GitOps tree\'s Secrets with sops, which is not built', { details: `${errorMessage(error)}\nbuild it once with: npm run build:test-infra` });
+  }
+}
+
 /** The built-in sample, sealed like production's repository: its Secrets encrypted for the drill's age key. */
 export async function sealedSample(dir: string, ageKeyFile: string, env: Record<string, string | undefined>): Promise<string> {
-  let sops: string;
-  try {
-    sops = requireTool('sops', 'sops', loadInfraVersions(), { ...process.env, ...env });
-  } catch (error) {
-    throw new DrillError('EPREFLIGHT', 'the local target seals its sample Secrets with sops, which is not built', { details: `${errorMessage(error)}\nbuild it once with: npm run build:test-infra` });
-  }
+  const sops = sopsBinary(env);
   cpSync(SAMPLE_FIXTURE_DIR, dir, { recursive: true });
   await sealSampleTree(dir, await ageRecipientOf(ageKeyFile), sops);
   return dir;

@@ -33,7 +33,7 @@ import type { Shell } from '../../contract/shell.ts';
 import { applyClusterAccess, type LocalClusterControl, type TargetSession } from '../../contract/target.ts';
 import { localFaults } from './faults.ts';
 import { plantBeforeStep } from './plant-before.ts';
-import { resolveAgeKeyFile, resolveGitopsDir, sealedSample } from './gitops-source.ts';
+import { resolveAgeKeyFile, resolveGitopsDir, sealedSample, sopsBinary } from './gitops-source.ts';
 import type { FaultName } from '../../drill/faults.ts';
 import { drillVelero, type DrillVelero } from './drill-velero.ts';
 import { stageProduction, type StagedProduction } from './production.ts';
@@ -93,7 +93,8 @@ export async function createLocalTarget(plan: Plan, env: Record<string, string |
   try {
     // The key the tree is sealed for, and the key the cluster gets: one key unless a wrong-age-key fault is planted.
     const { sealWith: ageKeyFile, cluster: clusterAgeKeyFile } = await planted.ageKeys(drillAgeKeyFile, ws.path('age'));
-    const repo = await buildSampleRepo(ws.path('git'), ws.path('git-work'), ageKeyFile && gitopsDir === SAMPLE_FIXTURE_DIR ? await sealedSample(ws.path('gitops-sealed'), ageKeyFile, env) : gitopsDir);
+    const tree = ageKeyFile && gitopsDir === SAMPLE_FIXTURE_DIR ? await sealedSample(ws.path('gitops-sealed'), ageKeyFile, env) : gitopsDir;
+    const repo = await buildSampleRepo(ws.path('git'), ws.path('git-work'), await planted.gitopsTree(tree, ws.path('gitops-planted'), () => sopsBinary(env)));
     // Drills may push their own branches (drill/<run id>); the branch "production" syncs refuses every push.
     git = await startGitServer({ projectRoot: ws.path('git'), pushableBranchPrefix: 'drill/', protectedBranches: [repo.branch] });
     const gitUrl = `${git.baseUrl}/${repo.name}`;
@@ -117,7 +118,7 @@ export async function createLocalTarget(plan: Plan, env: Record<string, string |
           // A retry after a failed attempt: remove whatever that attempt left first.
           await stopCluster(log);
           stepLog = log;
-          const started = await startLocalCluster({ gitSource: { url: gitUrl, repo }, ...(clusterAgeKeyFile ? { sopsAgeKeyFile: clusterAgeKeyFile } : {}), registerExitHandlers: false, log: (line) => stepLog(line), env: { ...process.env, ...env }, ...shape });
+          const started = await startLocalCluster({ gitSource: { url: gitUrl, repo }, ...(clusterAgeKeyFile ? { sopsAgeKeyFile: clusterAgeKeyFile } : {}), ...planted.cluster, registerExitHandlers: false, log: (line) => stepLog(line), env: { ...process.env, ...env }, ...shape });
           cluster = started;
           session.kubeconfigPath = started.kubeconfigPath;
           drillVeleroServer.follow(started.kubeconfigPath);

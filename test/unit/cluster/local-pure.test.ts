@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { compareGo, ldflags, wrapperGoMod, wrapperReplaces } from '../../../scripts/lib/go-wrapper.ts';
-import { dependencyOrder, readKustomizations } from '../../../src/cluster/local/flux-bootstrap.ts';
+import { dependencyOrder, readKustomizations, withDecryptionSecret } from '../../../src/cluster/local/flux-bootstrap.ts';
 import { parseCgiHead } from '../../../src/cluster/local/git-server.ts';
 import { binDir, loadInfraVersions, requireInfraBinaries, versionKey } from '../../../src/cluster/local/infra-versions.ts';
 import { parse } from 'yaml';
@@ -104,4 +104,16 @@ test('sample layers are chained controllers -> configs -> apps, all wait and pru
 test('dependsOn cycles are reported', () => {
   const k = (name: string, dep: string) => ({ apiVersion: 'kustomize.toolkit.fluxcd.io/v1', kind: 'Kustomization', metadata: { name }, spec: { dependsOn: [{ name: dep }] } });
   assert.throws(() => dependencyOrder([k('a', 'b'), k('b', 'a')]), (error: unknown) => /ELOCAL dependsOn cycle/.test(formatError(error)));
+});
+
+test('a decryption Secret given to the bootstrap reaches every decrypting Kustomization, and only those', () => {
+  const ks = readKustomizations(join(SAMPLE_FIXTURE_DIR, 'clusters', 'drill')).map((k) => (k.metadata?.name === 'apps' ? { ...k, spec: { ...k.spec, decryption: { provider: 'sops', secretRef: { name: 'sops-age' } } } } : k));
+  const bootstrapped = ks.map((k) => withDecryptionSecret(k, 'sops-age-legacy'));
+  assert.deepEqual(bootstrapped.map((k) => [k.metadata?.name, k.spec?.['decryption']]), [
+    ['apps', { provider: 'sops', secretRef: { name: 'sops-age-legacy' } }],
+    ['infrastructure-configs', undefined],
+    ['infrastructure-controllers', undefined],
+  ]);
+  assert.equal(bootstrapped[0]!.spec?.['path'], './apps');
+  assert.deepEqual(ks.map((k) => withDecryptionSecret(k, undefined)), ks, 'without one each keeps the Secret its manifest names');
 });

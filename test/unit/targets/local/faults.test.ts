@@ -73,6 +73,19 @@ test('wrong-age-key: the cluster gets a fresh key that is not the one the tree i
   assert.deepEqual(await localFaults(new Map()).ageKeys(drillKey, path.join(dir, 'none')), { sealWith: drillKey, cluster: drillKey });
 });
 
+test('stale-decryption-secret: the cluster local.up creates decrypts with sops-age-legacy, holding the key the masker knows', { skip: tools.skip }, async () => {
+  const dir = await tempDir();
+  const drillKey = path.join(dir, 'drill.agekey');
+  spawnSync(tools.paths['age-keygen']!, ['-o', drillKey]);
+  const faults = localFaults(new Map([['cluster', 'stale-decryption-secret']]));
+  assert.deepEqual(faults.cluster, { decryptionSecret: 'sops-age-legacy' });
+  // The legacy Secret gets the cluster's key file (the drill's own key): its identity is masked.
+  const keys = await faults.ageKeys(drillKey, path.join(dir, 'age'));
+  assert.deepEqual(keys, { sealWith: drillKey, cluster: drillKey });
+  assert.deepEqual(faults.identities(), [readFileSync(drillKey, 'utf8').split('\n').find((line) => line.startsWith('AGE-SECRET-KEY-1'))!]);
+  assert.deepEqual(localFaults(new Map([['rotate', 'foreign-sops-file']])).cluster, {});
+});
+
 test('the local target refuses a fault it cannot plant', () => {
   assert.throws(() => localFaults(new Map([['velero-restore', 'fail']])), /the local target cannot inject "fail" into step "velero-restore"/);
 });
