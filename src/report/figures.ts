@@ -5,9 +5,18 @@
 import type { MilestoneResult, RpoResult, Verdict } from '../result/model.ts';
 import { formatDuration } from '../util/duration.ts';
 
-/** ` from bad-revision-applied` after the RTO figure of a milestone measured from a step instead of T0 (milestone `from:`); empty otherwise or without a figure. */
-export function measuredFrom(milestone: Pick<MilestoneResult, 'from' | 'rtoMs'>): string {
-  return milestone.from === undefined || milestone.rtoMs === undefined ? '' : ` from ${milestone.from}`;
+/**
+ * ` from bad-revision-applied (Kustomization flux-system/apps Ready lastTransitionTime)` after the
+ * RTO figure of a milestone measured from a step instead of T0 (milestone `from:`), naming the
+ * object's own instant when the figure counts from it; empty otherwise or without a figure.
+ */
+export function measuredFrom(milestone: Pick<MilestoneResult, 'from' | 'fromSource' | 'rtoMs'>): string {
+  return milestone.from === undefined || milestone.rtoMs === undefined ? '' : countedFrom(milestone.from, milestone.fromSource);
+}
+
+/** ` from <step>`, with ` (<source>)` when the start is an instant the awaited object recorded (also what `plan` expects). */
+export function countedFrom(step: string, source: string | undefined): string {
+  return ` from ${step}${source ? ` (${source})` : ''}`;
 }
 
 /** `1h 07m 12s`, `not reached`, `not measured on this target` (every report adds measuredFrom after a figure). */

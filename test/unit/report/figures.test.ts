@@ -65,8 +65,8 @@ test('postmortem.md and changelog-entry.md: the objectives table, the entry and 
 });
 
 test('metrics: the RTO help says a milestone may count from a step', () => {
-  assert.match(read('metrics.txt'), /^# HELP dr_drill_rto_seconds Achieved RTO: time after T0 at which the milestone was reached, or after the end of its from step/m);
-  assert.match(renderPrometheusText(prometheusFamilies(result)), /^# HELP dr_drill_rto_seconds Achieved RTO per milestone: after T0, or after the end of the milestone's from step/m);
+  assert.match(read('metrics.txt'), /^# HELP dr_drill_rto_seconds Achieved RTO: time after T0 at which the milestone was reached, or for a milestone measured from a step after that step's event \(the awaited object's own lastTransitionTime when the step recorded one, else the step's end; /m);
+  assert.match(renderPrometheusText(prometheusFamilies(result)), /^# HELP dr_drill_rto_seconds Achieved RTO per milestone: after T0, or after the event of the milestone's from step when it declares one \(the awaited object's lastTransitionTime, else the step's end\)/m);
 });
 
 function withObjective(objectiveMs: number): DrillResult {
