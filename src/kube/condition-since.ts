@@ -51,3 +51,8 @@ export function conditionSince(kind: string, objects: Iterable<KubeObject>, cond
   const { metadata } = latest.object;
   return { at: latest.at, source: conditionSinceSource(kind, metadata.namespace, metadata.name, condition, count > 1 ? ` (latest of ${count})` : '') };
 }
+
+/** `Kustomization flux-system/apps Ready lastTransitionTime: 2026-12-01T10:09:47.000Z`, for the step's log. */
+export function describeSince(since: ObservedSince): string {
+  return `${since.source}: ${new Date(since.at).toISOString()}`;
+}

@@ -104,6 +104,8 @@ test('gitops-drift runs green on local: a real destructive commit on the drill b
   assert.equal(recovered.fromMs, applied.observedSinceMs);
   assert.ok(recovered.fromMs! <= applied.endMs!, `${recovered.fromMs} > ${applied.endMs}`);
   assert.ok(recovered.fromMs! > step('bad-commit').startMs! - 1000 && applied.endMs! - recovered.fromMs! < 5000, JSON.stringify({ from: recovered.fromMs, commit: step('bad-commit').startMs, end: applied.endMs }));
+  // Ready's time moved with the revision: the baseline's (flux-ready) is before the bad commit.
+  assert.ok(step('flux-ready').observedSinceMs! < step('bad-commit').startMs!, String(step('flux-ready').observedSinceMs));
   assert.equal(recovered.rtoMs, step('app-recovered').endMs! - recovered.fromMs!);
   assert.ok(recovered.rtoMs! > step('app-recovered').endMs! - applied.endMs!, String(recovered.rtoMs));
   const config = result.rpo.find((rpo) => rpo.dataClass === 'cluster-config')!;

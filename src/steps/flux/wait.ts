@@ -9,7 +9,7 @@
 import { z } from 'zod';
 import { conditionOf, type KubeObject } from '../../contract/cluster.ts';
 import { waitForObjects } from '../../kube/wait.ts';
-import { conditionSince, conditionSinceSource } from '../../kube/condition-since.ts';
+import { conditionSince, conditionSinceSource, describeSince } from '../../kube/condition-since.ts';
 import { withHeartbeat } from '../heartbeat.ts';
 import { formatDuration } from '../../util/duration.ts';
 import { DrillError } from '../../util/errors.ts';
@@ -131,7 +131,9 @@ export const fluxWait = defineStep({
     for (const object of done.ready) revisions[object.metadata.name] = object.status?.lastAppliedRevision ?? '';
     if (input.gitRevision) recordConfigurationRpo(context, input.gitRevision, input.gitCommits ?? {}, revisions);
     const outputs = { ready: done.ready.map((object) => object.metadata.name), readyAfterMs: Object.fromEntries(readyAt), revisions };
-    return withObservedSince(outputs, conditionSince(KUSTOMIZATION.kind, done.ready, READY));
+    const since = conditionSince(KUSTOMIZATION.kind, done.ready, READY);
+    if (since) context.log.info(describeSince(since));
+    return withObservedSince(outputs, since);
 
     function noteState(name: string, state: string) {
       if (lastState.get(name) === state) return;

@@ -8,7 +8,7 @@ import { z } from 'zod';
 import { conditionOf, type KubeObject } from '../../contract/cluster.ts';
 import { evaluateJsonPath } from '../../kube/jsonpath.ts';
 import { waitForObjects } from '../../kube/wait.ts';
-import { conditionSince, conditionSinceSource } from '../../kube/condition-since.ts';
+import { conditionSince, conditionSinceSource, describeSince } from '../../kube/condition-since.ts';
 import { withHeartbeat } from '../heartbeat.ts';
 import { defineStep, withObservedSince, type ObservedSince } from '../../contract/step.ts';
 import { DrillError } from '../../util/errors.ts';
@@ -96,6 +96,7 @@ export const kubernetesWait = defineStep({
       return { absent: true };
     }
     const values = Object.values(result.values);
+    if (result.since) context.log.info(describeSince(result.since));
     return withObservedSince(input.name ? { value: values[0] } : { values: result.values }, result.since);
   },
   observedSince: (input) => (input.condition?.type && input.kind ? conditionSinceSource(input.kind, input.namespace, input.name ?? '*', { type: input.condition.type, status: input.condition.status ?? 'True' }, input.name ? '' : ' (latest)') : undefined),

@@ -3,7 +3,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { KubeObject } from '../../../src/contract/cluster.ts';
-import { conditionSince, parseRfc3339 } from '../../../src/kube/condition-since.ts';
+import { conditionSince, describeSince, parseRfc3339 } from '../../../src/kube/condition-since.ts';
 
 test('RFC 3339: seconds, fractions (truncated to ms) and offsets', () => {
   assert.equal(parseRfc3339('2026-12-01T10:09:47Z'), Date.UTC(2026, 11, 1, 10, 9, 47));
@@ -35,6 +35,7 @@ test('one object: its condition\'s lastTransitionTime, named', () => {
     at: Date.UTC(2026, 11, 1, 10, 9, 47),
     source: 'Kustomization flux-system/apps Ready lastTransitionTime',
   });
+  assert.equal(describeSince({ at: Date.UTC(2026, 11, 1, 10, 9, 47), source: 'Kustomization flux-system/apps Ready lastTransitionTime' }), 'Kustomization flux-system/apps Ready lastTransitionTime: 2026-12-01T10:09:47.000Z');
 });
 
 test('several objects: the state "all of them" began with the latest; that object is named', () => {
