@@ -2,7 +2,7 @@
 import type { StepKind } from '../contract/step.ts';
 import type { Plan, StepRegistry } from '../drill/plan.ts';
 import { knownInputs } from '../preflight/needs.ts';
-import { countedFrom } from '../report/figures.ts';
+import { countedFrom } from '../result/counted-from.ts';
 import { formatDuration } from '../util/duration.ts';
 
 /** With the registry, a milestone measured from a step names the instant that step's kind reports as its event's start. */

@@ -3,6 +3,7 @@
  * annotations and chat say the same thing: the exact figure, or why there is none.
  */
 import type { MilestoneResult, RpoResult, Verdict } from '../result/model.ts';
+import { countedFrom } from '../result/counted-from.ts';
 import { formatDuration } from '../util/duration.ts';
 
 /**
@@ -14,10 +15,6 @@ export function measuredFrom(milestone: Pick<MilestoneResult, 'from' | 'fromSour
   return milestone.from === undefined || milestone.rtoMs === undefined ? '' : countedFrom(milestone.from, milestone.fromSource);
 }
 
-/** ` from <step>`, with ` (<source>)` when the start is an instant the awaited object recorded (also what `plan` expects). */
-export function countedFrom(step: string, source: string | undefined): string {
-  return ` from ${step}${source ? ` (${source})` : ''}`;
-}
 
 /** `1h 07m 12s`, `not reached`, `not measured on this target` (every report adds measuredFrom after a figure). */
 export function achievedRto(milestone: MilestoneResult): string {
