@@ -3,7 +3,7 @@
  * milestone and RPO per data class against their objectives, for green, red and cancelled runs
  * alike. Plain text in fixed-width columns, so it reads the same in a terminal and in a CI log.
  */
-import { achievedRpo, achievedRto, VERDICT_WORDS } from '../report/figures.ts';
+import { achievedRpo, achievedRto, measuredFrom, VERDICT_WORDS } from '../report/figures.ts';
 import type { DrillResult, MilestoneResult, RpoResult } from '../result/model.ts';
 import { formatDuration } from '../util/duration.ts';
 
@@ -19,8 +19,7 @@ export function figuresTable(result: Pick<DrillResult, 'status' | 'milestones' |
 }
 
 function milestoneRow(milestone: MilestoneResult): string[] {
-  const from = milestone.from && milestone.rtoMs !== undefined ? ` from ${milestone.from}` : '';
-  return [`RTO ${milestone.name}`, `${achievedRto(milestone)}${from}`, objective(milestone.objectiveMs), verdict(milestone.verdict, milestone.rtoMs === undefined ? milestone.reason : undefined)];
+  return [`RTO ${milestone.name}`, `${achievedRto(milestone)}${measuredFrom(milestone)}`, objective(milestone.objectiveMs), verdict(milestone.verdict, milestone.rtoMs === undefined ? milestone.reason : undefined)];
 }
 
 function rpoRow(rpo: RpoResult): string[] {

@@ -59,12 +59,36 @@ export type StepOutputs = Record<string, unknown>;
 /** Marks the cluster access a step produced (or `null`: removed) on its outputs; the engine hands it to the target. */
 export const CLUSTER_ACCESS: unique symbol = Symbol('dr-drill.clusterAccess');
 
-export type StepProduct = StepOutputs & { [CLUSTER_ACCESS]?: ClusterAccess | null };
+/**
+ * When the state a step waited for began, by the awaited object's own record (a condition's
+ * lastTransitionTime), not when the step saw it: a milestone measured `from` the step counts from here.
+ */
+export interface ObservedSince {
+  /** Epoch milliseconds (drill time). */
+  at: number;
+  /** What the instant is, e.g. `Kustomization flux-system/apps Ready lastTransitionTime`. */
+  source: string;
+}
+
+/** Marks when the awaited state began on a step's outputs; the engine records it on the step. */
+export const OBSERVED_SINCE: unique symbol = Symbol('dr-drill.observedSince');
+
+export type StepProduct = StepOutputs & { [CLUSTER_ACCESS]?: ClusterAccess | null; [OBSERVED_SINCE]?: ObservedSince };
 
 /** A step's outputs together with the drill cluster's access it created (or null when it removed the cluster). */
-export function withClusterAccess(outputs: StepOutputs, access: ClusterAccess | null): StepProduct {
-  // Not enumerable: it is a message to the engine, never one of the step's outputs.
-  return Object.defineProperty({ ...outputs }, CLUSTER_ACCESS, { value: access, enumerable: false });
+export function withClusterAccess(outputs: StepOutputs | StepProduct, access: ClusterAccess | null): StepProduct {
+  return withMessage(outputs, CLUSTER_ACCESS, access);
+}
+
+/** A step's outputs together with when the state it waited for began; none known leaves the outputs as they are. */
+export function withObservedSince(outputs: StepOutputs | StepProduct, since: ObservedSince | undefined): StepProduct {
+  return since === undefined ? outputs : withMessage(outputs, OBSERVED_SINCE, since);
+}
+
+function withMessage(outputs: StepOutputs | StepProduct, key: symbol, value: unknown): StepProduct {
+  // Not enumerable: it is a message to the engine, never one of the step's outputs. Copying the
+  // descriptors keeps the messages already on the outputs.
+  return Object.defineProperty(Object.defineProperties({}, Object.getOwnPropertyDescriptors(outputs)), key, { value, enumerable: false });
 }
 
 /** A step's inputs as they are known before the run: a value that depends on the run (a step output) is undefined. */
@@ -112,6 +136,8 @@ export interface StepKind<Schema extends z.ZodType = z.ZodType> {
   /** What preflight checks for this step; kinds without one need nothing beyond the checks every step gets. */
   readonly preflight?: (inputs: KnownInputs<z.output<Schema>>) => PreflightNeeds;
   run(context: StepContext, inputs: z.output<Schema>): Promise<StepProduct | void>;
+  /** What a successful run reports as the instant its awaited state began (see ObservedSince), for `plan`; undefined: it reports none with these inputs. */
+  readonly observedSince?: (inputs: KnownInputs<z.output<Schema>>) => string | undefined;
 }
 
 export function defineStep<Schema extends z.ZodType>(step: StepKind<Schema>): StepKind<Schema> {

@@ -7,7 +7,7 @@ import { DrillError, errorMessage } from '../util/errors.ts';
 import type { Masker } from '../util/mask.ts';
 import { formatDuration } from '../util/duration.ts';
 import type { AttemptResult, StepError, StepStatus } from '../result/model.ts';
-import { CLUSTER_ACCESS, type StepProduct } from '../contract/step.ts';
+import { CLUSTER_ACCESS, OBSERVED_SINCE, type StepProduct } from '../contract/step.ts';
 import type { Clock } from './clock.ts';
 import type { DrillEvent } from './events.ts';
 import { retryDelay } from './retry.ts';
@@ -88,6 +88,10 @@ async function runAttempt(context: RunContext, record: StepRecord, attempt: numb
     const outputs = await abortable(work, controller.signal);
     const access = outputs?.[CLUSTER_ACCESS];
     if (access !== undefined) options.session.useClusterAccess(access);
+    const observed = outputs?.[OBSERVED_SINCE];
+    // An epoch instant becomes run time by its age now: the run's clock (virtual on sim) is the one both readings share.
+    if (observed) record.observedSince = { ms: context.since() - (options.clock.now() - observed.at), source: observed.source };
+    else delete record.observedSince;
     record.outputs = Object.fromEntries(Object.entries(outputs ?? {}));
     context.scope.steps[step.id] = { outputs: record.outputs };
     attemptContext.commitRpoSamples();

@@ -40,6 +40,8 @@ export interface StepRecord {
   outputs: StepOutputs;
   /** What the step logged as warnings (masked), for the reports; the first few only. */
   warnings?: string[];
+  /** When the state the step waited for began by the awaited object's own record, drill ms after T0. */
+  observedSince?: { ms: number; source: string };
 }
 
 export interface RecordedRpoSample {

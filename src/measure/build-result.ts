@@ -76,6 +76,10 @@ function stepResult(record: StepRecord, logFile: string | undefined): StepResult
   if (record.startMs !== undefined && record.endMs !== undefined) result.durationMs = record.endMs - record.startMs;
   if (record.error) result.error = record.error;
   if (record.warnings?.length) result.warnings = record.warnings;
+  if (record.observedSince) {
+    result.observedSinceMs = record.observedSince.ms;
+    result.observedSinceSource = record.observedSince.source;
+  }
   if (logFile) result.logFile = logFile;
   if (step.location.line !== undefined) result.location = { file: step.location.file, line: step.location.line };
   return result;

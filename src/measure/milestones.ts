@@ -2,8 +2,10 @@
  * Achieved RTO per milestone, its verdict, and the chain of steps that made up its time. A
  * milestone is reached only when every one of its `after` steps passed: a step that did not pass
  * makes it "not reached", a step not applicable on this target makes it "not measured" there.
- * Neither is ever met. A milestone measured `from` a step counts from that step's end, and is
- * not reached when that step did not pass.
+ * Neither is ever met. A milestone measured `from` a step counts from when that step's event
+ * happened: the instant the awaited object itself recorded (a condition's lastTransitionTime) when
+ * the step reported one, else the step's end, and never later than that end. It is not reached
+ * when that step did not pass.
  */
 import { describeStatus } from '../result/status-text.ts';
 import type { PlannedMilestone } from '../drill/plan.ts';
@@ -29,9 +31,10 @@ export function measureMilestones(milestones: PlannedMilestone[], records: Map<s
     if (milestone.objectiveMs !== undefined) result.objectiveMs = milestone.objectiveMs;
     if (reached) {
       const last = steps.reduce((latest, record) => ((record.endMs ?? 0) > (latest.endMs ?? 0) ? record : latest));
-      const fromMs = start?.endMs ?? 0;
-      if (start) result.fromMs = fromMs;
-      result.rtoMs = (last.endMs ?? 0) - fromMs;
+      const from = start ? startOf(start) : { ms: 0 };
+      if (start) result.fromMs = from.ms;
+      if (from.source) result.fromSource = from.source;
+      result.rtoMs = (last.endMs ?? 0) - from.ms;
       result.criticalPath = criticalPath(last, records, milestone.from);
       if (milestone.objectiveMs !== undefined) result.verdict = result.rtoMs <= milestone.objectiveMs ? 'met' : 'missed';
       return result;
@@ -48,6 +51,17 @@ export function measureMilestones(milestones: PlannedMilestone[], records: Map<s
     if (notApplicable.length > 0) result.notApplicable = notApplicable;
     return result;
   });
+}
+
+/**
+ * When the event a from-step waited for happened. The object's own instant counts even when it is
+ * before the step began (the state already held then); one after the step's end (an API server
+ * clock ahead of ours) cannot be, so the end bounds it.
+ */
+export function startOf(record: StepRecord): { ms: number; source?: string } {
+  const end = record.endMs ?? 0;
+  const observed = record.observedSince;
+  return observed && observed.ms < end ? { ms: observed.ms, source: observed.source } : { ms: end };
 }
 
 /** `failed`, `timed out`, `was skipped`, ...: how a step that did not pass ended, for reasons. */

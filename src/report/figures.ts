@@ -3,12 +3,18 @@
  * annotations and chat say the same thing: the exact figure, or why there is none.
  */
 import type { MilestoneResult, RpoResult, Verdict } from '../result/model.ts';
+import { countedFrom } from '../result/counted-from.ts';
 import { formatDuration } from '../util/duration.ts';
 
-/** ` from bad-revision-applied` after the RTO figure of a milestone measured from a step instead of T0 (milestone `from:`); empty otherwise or without a figure. */
-export function measuredFrom(milestone: Pick<MilestoneResult, 'from' | 'rtoMs'>): string {
-  return milestone.from === undefined || milestone.rtoMs === undefined ? '' : ` from ${milestone.from}`;
+/**
+ * ` from bad-revision-applied (Kustomization flux-system/apps Ready lastTransitionTime)` after the
+ * RTO figure of a milestone measured from a step instead of T0 (milestone `from:`), naming the
+ * object's own instant when the figure counts from it; empty otherwise or without a figure.
+ */
+export function measuredFrom(milestone: Pick<MilestoneResult, 'from' | 'fromSource' | 'rtoMs'>): string {
+  return milestone.from === undefined || milestone.rtoMs === undefined ? '' : countedFrom(milestone.from, milestone.fromSource);
 }
+
 
 /** `1h 07m 12s`, `not reached`, `not measured on this target` (every report adds measuredFrom after a figure). */
 export function achievedRto(milestone: MilestoneResult): string {

@@ -231,9 +231,10 @@ function runProperties(result: DrillResult): [string, string][] {
   ];
   for (const milestone of result.milestones) {
     if (milestone.rtoMs !== undefined) properties.push([`rto.${milestone.name}.achieved_seconds`, exact(milestone.rtoMs)]);
-    // The step the RTO counts from instead of T0 (milestone from:), and when it ended after T0.
+    // The step the RTO counts from instead of T0 (milestone from:), when its event began after T0, and what that instant is when it is not the step's end.
     if (milestone.from !== undefined) properties.push([`rto.${milestone.name}.from`, milestone.from]);
     if (milestone.fromMs !== undefined) properties.push([`rto.${milestone.name}.from_seconds`, exact(milestone.fromMs)]);
+    if (milestone.fromSource !== undefined) properties.push([`rto.${milestone.name}.from_source`, milestone.fromSource]);
     if (milestone.objectiveMs !== undefined) properties.push([`rto.${milestone.name}.objective_seconds`, exact(milestone.objectiveMs)]);
   }
   for (const rpo of result.rpo) {

@@ -59,7 +59,7 @@ function metricFamilies(result: DrillResult): Family[] {
       name: 'dr_drill_rto_seconds',
       type: 'gauge',
       unit: 'seconds',
-      help: 'Achieved RTO: time after T0 at which the milestone was reached, or after the end of its from step for a milestone measured from a step (junit.xml property rto.<milestone>.from names it); NaN when not reached or not measured (see dr_drill_milestone_reached), so the series never disappears.',
+      help: 'Achieved RTO: time after T0 at which the milestone was reached, or for a milestone measured from a step after that step\'s event (the awaited object\'s own lastTransitionTime when the step recorded one, else the step\'s end; junit.xml properties rto.<milestone>.from and .from_source name it); NaN when not reached or not measured (see dr_drill_milestone_reached), so the series never disappears.',
       samples: result.milestones.map((m) => ({ labels: { ...base, milestone: m.name }, value: m.rtoMs === undefined ? Number.NaN : seconds(m.rtoMs) })),
     },
     {

@@ -10,7 +10,7 @@
  * (see scripts/ci-history.ts), which both forges render for anyone who can read the repository.
  */
 import { isSimulated, objectiveFailed, type DrillResult, type Verdict } from '../result/model.ts';
-import { achievedRpo, achievedRto, VERDICT_WORDS } from './figures.ts';
+import { achievedRpo, achievedRto, measuredFrom, VERDICT_WORDS } from './figures.ts';
 import { formatDuration } from '../util/duration.ts';
 
 export interface TrendOptions {
@@ -98,7 +98,7 @@ function latestRun(drill: string, newest: DrillResult): string[] {
   const target = `\`${newest.run.target}\`${isSimulated(newest.run) ? ' (simulated)' : ''}`;
   lines.push(`Run ${runLink(newest)} on ${target}, T0 ${when}: ${newest.reason}${newest.reason.endsWith('.') ? '' : '.'}`, '');
   const figures = [
-    ...newest.milestones.map((m) => ({ kind: 'RTO', name: m.name, achieved: m.rtoMs, objective: m.objectiveMs, verdict: m.verdict, text: `${achievedRto(m)}${m.from && m.rtoMs !== undefined ? ` from ${m.from}` : ''}` })),
+    ...newest.milestones.map((m) => ({ kind: 'RTO', name: m.name, achieved: m.rtoMs, objective: m.objectiveMs, verdict: m.verdict, text: `${achievedRto(m)}${measuredFrom(m)}` })),
     ...newest.rpo.map((r) => ({ kind: 'RPO', name: r.dataClass, achieved: r.achievedMs, objective: r.objectiveMs, verdict: r.verdict, text: achievedRpo(r) })),
   ];
   if (figures.length === 0) return lines;

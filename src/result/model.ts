@@ -62,6 +62,13 @@ export interface StepResult {
   location?: { file: string; line: number };
   /** On this target the step is a stand-in: what the drill's step stands for that was not done for real. */
   standIn?: string;
+  /**
+   * When the state the step waited for began, after T0 (negative: before it), by the awaited
+   * objects' own record rather than when the step saw it: a milestone measured from the step counts from here.
+   */
+  observedSinceMs?: number;
+  /** What observedSinceMs is, e.g. `Kustomization flux-system/apps Ready lastTransitionTime`. */
+  observedSinceSource?: string;
 }
 
 export interface PhaseResult {
@@ -87,11 +94,16 @@ export interface MilestoneResult {
   notPassed?: string[];
   /** `after` steps not applicable on this target: the milestone is not measured here. */
   notApplicable?: string[];
-  /** Measured from the end of this step instead of T0 (e.g. the step that applied a bad revision). */
+  /** Measured from this step instead of T0 (e.g. the step that saw Flux apply a bad revision). */
   from?: string;
-  /** With `from`: when that step ended, after T0; the RTO counts from here. */
+  /**
+   * With `from`: when the event began, after T0; the RTO counts from here. The step's
+   * observedSinceMs when earlier than its end (fromSource names it), else the step's end.
+   */
   fromMs?: number;
-  /** Achieved RTO: time after T0 (or after the `from` step's end) at which the milestone was reached. */
+  /** With `from`: what fromMs is when it is not the step's end (`Kustomization flux-system/apps Ready lastTransitionTime`). */
+  fromSource?: string;
+  /** Achieved RTO: time after T0 (or after fromMs) at which the milestone was reached. */
   rtoMs?: number;
   objectiveMs?: number;
   verdict: Verdict;

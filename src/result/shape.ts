@@ -82,9 +82,11 @@ const resultShape = object({
       'warnings?': arrayOf(string),
       'logFile?': string,
       dependsOn: arrayOf(string),
+      'observedSinceMs?': number,
+      'observedSinceSource?': string,
     }),
   ),
-  milestones: arrayOf(object({ name: string, after: arrayOf(string), reached: boolean, 'rtoMs?': number, 'objectiveMs?': number, verdict: oneOf(VERDICTS), criticalPath: arrayOf(string) })),
+  milestones: arrayOf(object({ name: string, after: arrayOf(string), reached: boolean, 'from?': string, 'fromMs?': number, 'fromSource?': string, 'rtoMs?': number, 'objectiveMs?': number, verdict: oneOf(VERDICTS), criticalPath: arrayOf(string) })),
   rpo: arrayOf(
     object({
       dataClass: string,

@@ -92,10 +92,22 @@ test('gitops-drift runs green on local: a real destructive commit on the drill b
   assert.equal(step('app-recovered').outputs.value, 'True');
 
   // Recovered-from-drift counts from the bad revision applied; the RPO is the age at T0 of the content the revert returned to.
+  // It starts at the apps Kustomization's own Ready lastTransitionTime: real kustomize-controller
+  // marks Ready Unknown, then True as it sets lastAppliedRevision to the bad revision. That is
+  // earlier than the step's end (when the watch saw it; the time is cut to the second), never later,
+  // and after the bad commit began (less that second).
   const recovered = milestoneOf(result, 'recovered-from-drift');
+  const applied = step('bad-revision-applied');
   assert.equal(recovered.verdict, 'met');
-  assert.equal(recovered.fromMs, step('bad-revision-applied').endMs);
-  assert.ok(recovered.rtoMs! > 0 && recovered.rtoMs! <= step('app-recovered').endMs! - step('bad-revision-applied').endMs!, String(recovered.rtoMs));
+  assert.equal(applied.observedSinceSource, 'Kustomization flux-system/apps Ready lastTransitionTime');
+  assert.equal(recovered.fromSource, applied.observedSinceSource);
+  assert.equal(recovered.fromMs, applied.observedSinceMs);
+  assert.ok(recovered.fromMs! <= applied.endMs!, `${recovered.fromMs} > ${applied.endMs}`);
+  assert.ok(recovered.fromMs! > step('bad-commit').startMs! - 1000 && applied.endMs! - recovered.fromMs! < 5000, JSON.stringify({ from: recovered.fromMs, commit: step('bad-commit').startMs, end: applied.endMs }));
+  // Ready's time moved with the revision: the baseline's (flux-ready) is before the bad commit.
+  assert.ok(step('flux-ready').observedSinceMs! < step('bad-commit').startMs!, String(step('flux-ready').observedSinceMs));
+  assert.equal(recovered.rtoMs, step('app-recovered').endMs! - recovered.fromMs!);
+  assert.ok(recovered.rtoMs! > step('app-recovered').endMs! - applied.endMs!, String(recovered.rtoMs));
   const config = result.rpo.find((rpo) => rpo.dataClass === 'cluster-config')!;
   assert.equal(config.verdict, 'met');
   assert.deepEqual(config.samples.map((sample) => sample.stepId), ['reconcile']);

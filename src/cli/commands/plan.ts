@@ -25,7 +25,7 @@ export const command: Command = {
       import('../render-plan.ts'),
     ]);
     const loaded = await loadDrillFile(file);
-    io.stdout(renderPlan(buildPlan(loaded, stepRegistry, target ? { target } : {})));
+    io.stdout(renderPlan(buildPlan(loaded, stepRegistry, target ? { target } : {}), stepRegistry));
     return EXIT.passed;
   },
 };

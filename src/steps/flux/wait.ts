@@ -3,14 +3,17 @@
  * configs, then apps), recording when each became Ready. It fails fast with the Ready
  * condition's reason only when Flux needs a new commit to get past it, and waits through failures
  * Flux retries by itself (until the step's timeout, which then names the last reason). With the Git HEAD at T0 it records the cluster configuration RPO.
+ * It reports when all were Ready by their own record: the latest Ready lastTransitionTime
+ * (kustomize-controller moves it with every revision it applies: Ready goes Unknown, then True).
  */
 import { z } from 'zod';
 import { conditionOf, type KubeObject } from '../../contract/cluster.ts';
 import { waitForObjects } from '../../kube/wait.ts';
+import { conditionSince, conditionSinceSource, describeSince } from '../../kube/condition-since.ts';
 import { withHeartbeat } from '../heartbeat.ts';
 import { formatDuration } from '../../util/duration.ts';
 import { DrillError } from '../../util/errors.ts';
-import { defineStep } from '../../contract/step.ts';
+import { defineStep, withObservedSince } from '../../contract/step.ts';
 
 /**
  * Ready=False reasons that Flux does not get past by retrying the same revision: only a new
@@ -55,6 +58,7 @@ const inputs = z.strictObject({
 });
 
 const KUSTOMIZATION = { apiVersion: 'kustomize.toolkit.fluxcd.io/v1', kind: 'Kustomization' };
+const READY = { type: 'Ready', status: 'True' } as const;
 
 export const fluxWait = defineStep({
   kind: 'flux.wait',
@@ -126,17 +130,20 @@ export const fluxWait = defineStep({
     const revisions: Record<string, string> = {};
     for (const object of done.ready) revisions[object.metadata.name] = object.status?.lastAppliedRevision ?? '';
     if (input.gitRevision) recordConfigurationRpo(context, input.gitRevision, input.gitCommits ?? {}, revisions);
-    return {
-      ready: done.ready.map((object) => object.metadata.name),
-      readyAfterMs: Object.fromEntries(readyAt),
-      revisions,
-    };
+    const outputs = { ready: done.ready.map((object) => object.metadata.name), readyAfterMs: Object.fromEntries(readyAt), revisions };
+    const since = conditionSince(KUSTOMIZATION.kind, done.ready, READY);
+    if (since) context.log.info(describeSince(since));
+    return withObservedSince(outputs, since);
 
     function noteState(name: string, state: string) {
       if (lastState.get(name) === state) return;
       lastState.set(name, state);
       context.log.info(`${name}: ${state} (after ${formatDuration(context.clock.monotonic() - stepStart)})`);
     }
+  },
+  observedSince: (input) => {
+    const names = input.names?.filter((name): name is string => name !== undefined) ?? [];
+    return conditionSinceSource(KUSTOMIZATION.kind, input.namespace, names.length === 0 ? '*' : names.join(','), READY, names.length === 1 ? '' : ' (latest)');
   },
 });
 

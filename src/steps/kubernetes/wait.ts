@@ -2,13 +2,15 @@
  * k8s.wait: wait until an object (or every object matching a selector) has a condition, or a
  * JSONPath value: the ingress Service has a LoadBalancer IP, the ClusterIssuer is Ready, a PVC is
  * Bound, a Deployment is Available; or until no object matches (absent: a pruned Deployment).
+ * A condition wait reports when that state began by the objects' own lastTransitionTime.
  */
 import { z } from 'zod';
 import { conditionOf, type KubeObject } from '../../contract/cluster.ts';
 import { evaluateJsonPath } from '../../kube/jsonpath.ts';
 import { waitForObjects } from '../../kube/wait.ts';
+import { conditionSince, conditionSinceSource, describeSince } from '../../kube/condition-since.ts';
 import { withHeartbeat } from '../heartbeat.ts';
-import { defineStep } from '../../contract/step.ts';
+import { defineStep, withObservedSince, type ObservedSince } from '../../contract/step.ts';
 import { DrillError } from '../../util/errors.ts';
 
 const inputs = z
@@ -18,7 +20,7 @@ const inputs = z
     name: z.string().optional().meta({ description: 'One object; without it every object matching namespace/labelSelector must pass.' }),
     namespace: z.string().optional(),
     labelSelector: z.string().optional(),
-    condition: z.strictObject({ type: z.string(), status: z.enum(['True', 'False', 'Unknown']).default('True') }).optional(),
+    condition: z.strictObject({ type: z.string(), status: z.enum(['True', 'False', 'Unknown']).default('True') }).optional().meta({ description: 'The step then reports when the state began: the latest lastTransitionTime of the condition among the matched objects (a milestone measured from the step counts from it). With jsonPath too, that value must change with the condition (Flux sets lastAppliedRevision as it marks Ready).' }),
     jsonPath: z.string().optional().meta({ description: 'e.g. .status.loadBalancer.ingress[0].ip' }),
     equals: z.string().optional().meta({ description: 'The JSONPath value must equal this; without equals/matches it must merely exist.' }),
     matches: z.string().optional().meta({ description: 'The JSONPath value must match this regular expression.' }),
@@ -50,7 +52,7 @@ export const kubernetesWait = defineStep({
     };
     const lastSeen = new Map<string, string>();
     const waitingFor = () => (lastSeen.size === 0 ? `${input.kind}${input.name ? ` ${input.name}` : ''}: not found yet` : [...lastSeen.values()].join('; '));
-    const result = await withHeartbeat(context, waitingFor, () => waitForObjects(
+    const result = await withHeartbeat(context, waitingFor, () => waitForObjects<{ values: Record<string, unknown>; since?: ObservedSince | undefined }>(
       cluster,
       { apiVersion: input.apiVersion, kind: input.kind, ...(input.namespace ? { namespace: input.namespace } : {}), ...(input.name ? { name: input.name } : {}), ...(input.labelSelector ? { labelSelector: input.labelSelector } : {}) },
       (view) => {
@@ -60,7 +62,7 @@ export const kubernetesWait = defineStep({
             context.log.info(`still present: ${present}`);
             lastSeen.set('absent', `still present: ${present}`);
           }
-          return present === '' ? {} : undefined;
+          return present === '' ? { values: {} } : undefined;
         }
         if (view.size === 0) return undefined;
         if (input.minCount !== undefined && view.size < input.minCount) {
@@ -80,7 +82,8 @@ export const kubernetesWait = defineStep({
           values[object.metadata.name] = verdict.value;
           allPass &&= verdict.ok;
         }
-        return allPass && (input.minCount === undefined || view.size >= input.minCount) ? values : undefined;
+        if (!allPass || (input.minCount !== undefined && view.size < input.minCount)) return undefined;
+        return { values, since: input.condition ? conditionSince(input.kind, view.values(), input.condition) : undefined };
       },
       { signal: context.signal, clock: context.clock, log: context.log },
     ).catch((error: unknown) => {
@@ -92,7 +95,9 @@ export const kubernetesWait = defineStep({
       context.log.info(`${input.kind}${input.name ? ` ${input.name}` : ''}: none left`);
       return { absent: true };
     }
-    const values = Object.values(result);
-    return input.name ? { value: values[0] } : { values: result };
+    const values = Object.values(result.values);
+    if (result.since) context.log.info(describeSince(result.since));
+    return withObservedSince(input.name ? { value: values[0] } : { values: result.values }, result.since);
   },
+  observedSince: (input) => (input.condition?.type && input.kind ? conditionSinceSource(input.kind, input.namespace, input.name ?? '*', { type: input.condition.type, status: input.condition.status ?? 'True' }, input.name ? '' : ' (latest)') : undefined),
 });

@@ -15,9 +15,9 @@ test('plan lists each negative control as it runs on the target: its faults and 
   assert.match(sim.stdout, /^ {2}corrupted-velero-backup +velero-restore=fail, detected by velero-restore$/m);
 });
 
-test('plan says which step an RTO counts from', async () => {
+test('plan says which step an RTO counts from, and the instant that step reports as its event', async () => {
   const run = await runCli(['plan', 'drills/gitops-drift.yaml', '--target', 'sim']);
-  assert.match(run.stdout, /^ {2}RTO recovered-from-drift +<= 30m 00s after [^\n]*, from bad-revision-applied$/m);
+  assert.match(run.stdout, /^ {2}RTO recovered-from-drift +<= 30m 00s after [^\n]*, from bad-revision-applied \(Kustomization flux-system\/apps Ready lastTransitionTime\)$/m);
   assert.match(run.stdout, /^ {2}RTO drift-applied +none after [^\n]*[^,]\w$/m);
 });
 

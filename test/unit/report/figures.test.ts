@@ -1,6 +1,7 @@
 // An RTO measured from a step (milestone from:) says so next to its figure in every report, all
 // rendered from the one result: console, summary.md, junit.xml (case name, properties, failure),
-// postmortem.md, changelog-entry.md and the metrics' help. An RTO counted from T0 says nothing more.
+// postmortem.md, changelog-entry.md and the metrics' help; one that counts from the awaited
+// object's own time names that source too. An RTO counted from T0 says nothing more.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
@@ -12,6 +13,8 @@ import { renderMarkdown } from '../../../src/report/markdown.ts';
 import { followUpsOf, renderChangelogEntry, renderPostmortem } from '../../../src/report/postmortem.ts';
 import { prometheusFamilies, renderPrometheusText } from '../../../src/report/prometheus.ts';
 import { notificationText } from '../../../src/notify/webhook.ts';
+import { renderTrendMarkdown, trendSeries } from '../../../src/report/trend.ts';
+import { figuresTable } from '../../../src/cli/figures-table.ts';
 import { runCli } from '../../helpers/cli.ts';
 import { tempDir } from '../../helpers/drill-fixtures.ts';
 
@@ -65,8 +68,8 @@ test('postmortem.md and changelog-entry.md: the objectives table, the entry and 
 });
 
 test('metrics: the RTO help says a milestone may count from a step', () => {
-  assert.match(read('metrics.txt'), /^# HELP dr_drill_rto_seconds Achieved RTO: time after T0 at which the milestone was reached, or after the end of its from step/m);
-  assert.match(renderPrometheusText(prometheusFamilies(result)), /^# HELP dr_drill_rto_seconds Achieved RTO per milestone: after T0, or after the end of the milestone's from step/m);
+  assert.match(read('metrics.txt'), /^# HELP dr_drill_rto_seconds Achieved RTO: time after T0 at which the milestone was reached, or for a milestone measured from a step after that step's event \(the awaited object's own lastTransitionTime when the step recorded one, else the step's end; /m);
+  assert.match(renderPrometheusText(prometheusFamilies(result)), /^# HELP dr_drill_rto_seconds Achieved RTO per milestone: after T0, or after the event of the milestone's from step when it declares one \(the awaited object's lastTransitionTime, else the step's end\)/m);
 });
 
 function withObjective(objectiveMs: number): DrillResult {
@@ -79,4 +82,24 @@ function escape(text: string): string {
 
 test('chat notification: the RTO bullet names the step', () => {
   assert.ok(notificationText(result).includes(`• RTO recovered-from-drift: ${figure} from bad-revision-applied (objective 30m 00s, met)`), notificationText(result));
+});
+
+test('an RTO counted from the object\'s own time names the source wherever it names the step', () => {
+  const source = 'Kustomization flux-system/apps Ready lastTransitionTime';
+  const earlier = { ...recovered, fromMs: recovered.fromMs! - 1_400, fromSource: source, rtoMs: recovered.rtoMs! + 1_400 };
+  const counted = { ...result, milestones: result.milestones.map((milestone) => (milestone === recovered ? earlier : milestone)) };
+  const from = `${escape(achievedRto(earlier))} from bad-revision-applied \\(${escape(source)}\\)`;
+  assert.equal(measuredFrom(earlier), ` from bad-revision-applied (${source})`);
+  assert.ok(summaryLines(counted).includes(`  RTO recovered-from-drift: ${achievedRto(earlier)} from bad-revision-applied (${source}) (objective 30m 00s: met)`), summaryLines(counted).join('\n'));
+  assert.match(figuresTable(counted).join('\n'), new RegExp(`^ {2}RTO recovered-from-drift +${from} +30m 00s +met$`, 'm'));
+  assert.match(renderMarkdown(counted), new RegExp(`^\\| recovered-from-drift \\| ${from} \\| 30m 00s \\|`, 'm'));
+  const junit = renderJunit(counted);
+  assert.match(junit, new RegExp(`name="RTO recovered-from-drift: ${from} \\(objective 30m 00s\\)"`));
+  assert.match(junit, new RegExp(`<property name="rto.recovered-from-drift.from_source" value="${escape(source)}"/>`));
+  assert.match(junit, new RegExp(`<property name="rto.recovered-from-drift.from_seconds" value="${earlier.fromMs / 1000}"/>`));
+  assert.doesNotMatch(renderJunit(result), /from_source/, 'counted from the step\'s end: nothing more to name');
+  assert.match(renderPostmortem(counted), new RegExp(`^\\| RTO recovered-from-drift \\| ${from} \\| 30m 00s \\| met \\|$`, 'm'));
+  assert.match(renderChangelogEntry(counted), new RegExp(`^- RTO recovered-from-drift: ${from} \\(objective 30m 00s: met\\)\\.$`, 'm'));
+  assert.ok(notificationText(counted).includes(`• RTO recovered-from-drift: ${achievedRto(earlier)} from bad-revision-applied (${source}) (objective`), notificationText(counted));
+  assert.match(renderTrendMarkdown(trendSeries([counted], 'gitops-drift')), new RegExp(`\\| RTO recovered-from-drift \\| [^|]+ \\| ${from} \\|`));
 });

@@ -15,7 +15,15 @@ test('gitops-drift on sim: the bad revision is applied and detected, the revert 
   const step = (id: string) => result.steps.find((candidate) => candidate.id === id)!;
   const recovered = result.milestones.find((milestone) => milestone.name === 'recovered-from-drift')!;
   assert.equal(recovered.from, 'bad-revision-applied');
-  assert.equal(recovered.fromMs, step('bad-revision-applied').endMs);
+  // The apps Kustomization's Ready moved with the bad revision (Unknown, then True as Flux applied
+  // it): its lastTransitionTime is when the bad revision was applied, after the baseline's Ready.
+  // The sim's watch sees it at that very (whole) second, so the start is the step's end here.
+  const applied = step('bad-revision-applied');
+  assert.equal(applied.observedSinceSource, 'Kustomization flux-system/apps Ready lastTransitionTime');
+  assert.equal(applied.observedSinceMs, applied.endMs);
+  assert.ok(applied.observedSinceMs! > step('bad-commit').startMs! && step('flux-ready').observedSinceMs! < step('bad-commit').startMs!, JSON.stringify([step('flux-ready').observedSinceMs, applied.observedSinceMs]));
+  assert.equal(recovered.fromMs, applied.endMs);
+  assert.equal(recovered.fromSource, undefined);
   // damage check 150ms + revert (clone 5s, push 2s) + reconcile: the source fetches the revert (3s),
   // infrastructure-configs waits one 30s requeue for infrastructure-controllers (15s apply), apps one
   // more for configs (15s), then apps applies and waits for the re-created Deployment (2m) +

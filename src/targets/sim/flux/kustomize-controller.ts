@@ -4,6 +4,9 @@
  * applied, and sets Ready/Reconciling with lastAppliedRevision, lastAttemptedRevision,
  * lastHandledReconcileAt and the inventory, as the real controller does; `spec.suspend` stops it.
  *
+ * Each reconcile passes Ready through Unknown, so Ready's lastTransitionTime moves with every
+ * revision applied; a condition whose state did not change keeps its time, as in Flux.
+ *
  * Deviation from the real controllers: an interval reconcile that finds neither a new revision
  * nor a request changes nothing (the real one re-applies and passes through Ready=Unknown), so a
  * drill's figures carry no interval noise.
@@ -16,7 +19,7 @@ import type { Fault, SimWorld } from '../world.ts';
 import { healthCheck } from './health-check.ts';
 import { apply, garbageCollect, inventoryId, inventoryOf } from './inventory.ts';
 import { nextTrigger } from './next-trigger.ts';
-import { condition, FLUX_KS, requestOf, revisionOfSource, sourceRefOf } from './resources.ts';
+import { condition, FLUX_KS, patchStatus, requestOf, revisionOfSource, sourceRefOf } from './resources.ts';
 import { decryptFor } from './sops-decryption.ts';
 
 /**
@@ -61,7 +64,7 @@ export async function runKustomization(world: SimWorld, ref: ObjectRef): Promise
 
 /** One reconciliation; true when it ended Ready. */
 async function reconcile(world: SimWorld, ref: ObjectRef, first: boolean): Promise<boolean> {
-  const setStatus = (status: Record<string, unknown>) => world.store.patch(ref, { status });
+  const setStatus = (status: Record<string, unknown>) => patchStatus(world, ref, status);
   const started = world.store.get(ref);
   if (!started) return false;
   const requested = requestOf(started);

@@ -3,7 +3,7 @@ import type { KubeObject, ObjectRef } from '../../../contract/cluster.ts';
 import { parseDuration } from '../../../util/duration.ts';
 import type { SimWorld } from '../world.ts';
 import { nextTrigger } from './next-trigger.ts';
-import { condition, requestOf, revisionOfSource } from './resources.ts';
+import { condition, patchStatus, requestOf, revisionOfSource } from './resources.ts';
 
 /** source-controller for one GitRepository: fetch on every interval, request or spec change. */
 export async function runGitRepository(world: SimWorld, ref: ObjectRef): Promise<void> {
@@ -30,19 +30,17 @@ async function fetchSource(world: SimWorld, ref: ObjectRef, current: KubeObject)
   const handled = requested ? { lastHandledReconcileAt: requested } : {};
   if (!head) {
     const message = `failed to checkout and determine revision: unable to clone '${current.spec?.url ?? ''}': couldn't find remote ref "refs/heads/${branch}"`;
-    world.store.patch(ref, { status: { observedGeneration: current.metadata.generation ?? 1, ...handled, conditions: [condition('Ready', 'False', 'GitOperationFailed', message, world), condition('FetchFailed', 'True', 'GitOperationFailed', message, world)] } });
+    patchStatus(world, ref, { observedGeneration: current.metadata.generation ?? 1, ...handled, conditions: [condition('Ready', 'False', 'GitOperationFailed', message, world), condition('FetchFailed', 'True', 'GitOperationFailed', message, world)] });
     return;
   }
   const revision = `${branch}@sha1:${head}`;
   if (revision !== revisionOfSource(current)) {
     await world.work('flux-source/fetch', undefined);
-    world.store.patch(ref, {
-      status: {
-        observedGeneration: current.metadata.generation ?? 1,
-        artifact: { revision, digest: `sha256:${head}${head.slice(0, 24)}`, lastUpdateTime: world.isoTime(), path: `gitrepository/${ref.namespace}/${ref.name}/${head}.tar.gz` },
-        ...handled,
-        conditions: [condition('Ready', 'True', 'Succeeded', `stored artifact for revision '${revision}'`, world), condition('ArtifactInStorage', 'True', 'Succeeded', `stored artifact for revision '${revision}'`, world)],
-      },
+    patchStatus(world, ref, {
+      observedGeneration: current.metadata.generation ?? 1,
+      artifact: { revision, digest: `sha256:${head}${head.slice(0, 24)}`, lastUpdateTime: world.isoTime(), path: `gitrepository/${ref.namespace}/${ref.name}/${head}.tar.gz` },
+      ...handled,
+      conditions: [condition('Ready', 'True', 'Succeeded', `stored artifact for revision '${revision}'`, world), condition('ArtifactInStorage', 'True', 'Succeeded', `stored artifact for revision '${revision}'`, world)],
     });
   } else if (requested && requested !== current.status?.lastHandledReconcileAt) {
     world.store.patch(ref, { status: handled });
