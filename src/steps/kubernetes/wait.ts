@@ -5,7 +5,7 @@
  * A condition wait reports when that state began by the objects' own lastTransitionTime.
  */
 import { z } from 'zod';
-import { conditionOf, type KubeObject } from '../../contract/cluster.ts';
+import { conditionOf, type Condition, type KubeObject } from '../../contract/cluster.ts';
 import { evaluateJsonPath } from '../../kube/jsonpath.ts';
 import { waitForObjects } from '../../kube/wait.ts';
 import { conditionSince, conditionSinceSource, describeSince } from '../../kube/condition-since.ts';
@@ -40,7 +40,7 @@ export const kubernetesWait = defineStep({
     const passes = (object: KubeObject): { ok: boolean; value: unknown } => {
       if (input.condition) {
         const condition = conditionOf(object, input.condition.type);
-        if (condition?.status !== input.condition.status) return { ok: false, value: condition ? `${condition.status} (${condition.reason ?? ''}: ${condition.message ?? ''})` : 'absent' };
+        if (condition?.status !== input.condition.status) return { ok: false, value: condition ? `${condition.status} (${condition.reason ?? ''}: ${condition.message ?? ''})` : withoutCondition(object, input.condition.type) };
       }
       if (!input.jsonPath) return { ok: true, value: input.condition ? input.condition.status : undefined };
       const value = evaluateJsonPath(object, input.jsonPath);
@@ -101,3 +101,11 @@ export const kubernetesWait = defineStep({
   },
   observedSince: (input) => (input.condition?.type && input.kind ? conditionSinceSource(input.kind, input.namespace, input.name ?? '*', { type: input.condition.type, status: input.condition.status ?? 'True' }, input.name ? '' : ' (latest)') : undefined),
 });
+
+/** An object that lacks the awaited condition, by what its other conditions say is wrong (a Pending pod: the scheduler's reason). */
+function withoutCondition(object: KubeObject, type: string): string {
+  const conditions = (Array.isArray(object.status?.conditions) ? object.status.conditions : []) as Condition[];
+  const wrong = conditions.filter((condition) => condition?.status === 'False' || condition?.status === 'Unknown');
+  const phase = typeof object.status?.phase === 'string' ? `${object.status.phase}, ` : '';
+  return `${phase}no ${type} condition${wrong.map((condition) => `; ${condition.type} ${condition.status} (${condition.reason ?? ''}: ${condition.message ?? ''})`).join('')}`;
+}
