@@ -55,18 +55,23 @@ export const fluxReconcile = defineStep({
     await cluster.patch({ ...GIT_REPOSITORY, name: input.source, namespace: input.namespace }, { metadata: { annotations: { [REQUESTED_AT]: requestedAt } } });
     context.log.info('✔ GitRepository annotated');
     context.log.info('◎ waiting for GitRepository reconciliation');
+    let lastSource: KubeObject | undefined;
     const source = await waitForObjects(
       cluster,
       { ...GIT_REPOSITORY, namespace: input.namespace, name: input.source },
       (view) => {
         const object = [...view.values()][0];
+        lastSource = object;
         if (object?.status?.lastHandledReconcileAt !== requestedAt) return undefined;
         const ready = conditionOf(object, 'Ready');
         if (ready?.status === 'False') return { failed: `${ready.reason}: ${ready.message ?? ''}` };
         return ready?.status === 'True' ? { revision: String(object.status?.artifact?.revision ?? '') } : undefined;
       },
       { signal: context.signal, clock: context.clock, log: context.log },
-    );
+    ).catch((error: unknown) => {
+      if (context.signal.aborted) throw unhandledRequest(`${input.namespace}/${input.source}`, requestedAt, lastSource, error);
+      throw error;
+    });
     if ('failed' in source) throw new DrillError('EFLUX', `GitRepository ${input.namespace}/${input.source} failed: ${source.failed}`, { details: 'check the drill branch exists and the source can fetch it' });
     const revision = source.revision;
     context.log.info(`✔ fetched revision ${revision}`);
@@ -87,6 +92,17 @@ export const fluxReconcile = defineStep({
     return { revision, ready: names, readyAfterMs: readyAt };
   },
 });
+
+/** Stopped while the source had not handled the request: what it last served is what a person needs (a source-controller that is down changes nothing). */
+function unhandledRequest(source: string, requestedAt: string, last: KubeObject | undefined, cause: unknown): DrillError {
+  if (!last) return new DrillError('EFLUX', `GitRepository ${source} not found while waiting for it to handle the reconcile request of ${requestedAt}`, { cause });
+  const ready = conditionOf(last, 'Ready');
+  const handled = last.status?.lastHandledReconcileAt ? `last handled ${String(last.status.lastHandledReconcileAt)}` : 'never handled one';
+  return new DrillError('EFLUX', `GitRepository ${source} did not handle the reconcile request of ${requestedAt} (${handled}): it still serves ${String(last.status?.artifact?.revision ?? 'no artifact')} (Ready=${ready?.status ?? 'none'} ${ready?.reason ?? ''}: ${ready?.message ?? ''})`, {
+    details: 'nothing fetched the new revision: is source-controller running? kubectl -n flux-system get pods; flux logs --kind=GitRepository',
+    cause,
+  });
+}
 
 async function waitForReady(context: StepContext, cluster: Cluster, namespace: string, names: string[], requestedAt: string, revision: string, started: number): Promise<Record<string, number>> {
   const readyAt: Record<string, number> = {};

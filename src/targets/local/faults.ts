@@ -31,6 +31,8 @@ export interface LocalFaults {
   ageKeys(drillKey: string | undefined, dir: string): Promise<{ sealWith: string | undefined; cluster: string | undefined }>;
   /** The private identities of every age key file ageKeys returned (the drill's own included): for the run's masker. */
   identities(): string[];
+  /** How the cluster a local.up creates differs from its GitOps tree: with prune-disabled its Kustomizations never prune. */
+  clusterOptions: { prune?: boolean };
   /** The Node a local.node-join step registers: a kwok node, or with node-without-kubelet one nothing posts status for. */
   joiningNode(stepId: string, name: string, labels: Record<string, string>): { node: KubeObject; statusFrom: string };
 }
@@ -63,6 +65,7 @@ export function localFaults(faults: ReadonlyMap<string, FaultName>, kindOf: (ste
       return remember({ sealWith, cluster: await newAgeKey(path.join(dir, 'not-a-recipient.agekey')) });
     },
     identities: () => [...keyFiles].flatMap(identitiesIn),
+    clusterOptions: planted.has('prune-disabled') ? { prune: false } : {},
     joiningNode(stepId, name, labels) {
       const node = fakeNode(name, labels) as KubeObject;
       if (faults.get(stepId) !== 'node-without-kubelet') return { node, statusFrom: 'kwok-controller (it reports the node Ready)' };

@@ -73,6 +73,12 @@ test('wrong-age-key: the cluster gets a fresh key that is not the one the tree i
   assert.deepEqual(await localFaults(new Map()).ageKeys(drillKey, path.join(dir, 'none')), { sealWith: drillKey, cluster: drillKey });
 });
 
+test('prune-disabled: the cluster a local.up creates gets Kustomizations that never prune; without it, as its tree says', () => {
+  assert.deepEqual(localFaults(new Map([['cluster', 'prune-disabled']]), () => 'local.up').clusterOptions, { prune: false });
+  assert.deepEqual(localFaults(new Map([['cluster', 'wrong-age-key']]), () => 'local.up').clusterOptions, {});
+  assert.deepEqual(localFaults(new Map()).clusterOptions, {});
+});
+
 test('the local target refuses a fault it cannot plant', () => {
   assert.throws(() => localFaults(new Map([['velero-restore', 'fail']])), /the local target cannot inject "fail" into step "velero-restore"/);
 });
