@@ -98,10 +98,7 @@ function unhandledRequest(source: string, requestedAt: string, last: KubeObject 
   if (!last) return new DrillError('EFLUX', `GitRepository ${source} not found while waiting for it to handle the reconcile request of ${requestedAt}`, { cause });
   const ready = conditionOf(last, 'Ready');
   const handled = last.status?.lastHandledReconcileAt ? `last handled ${String(last.status.lastHandledReconcileAt)}` : 'never handled one';
-  return new DrillError('EFLUX', `GitRepository ${source} did not handle the reconcile request of ${requestedAt} (${handled}): it still serves ${String(last.status?.artifact?.revision ?? 'no artifact')} (Ready=${ready?.status ?? 'none'} ${ready?.reason ?? ''}: ${ready?.message ?? ''})`, {
-    details: 'nothing fetched the new revision: is source-controller running? kubectl -n flux-system get pods; flux logs --kind=GitRepository',
-    cause,
-  });
+  return new DrillError('EFLUX', `GitRepository ${source} did not handle the reconcile request of ${requestedAt} (${handled}): it still serves ${String(last.status?.artifact?.revision ?? 'no artifact')} (Ready=${ready?.status ?? 'none'} ${ready?.reason ?? ''}: ${ready?.message ?? ''})`, { cause });
 }
 
 async function waitForReady(context: StepContext, cluster: Cluster, namespace: string, names: string[], requestedAt: string, revision: string, started: number): Promise<Record<string, number>> {
@@ -120,7 +117,10 @@ async function waitForReady(context: StepContext, cluster: Cluster, namespace: s
         }
         const ready = conditionOf(object, 'Ready');
         const handled = object.status?.lastHandledReconcileAt === requestedAt;
-        const state = `Ready=${ready?.status ?? 'none'} ${ready?.reason ?? ''}: ${ready?.message ?? ''}${handled ? '' : ' (request not handled yet)'}`;
+        // While Ready says only "Reconciliation in progress", Healthy says what is awaited (the health checks of the applied objects).
+        const healthy = conditionOf(object, 'Healthy');
+        const health = healthy && healthy.status !== 'True' && ready?.status !== 'True' ? `; Healthy=${healthy.status} ${healthy.reason ?? ''}: ${healthy.message ?? ''}` : '';
+        const state = `Ready=${ready?.status ?? 'none'} ${ready?.reason ?? ''}: ${ready?.message ?? ''}${health}${handled ? '' : ' (request not handled yet)'}`;
         if (last.get(name) !== state) {
           last.set(name, state);
           context.log.info(`${name}: ${state} (after ${formatDuration(context.clock.monotonic() - started)})`);

@@ -11,21 +11,18 @@ import { DrillError } from '../../../util/errors.ts';
 import type { PlantScene } from './scene.ts';
 
 export const FAULT_QUOTA = 'dr-drill-fault-quota';
-/** The cluster's own namespaces and its platform's (Flux, cert-manager, Velero, the ingress controller); every other one holds apps. */
-const PLATFORM_NAMESPACES = new Set(['default', 'flux-system', 'cert-manager', 'velero', 'ingress-nginx']);
-
 /**
- * Namespaces that hold apps: not kube-*, not the platform's. Not "those running a Deployment":
- * when the revert starts, the app whose Deployment was pruned runs none, and it is the one to catch.
+ * App namespaces are the ones Flux's apps layer applied (kustomize-controller labels what it
+ * applies with its Kustomization's name): not the platform's (infrastructure layers, Flux,
+ * kube-*). Not "those running a Deployment": when the revert starts, the app whose Deployment was
+ * pruned runs none, and it is the one the fault is for.
  */
-export function appNamespaces(names: readonly string[]): string[] {
-  return names.filter((name) => !name.startsWith('kube-') && !PLATFORM_NAMESPACES.has(name)).sort();
-}
+export const APPS_LAYER_SELECTOR = 'kustomize.toolkit.fluxcd.io/name=apps,kustomize.toolkit.fluxcd.io/namespace=flux-system';
 
 export async function exhaustQuotaOf(cluster: Cluster, log: (line: string) => void, signal: AbortSignal, observedWithinMs = 30_000): Promise<string[]> {
-  const listed = await cluster.list('v1', 'Namespace');
-  const namespaces = appNamespaces(listed.items.filter((namespace) => namespace.status?.phase !== 'Terminating').map((namespace) => namespace.metadata.name));
-  if (namespaces.length === 0) throw new DrillError('ELOCAL', 'quota-exhausted: the cluster has no app namespace to put a quota in', { details: `namespaces: ${listed.items.map((namespace) => namespace.metadata.name).join(', ')}` });
+  const listed = await cluster.list('v1', 'Namespace', { labelSelector: APPS_LAYER_SELECTOR });
+  const namespaces = listed.items.filter((namespace) => namespace.status?.phase !== 'Terminating').map((namespace) => namespace.metadata.name).sort();
+  if (namespaces.length === 0) throw new DrillError('ELOCAL', `quota-exhausted: no namespace carries ${APPS_LAYER_SELECTOR}, so there is no app namespace to put a quota in`, { details: 'the fault needs the runbook\'s layers: a Flux Kustomization flux-system/apps that applied the apps\' namespaces' });
   for (const namespace of namespaces) {
     await cluster.create({ apiVersion: 'v1', kind: 'ResourceQuota', metadata: { name: FAULT_QUOTA, namespace, labels: { 'app.kubernetes.io/managed-by': 'dr-drill' } }, spec: { hard: { pods: '0' } } });
   }

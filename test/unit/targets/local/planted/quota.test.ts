@@ -5,15 +5,30 @@ import assert from 'node:assert/strict';
 import { systemClock } from '../../../../../src/engine/clock.ts';
 import type { KubeObject } from '../../../../../src/contract/cluster.ts';
 import { ObjectStore } from '../../../../../src/targets/sim/store.ts';
-import { appNamespaces, exhaustQuotaOf, FAULT_QUOTA } from '../../../../../src/targets/local/planted/quota.ts';
+import { exhaustQuotaOf, FAULT_QUOTA } from '../../../../../src/targets/local/planted/quota.ts';
 import { formatError } from '../../../../../src/util/errors.ts';
 
-const NAMESPACES = ['default', 'kube-system', 'kube-public', 'kube-node-lease', 'flux-system', 'cert-manager', 'velero', 'ingress-nginx', 'homepage', 'mediabox', 'paperless'];
+/** Namespaces by the Flux layer that applied them (kustomize-controller's owner labels); none: the cluster's own. */
+const NAMESPACES: Record<string, string | undefined> = {
+  default: undefined,
+  'kube-system': undefined,
+  'flux-system': undefined,
+  velero: undefined,
+  'cert-manager': 'infrastructure-controllers',
+  'ingress-nginx': 'infrastructure-controllers',
+  'infra-configs': 'infrastructure-configs',
+  homepage: 'apps',
+  mediabox: 'apps',
+  paperless: 'apps',
+};
 
-function clusterWith(namespaces: string[], { quotaController }: { quotaController: boolean }) {
+function clusterWith(namespaces: Record<string, string | undefined>, { quotaController }: { quotaController: boolean }) {
   const store = new ObjectStore(systemClock());
-  for (const name of namespaces) store.create({ apiVersion: 'v1', kind: 'Namespace', metadata: { name }, status: { phase: 'Active' } });
-  store.create({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'leaving' }, status: { phase: 'Terminating' } });
+  const owner = (layer: string | undefined) => (layer ? { labels: { 'kustomize.toolkit.fluxcd.io/name': layer, 'kustomize.toolkit.fluxcd.io/namespace': 'flux-system' } } : {});
+  for (const [name, layer] of Object.entries(namespaces)) store.create({ apiVersion: 'v1', kind: 'Namespace', metadata: { name, ...owner(layer) }, status: { phase: 'Active' } });
+  store.create({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'leaving', ...owner('apps') }, status: { phase: 'Terminating' } });
+  // Another Flux's apps layer (a Kustomization named apps in another namespace) is not ours.
+  store.create({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'tenant-app', labels: { 'kustomize.toolkit.fluxcd.io/name': 'apps', 'kustomize.toolkit.fluxcd.io/namespace': 'tenant' } }, status: { phase: 'Active' } });
   if (quotaController) {
     // What kube-controller-manager's resourcequota controller does: status.hard from spec, status.used counted.
     store.watch('v1', 'ResourceQuota', {}, (type, quota) => {
@@ -26,11 +41,7 @@ function clusterWith(namespaces: string[], { quotaController }: { quotaControlle
   return store;
 }
 
-test('app namespaces are every namespace but kube-* and the platform\'s (Flux, cert-manager, Velero, the ingress controller)', () => {
-  assert.deepEqual(appNamespaces(NAMESPACES), ['homepage', 'mediabox', 'paperless']);
-});
-
-test('quota-exhausted gives every app namespace, the one whose Deployment was pruned included, a quota of zero pods, binding once the controller counted it', async () => {
+test('quota-exhausted gives every namespace of the apps layer (the one whose Deployment was pruned included), not the platform\'s, a quota of zero pods, binding once the controller counted it', async () => {
   const store = clusterWith(NAMESPACES, { quotaController: true });
   const lines: string[] = [];
   const planted = await exhaustQuotaOf(store.asCluster(), (line) => lines.push(line), new AbortController().signal);
@@ -56,7 +67,8 @@ test('a quota no controller enforces is no fault in place: the planter says so i
   });
 });
 
-test('a cluster without app namespaces cannot get the fault', async () => {
-  const store = clusterWith(['default', 'kube-system', 'flux-system'], { quotaController: true });
-  await assert.rejects(exhaustQuotaOf(store.asCluster(), () => undefined, new AbortController().signal), /quota-exhausted: the cluster has no app namespace to put a quota in/);
+test('a cluster whose apps layer applied no namespace cannot get the fault', async () => {
+  const store = clusterWith({ default: undefined, 'flux-system': undefined, 'ingress-nginx': 'infrastructure-controllers' }, { quotaController: true });
+  await assert.rejects(exhaustQuotaOf(store.asCluster(), () => undefined, new AbortController().signal), /quota-exhausted: no namespace carries kustomize.toolkit.fluxcd.io\/name=apps,kustomize.toolkit.fluxcd.io\/namespace=flux-system, so there is no app namespace to put a quota in/);
+  assert.deepEqual(store.list('v1', 'ResourceQuota'), []);
 });
