@@ -1,8 +1,9 @@
 /**
- * quota-exhausted: when the step starts, every app namespace gets a ResourceQuota of zero pods.
- * Running pods stay (a quota never evicts), but the API server admits no new pod there, so a
- * Deployment the revert brings back gets a ReplicaSet whose pods are refused ("exceeded quota")
- * and never becomes Available; only a check of the recovered app's health can tell.
+ * quota-exhausted: when the step starts, every app namespace (the ones Flux's apps layer applied)
+ * gets a ResourceQuota of zero pods. Running pods stay (a quota never evicts), but the API server
+ * admits no new pod there: the Deployment the revert brings back gets a ReplicaSet whose pods are
+ * refused ("exceeded quota") and never becomes Available. Only a health check sees it: Flux's own
+ * (a layer with wait: true never turns Ready) or the drill's check of the recovered app.
  */
 import type { Cluster } from '../../../contract/cluster.ts';
 import { waitFor } from '../../../cluster/local/wait.ts';
