@@ -64,8 +64,8 @@ const stepOf = (result: DrillResult) => (id: string) => {
 };
 const milestoneOf = (result: DrillResult, name: string) => result.milestones.find((milestone) => milestone.name === name)!;
 
-test('gitops-drift runs green on local: a real destructive commit on the drill branch, Flux prunes, the revert brings it back', { timeout: 300_000 }, async () => {
-  const { code, result, output, out, left } = await runLocal('drills/gitops-drift.yaml');
+test('gitops-drift runs green on local: a real destructive commit on the drill branch, Flux prunes, the revert brings it back; --controls: Kustomizations that never prune, a killed source-controller and a zero-pod quota are each caught by its real checks', { timeout: 900_000 }, async () => {
+  const { code, result, output, out, left } = await runLocal('drills/gitops-drift.yaml', ['--controls']);
   assert.equal(code, 0, output);
   assert.ok(result);
   assert.equal(result.status, 'passed', result.reason);
@@ -118,8 +118,60 @@ test('gitops-drift runs green on local: a real destructive commit on the drill b
   assert.deepEqual(standIns, ['cluster', 'flux-bootstrap', 'app-baseline', 'damage-detected', 'flux-status', 'app-recovered', 'cluster-destroy']);
   assert.match(readFileSync(path.join(out, 'summary.md'), 'utf8'), /Stand-ins on local/);
   assert.equal(step('delete-drill-branch').outputs.deleted, true);
+
+  assertControlsDetected(result, out);
   assert.deepEqual(left, { dirs: [], processes: [] });
 });
+
+/** The faults planted in the world the drill meets, each caught by the check that should catch it, in Flux's and the API server's words. */
+function assertControlsDetected(result: DrillResult, out: string): void {
+  assert.deepEqual(
+    result.controls!.map((control) => [control.name, control.status, control.faults, control.failedSteps]),
+    [
+      ['revert-not-applied', 'detected', { reconcile: 'source-controller-down' }, ['reconcile']],
+      ['app-still-broken', 'detected', { revert: 'quota-exhausted' }, ['reconcile']],
+      ['damage-not-visible', 'detected', { cluster: 'prune-disabled' }, ['damage-detected']],
+    ],
+    JSON.stringify(result.controls, null, 1),
+  );
+  const faulted = (name: string) => {
+    const dir = path.join(out, result.controls!.find((control) => control.name === name)!.reportDir!);
+    const run = JSON.parse(readFileSync(path.join(dir, 'result.json'), 'utf8')) as DrillResult;
+    return { run, step: stepOf(run), log: (id: string) => readFileSync(path.join(dir, 'logs', `${id}.log`), 'utf8') };
+  };
+
+  // source-controller killed as the reconcile starts: the revert is pushed, never fetched.
+  const down = faulted('revert-not-applied');
+  const branchOf = (run: DrillResult) => `drill/${run.run.id}`;
+  assert.match(down.log('reconcile'), /fault: source-controller \(pid \d+\) killed with SIGKILL, as the OOM killer does, and not restarted/);
+  assert.equal(down.step('reconcile').status, 'timed-out');
+  assert.equal(
+    down.step('reconcile').error!.message.replace(/request of \S+ \(/, 'request of <t> ('),
+    `timed out after 1m 00s: GitRepository flux-system/flux-system did not handle the reconcile request of <t> (never handled one): it still serves ${branchOf(down.run)}@sha1:${String(down.step('bad-commit').outputs.revision)} (Ready=True Succeeded: stored artifact for revision '${branchOf(down.run)}@sha1:${String(down.step('bad-commit').outputs.revision)}')`,
+  );
+
+  // Zero-pod quota in the apps' namespaces before the revert: the recreated Deployment gets no pod, so the apps layer's health checks never pass.
+  const quota = faulted('app-still-broken');
+  const quotaIn = [...quota.log('revert').matchAll(/fault: resourcequota\/dr-drill-fault-quota in (\S+): pods \d+ running stay, no new pod admitted \(hard pods: 0\)/g)].map((match) => match[1]);
+  assert.deepEqual(quotaIn, ['homepage', 'mediabox', 'paperless'], 'the apps layer\'s namespaces, not the platform\'s');
+  assert.equal(quota.step('reconcile').status, 'timed-out');
+  const revert = `${branchOf(quota.run)}@sha1:${String(quota.step('revert').outputs.revision)}`;
+  assert.equal(quota.step('reconcile').error!.message, `timed out after 1m 00s: Kustomizations not Ready on ${revert}: apps (Ready=Unknown Progressing: Reconciliation in progress; Healthy=Unknown Progressing: Running health checks for revision ${revert} with a timeout of 3m0s)`);
+
+  // Kustomizations that never prune: Flux applies the destructive revision, the Deployment stays.
+  const noPrune = faulted('damage-not-visible');
+  assert.match(noPrune.log('cluster'), /Kustomizations infrastructure-controllers, infrastructure-configs, apps created with prune: false/);
+  assert.equal(noPrune.step('bad-revision-applied').status, 'passed');
+  assert.equal(noPrune.step('damage-detected').status, 'timed-out');
+  assert.equal(noPrune.step('damage-detected').error!.message, 'timed out after 30s: not reached: still present: Deployment/paperless/paperless-ngx');
+
+  for (const { run, step } of [down, quota, noPrune]) {
+    assert.equal(run.status, 'failed', run.run.id);
+    assert.equal(milestoneOf(run, 'recovered-from-drift').verdict, 'not-reached', run.run.id);
+    assert.equal(step('app-recovered').status, 'skipped', run.run.id);
+    for (const id of ['cluster-destroy', 'delete-drill-branch']) assert.equal(step(id).status, 'passed', `${run.run.id} ${id}`);
+  }
+}
 
 test('gitops-drift on local: a revert pushed to a branch Flux does not sync turns the drill red at reconcile; teardown is recorded', { timeout: 300_000 }, async () => {
   // The fault: the operator reverts on another branch (a copy of the drill branch), so the

@@ -24,6 +24,8 @@ export interface BootstrapOptions {
   interval?: string;
   /** The Secret every decrypting Kustomization reads its keys from, instead of the one its manifest names. */
   decryptionSecret?: string;
+  /** Set every Kustomization's spec.prune to this, whatever its manifest says (a negative control's prune-disabled). */
+  prune?: boolean;
 }
 
 export interface KustomizationSpec extends KubernetesObject {
@@ -91,13 +93,23 @@ export async function bootstrapFlux(kubeConfig: KubeConfig, options: BootstrapOp
     } as KubernetesObject & { metadata: { name: string; namespace: string } },
     'gitrepositories',
   );
+  const kustomizations = kustomizationObjects(options);
+  for (const kustomization of kustomizations) await createOrApply(kubeConfig, kustomization, 'kustomizations');
+  return dependencyOrder(kustomizations);
+}
+
+/** The Kustomizations bootstrapFlux creates: clusters/drill/*.yaml, each in flux-system unless it names its namespace. */
+export function kustomizationObjects(options: Pick<BootstrapOptions, 'clusterDir' | 'prune' | 'decryptionSecret'>): Array<KustomizationSpec & { metadata: { name: string; namespace: string } }> {
   const kustomizations = readKustomizations(options.clusterDir);
   if (kustomizations.length === 0) throw new DrillError('ELOCAL', `no Flux Kustomizations in ${options.clusterDir}`, { details: 'the GitOps tree needs Flux Kustomizations in clusters/drill/*.yaml' });
-  for (const kustomization of kustomizations) {
-    const name = kustomization.metadata?.name ?? '';
-    await createOrApply(kubeConfig, { ...withDecryptionSecret(kustomization, options.decryptionSecret), metadata: { ...kustomization.metadata, name, namespace: kustomization.metadata?.namespace ?? FLUX_NAMESPACE } }, 'kustomizations');
-  }
-  return dependencyOrder(kustomizations);
+  return kustomizations.map((kustomization) => {
+    const decrypting = withDecryptionSecret(kustomization, options.decryptionSecret);
+    return {
+      ...decrypting,
+      metadata: { ...kustomization.metadata, name: kustomization.metadata?.name ?? '', namespace: kustomization.metadata?.namespace ?? FLUX_NAMESPACE },
+      ...(options.prune !== undefined ? { spec: { ...decrypting.spec, prune: options.prune } } : {}),
+    };
+  });
 }
 
 export interface KustomizationStatus {

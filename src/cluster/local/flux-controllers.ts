@@ -31,6 +31,19 @@ export interface FluxControllers {
   killNow: () => void;
 }
 
+/**
+ * SIGKILLs the running process named `name` (its whole process group) and waits until it exited:
+ * what the OOM killer does to a controller. stop() later finds it gone and leaves nothing behind.
+ */
+export async function killProcessNamed(processes: readonly ManagedProcess[], name: string, timeoutMs = 10_000): Promise<ManagedProcess> {
+  const target = processes.find((candidate) => candidate.name === name);
+  if (!target) throw new DrillError('ELOCAL', `no process ${name} to kill`, { details: `the cluster runs: ${processes.map((candidate) => candidate.name).join(', ') || 'none'}` });
+  if (target.exited()) throw new DrillError('ELOCAL', `${name} (pid ${target.pid}) had already exited`, { details: `see ${target.logFile}` });
+  target.killNow();
+  await waitFor(async () => (target.exited() ? true : undefined), { what: `${name} (pid ${target.pid}) gone after SIGKILL`, timeoutMs, intervalMs: 50 });
+  return target;
+}
+
 async function waitHealthy(managedProcess: ManagedProcess, healthPort: number, timeoutMs: number): Promise<void> {
   await waitFor(
     async () => {

@@ -12,7 +12,7 @@ import { startCertManager, type CertManager } from './cert-manager.ts';
 import { registerExitCleanup } from './exit-cleanup.ts';
 import { createFakeNodes } from './fake-node.ts';
 import { bootstrapFlux } from './flux-bootstrap.ts';
-import { startFluxControllers, type FluxControllers } from './flux-controllers.ts';
+import { killProcessNamed, startFluxControllers, type FluxControllers } from './flux-controllers.ts';
 import { startGitServer, type GitServer } from './git-server.ts';
 import { installCrds } from './crds.ts';
 import { loadInfraVersions, requireInfraBinaries, requireTool, type InfraVersions } from './infra-versions.ts';
@@ -55,6 +55,8 @@ export interface LocalClusterOptions {
   gitBranch?: string;
   /** How many fake nodes join before Flux applies anything (kwok-node-0 … kwok-node-<n-1>); default 1. */
   nodes?: number;
+  /** Every Flux Kustomization gets spec.prune set to this, whatever clusters/drill/ says (prune-disabled: false). */
+  prune?: boolean;
 }
 
 export interface LocalGitOps {
@@ -78,6 +80,8 @@ export interface LocalCluster {
   ports: () => number[];
   /** Milliseconds per start-up phase (monotonic clock). */
   timings: Record<string, number>;
+  /** SIGKILL one controller (source-controller, kustomize-controller, cert-manager) as the OOM killer would; it stays down. */
+  killController: (name: string) => Promise<{ pid: number }>;
   stop: () => Promise<void>;
 }
 
@@ -190,7 +194,8 @@ export async function startLocalCluster(options: LocalClusterOptions = {}): Prom
       mark('fluxControllers', phaseStart);
       let layers: string[] = [];
       if (options.bootstrap !== false) {
-        layers = await bootstrapFlux(kubeConfig, { gitUrl: url, branch: options.gitBranch ?? repo.branch, clusterDir: join(repo.workDir, 'clusters', 'drill'), ...(options.decryptionSecret ? { decryptionSecret: options.decryptionSecret } : {}) });
+        layers = await bootstrapFlux(kubeConfig, { gitUrl: url, branch: options.gitBranch ?? repo.branch, clusterDir: join(repo.workDir, 'clusters', 'drill'), ...(options.decryptionSecret ? { decryptionSecret: options.decryptionSecret } : {}), ...(options.prune !== undefined ? { prune: options.prune } : {}) });
+        if (options.prune !== undefined) log(`Kustomizations ${layers.join(', ')} created with prune: ${options.prune}`);
       }
       gitops = { url, repo, layers };
     }
@@ -206,6 +211,7 @@ export async function startLocalCluster(options: LocalClusterOptions = {}): Prom
       pids: () => [...kwokCluster.pids, ...(flux?.processes.map((p) => p.pid) ?? []), ...(certManager ? [certManager.process.pid] : [])],
       ports: () => [...(git !== undefined ? [git.port] : []), ...(flux?.ports ?? []), ...(certManager ? [certManager.healthPort] : [])],
       timings,
+      killController: async (controller) => ({ pid: (await killProcessNamed([...(flux?.processes ?? []), ...(certManager ? [certManager.process] : [])], controller)).pid }),
       stop,
     };
   } catch (error) {

@@ -55,18 +55,23 @@ export const fluxReconcile = defineStep({
     await cluster.patch({ ...GIT_REPOSITORY, name: input.source, namespace: input.namespace }, { metadata: { annotations: { [REQUESTED_AT]: requestedAt } } });
     context.log.info('✔ GitRepository annotated');
     context.log.info('◎ waiting for GitRepository reconciliation');
+    let lastSource: KubeObject | undefined;
     const source = await waitForObjects(
       cluster,
       { ...GIT_REPOSITORY, namespace: input.namespace, name: input.source },
       (view) => {
         const object = [...view.values()][0];
+        lastSource = object;
         if (object?.status?.lastHandledReconcileAt !== requestedAt) return undefined;
         const ready = conditionOf(object, 'Ready');
         if (ready?.status === 'False') return { failed: `${ready.reason}: ${ready.message ?? ''}` };
         return ready?.status === 'True' ? { revision: String(object.status?.artifact?.revision ?? '') } : undefined;
       },
       { signal: context.signal, clock: context.clock, log: context.log },
-    );
+    ).catch((error: unknown) => {
+      if (context.signal.aborted) throw unhandledRequest(`${input.namespace}/${input.source}`, requestedAt, lastSource, error);
+      throw error;
+    });
     if ('failed' in source) throw new DrillError('EFLUX', `GitRepository ${input.namespace}/${input.source} failed: ${source.failed}`, { details: 'check the drill branch exists and the source can fetch it' });
     const revision = source.revision;
     context.log.info(`✔ fetched revision ${revision}`);
@@ -88,6 +93,14 @@ export const fluxReconcile = defineStep({
   },
 });
 
+/** Stopped while the source had not handled the request: what it last served is what a person needs (a source-controller that is down changes nothing). */
+function unhandledRequest(source: string, requestedAt: string, last: KubeObject | undefined, cause: unknown): DrillError {
+  if (!last) return new DrillError('EFLUX', `GitRepository ${source} not found while waiting for it to handle the reconcile request of ${requestedAt}`, { cause });
+  const ready = conditionOf(last, 'Ready');
+  const handled = last.status?.lastHandledReconcileAt ? `last handled ${String(last.status.lastHandledReconcileAt)}` : 'never handled one';
+  return new DrillError('EFLUX', `GitRepository ${source} did not handle the reconcile request of ${requestedAt} (${handled}): it still serves ${String(last.status?.artifact?.revision ?? 'no artifact')} (Ready=${ready?.status ?? 'none'} ${ready?.reason ?? ''}: ${ready?.message ?? ''})`, { cause });
+}
+
 async function waitForReady(context: StepContext, cluster: Cluster, namespace: string, names: string[], requestedAt: string, revision: string, started: number): Promise<Record<string, number>> {
   const readyAt: Record<string, number> = {};
   const last = new Map<string, string>();
@@ -104,7 +117,10 @@ async function waitForReady(context: StepContext, cluster: Cluster, namespace: s
         }
         const ready = conditionOf(object, 'Ready');
         const handled = object.status?.lastHandledReconcileAt === requestedAt;
-        const state = `Ready=${ready?.status ?? 'none'} ${ready?.reason ?? ''}: ${ready?.message ?? ''}${handled ? '' : ' (request not handled yet)'}`;
+        // While Ready says only "Reconciliation in progress", Healthy says what is awaited (the health checks of the applied objects).
+        const healthy = conditionOf(object, 'Healthy');
+        const health = healthy && healthy.status !== 'True' && ready?.status !== 'True' ? `; Healthy=${healthy.status} ${healthy.reason ?? ''}: ${healthy.message ?? ''}` : '';
+        const state = `Ready=${ready?.status ?? 'none'} ${ready?.reason ?? ''}: ${ready?.message ?? ''}${health}${handled ? '' : ' (request not handled yet)'}`;
         if (last.get(name) !== state) {
           last.set(name, state);
           context.log.info(`${name}: ${state} (after ${formatDuration(context.clock.monotonic() - started)})`);

@@ -37,8 +37,11 @@ export interface LocalFaults {
   ageKeys(drillKey: string | undefined, dir: string): Promise<{ sealWith: string | undefined; cluster: string | undefined }>;
   /** The private identities of every age key file ageKeys returned (the drill's own included): for the run's masker. */
   identities(): string[];
-  /** startLocalCluster's options for the cluster local.up creates: with stale-decryption-secret it decrypts with sops-age-legacy. */
-  cluster: { decryptionSecret?: string };
+  /**
+   * startLocalCluster's options for the cluster local.up creates: with stale-decryption-secret it
+   * decrypts with sops-age-legacy, with prune-disabled its Kustomizations never prune.
+   */
+  clusterOptions: { decryptionSecret?: string; prune?: boolean };
   /** The GitOps tree production's repository is built from: with foreign-sops-file a copy in `dir` with talos/talsecret.sops.yaml added. */
   gitopsTree(tree: string, dir: string, sops: () => string): Promise<string>;
   /** The Node a local.node-join step registers: a kwok node, or with node-without-kubelet one nothing posts status for. */
@@ -74,7 +77,7 @@ export function localFaults(faults: ReadonlyMap<string, FaultName>, kindOf: (ste
     },
     identities: () => [...keyFiles].flatMap(identitiesIn),
     // The legacy Secret holds the cluster's key file, which ageKeys already remembered for the masker.
-    cluster: planted.has('stale-decryption-secret') ? { decryptionSecret: LEGACY_DECRYPTION_SECRET } : {},
+    clusterOptions: { ...(planted.has('stale-decryption-secret') ? { decryptionSecret: LEGACY_DECRYPTION_SECRET } : {}), ...(planted.has('prune-disabled') ? { prune: false } : {}) },
     gitopsTree: async (tree, dir, sops) => (planted.has('foreign-sops-file') ? (await plantForeignSopsFile(tree, dir, sops())).dir : tree),
     joiningNode(stepId, name, labels) {
       const node = fakeNode(name, labels) as KubeObject;

@@ -10,9 +10,13 @@ import type { FaultName } from '../../drill/faults.ts';
 import type { LocalCluster } from '../../cluster/local/index.ts';
 import { DrillError } from '../../util/errors.ts';
 import { fillOtherNodes } from './planted/capacity.ts';
+import { stopSourceController } from './planted/source-controller.ts';
+import { exhaustPodQuota } from './planted/quota.ts';
 
 const PLANTERS: Partial<Record<FaultName, Planter>> = {
   'no-spare-capacity': fillOtherNodes,
+  'source-controller-down': stopSourceController,
+  'quota-exhausted': exhaustPodQuota,
 };
 
 /** Whether `fault` is planted at the start of its step (rather than before T0). */

@@ -118,7 +118,7 @@ export async function createLocalTarget(plan: Plan, env: Record<string, string |
           // A retry after a failed attempt: remove whatever that attempt left first.
           await stopCluster(log);
           stepLog = log;
-          const started = await startLocalCluster({ gitSource: { url: gitUrl, repo }, ...(clusterAgeKeyFile ? { sopsAgeKeyFile: clusterAgeKeyFile } : {}), ...planted.cluster, registerExitHandlers: false, log: (line) => stepLog(line), env: { ...process.env, ...env }, ...shape });
+          const started = await startLocalCluster({ gitSource: { url: gitUrl, repo }, ...(clusterAgeKeyFile ? { sopsAgeKeyFile: clusterAgeKeyFile } : {}), registerExitHandlers: false, log: (line) => stepLog(line), env: { ...process.env, ...env }, ...planted.clusterOptions, ...shape });
           cluster = started;
           session.kubeconfigPath = started.kubeconfigPath;
           drillVeleroServer.follow(started.kubeconfigPath);

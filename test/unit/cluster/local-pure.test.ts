@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { compareGo, ldflags, wrapperGoMod, wrapperReplaces } from '../../../scripts/lib/go-wrapper.ts';
-import { dependencyOrder, readKustomizations, withDecryptionSecret } from '../../../src/cluster/local/flux-bootstrap.ts';
+import { dependencyOrder, kustomizationObjects, readKustomizations, withDecryptionSecret } from '../../../src/cluster/local/flux-bootstrap.ts';
 import { parseCgiHead } from '../../../src/cluster/local/git-server.ts';
 import { binDir, loadInfraVersions, requireInfraBinaries, versionKey } from '../../../src/cluster/local/infra-versions.ts';
 import { parse } from 'yaml';
@@ -99,6 +99,19 @@ test('sample layers are chained controllers -> configs -> apps, all wait and pru
     assert.equal(k.spec?.['wait'], true, `${k.metadata?.name} wait`);
     assert.equal(k.spec?.['prune'], true, `${k.metadata?.name} prune`);
   }
+});
+
+test('bootstrapFlux creates the layers as clusters/drill says, or with prune: false for a prune-disabled control, the rest unchanged', () => {
+  const clusterDir = join(SAMPLE_FIXTURE_DIR, 'clusters', 'drill');
+  const asWritten = kustomizationObjects({ clusterDir });
+  assert.deepEqual(asWritten.map((k) => [k.metadata.namespace, k.metadata.name, k.spec?.['prune']]), [
+    ['flux-system', 'apps', true],
+    ['flux-system', 'infrastructure-configs', true],
+    ['flux-system', 'infrastructure-controllers', true],
+  ]);
+  const neverPrune = kustomizationObjects({ clusterDir, prune: false });
+  assert.deepEqual(neverPrune.map((k) => k.spec?.['prune']), [false, false, false]);
+  assert.deepEqual(neverPrune.map((k) => ({ ...k.spec, prune: true })), asWritten.map((k) => k.spec), 'only prune differs');
 });
 
 test('dependsOn cycles are reported', () => {

@@ -120,3 +120,25 @@ test('a control whose faulted steps do not run on the target does not apply ther
   const [problem] = await refusal(file, 'local', 'run --controls');
   assert.match(problem!, /^EUSAGE control "both": it injects "tampered-backup" into step "check", which is not applicable on local \[controls\[0\]\.faults\.check\]/);
 });
+
+test('gitops-drift on local plants its faults in the world the drill meets; on sim the steps themselves fail', async () => {
+  const local = await loadPlan(path.join(REPO, 'drills/gitops-drift.yaml'), 'local');
+  assert.deepEqual(
+    local.controls.map((control) => [control.name, control.notApplicable ?? control.faults, control.detectedBy, control.problems]),
+    [
+      ['revert-not-applied', { reconcile: 'source-controller-down' }, ['reconcile'], []],
+      ['app-still-broken', { revert: 'quota-exhausted' }, ['reconcile'], []],
+      ['damage-not-visible', { cluster: 'prune-disabled' }, ['damage-detected'], []],
+    ],
+  );
+  assert.deepEqual(
+    local.controls.map((control) => Object.keys(control.faults).map((id) => local.steps.find((step) => step.id === id)!.kind)),
+    [['flux.reconcile'], ['git.revert'], ['local.up']],
+  );
+  const sim = await loadPlan(path.join(REPO, 'drills/gitops-drift.yaml'), 'sim');
+  assert.deepEqual(sim.controls.map((control) => [control.name, control.faults, control.detectedBy]), [
+    ['revert-not-applied', { reconcile: 'fail' }, ['reconcile']],
+    ['app-still-broken', { 'app-recovered': 'fail' }, ['app-recovered']],
+    ['damage-not-visible', { 'damage-detected': 'fail' }, ['damage-detected']],
+  ]);
+});

@@ -78,12 +78,18 @@ test('stale-decryption-secret: the cluster local.up creates decrypts with sops-a
   const drillKey = path.join(dir, 'drill.agekey');
   spawnSync(tools.paths['age-keygen']!, ['-o', drillKey]);
   const faults = localFaults(new Map([['cluster', 'stale-decryption-secret']]));
-  assert.deepEqual(faults.cluster, { decryptionSecret: 'sops-age-legacy' });
+  assert.deepEqual(faults.clusterOptions, { decryptionSecret: 'sops-age-legacy' });
   // The legacy Secret gets the cluster's key file (the drill's own key): its identity is masked.
   const keys = await faults.ageKeys(drillKey, path.join(dir, 'age'));
   assert.deepEqual(keys, { sealWith: drillKey, cluster: drillKey });
   assert.deepEqual(faults.identities(), [readFileSync(drillKey, 'utf8').split('\n').find((line) => line.startsWith('AGE-SECRET-KEY-1'))!]);
-  assert.deepEqual(localFaults(new Map([['rotate', 'foreign-sops-file']])).cluster, {});
+  assert.deepEqual(localFaults(new Map([['rotate', 'foreign-sops-file']])).clusterOptions, {});
+});
+
+test('prune-disabled: the cluster a local.up creates gets Kustomizations that never prune; without it, as its tree says', () => {
+  assert.deepEqual(localFaults(new Map([['cluster', 'prune-disabled']]), () => 'local.up').clusterOptions, { prune: false });
+  assert.deepEqual(localFaults(new Map([['cluster', 'wrong-age-key']]), () => 'local.up').clusterOptions, {});
+  assert.deepEqual(localFaults(new Map()).clusterOptions, {});
 });
 
 test('the local target refuses a fault it cannot plant', () => {
