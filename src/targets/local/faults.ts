@@ -23,6 +23,9 @@ import { plantForeignSopsFile } from './planted/foreign-sops-file.ts';
 /** The Secret a stale-decryption-secret cluster decrypts with: not the sops-age the runbook rotates. */
 export const LEGACY_DECRYPTION_SECRET = 'sops-age-legacy';
 
+/** The faults this module plants while the target stages production or builds a cluster or node; the rest are planted as their step starts (./plant-before.ts). */
+export const STAGED_FAULTS: readonly FaultName[] = ['tampered-backup', 'missing-canary', 'wrong-age-key', 'node-without-kubelet', 'prune-disabled', 'stale-decryption-secret', 'foreign-sops-file'];
+
 /** What a tampered-backup fault spoils, by the kind of the step it is attached to. */
 const RESTIC_READERS = new Set(['restic.restore', 'data.check']);
 
