@@ -26,7 +26,7 @@ export function renderPlan(plan: Plan, registry?: StepRegistry): string {
     }
   }
   lines.push('', 'objectives');
-  for (const milestone of plan.milestones) lines.push(`  RTO ${milestone.name.padEnd(20)} ${milestone.objectiveMs === undefined ? 'none' : `<= ${formatDuration(milestone.objectiveMs)}`} after ${milestone.after.join(', ')}${milestone.from ? `,${countedFrom(milestone.from, expectedSource(plan, milestone.from, registry))}` : ''}`);
+  for (const milestone of plan.milestones) lines.push(`  RTO ${milestone.name.padEnd(20)} ${milestone.objectiveMs === undefined ? 'none' : `<= ${formatDuration(milestone.objectiveMs)}`} after ${milestone.after.join(', ')}${milestone.from ? `,${countedFrom(milestone.from, milestone.fromTime === 'step-end' ? undefined : expectedSource(plan, milestone.from, registry))}` : ''}`);
   for (const rpo of plan.rpoObjectives) lines.push(`  RPO ${rpo.dataClass.padEnd(20)} <= ${formatDuration(rpo.objectiveMs)}`);
   if (plan.controls.length > 0) lines.push('', `negative controls (--controls) on ${plan.target}`);
   for (const control of plan.controls) {

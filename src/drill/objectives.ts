@@ -44,7 +44,7 @@ export function planObjectives({ spec, target, steps, finallySteps, stepLocation
     });
     if (milestone.from !== undefined) checkMilestoneStart(name, milestone.from, milestone.after, at);
     const objective = spec.objectives.rto[name];
-    return { name, description: milestone.description, after: milestone.after, from: milestone.from, objectiveMs: objective === undefined ? undefined : parseDuration(objective) };
+    return { name, description: milestone.description, after: milestone.after, from: milestone.from, fromTime: milestone.fromTime ?? 'event', objectiveMs: objective === undefined ? undefined : parseDuration(objective) };
   });
   for (const name of Object.keys(spec.objectives.rto)) {
     if (!(name in spec.milestones)) {

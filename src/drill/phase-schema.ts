@@ -35,7 +35,14 @@ export const milestoneSchema = z.strictObject({
     .optional()
     .meta({
       description:
-        'Measure from the end of this step instead of T0 (e.g. the step that applied a bad revision, or the node failure): the RTO is the time from that step\'s end to the milestone. The step must pass, and run before every `after` step.',
+        'Measure from this step instead of T0 (e.g. the step that saw a bad revision applied, or the baseline before the node failure): the RTO is the time from that step\'s event (see fromTime) to the milestone. The step must pass, and run before every `after` step.',
+    }),
+  fromTime: z
+    .enum(['event', 'step-end'])
+    .default('event')
+    .meta({
+      description:
+        'When the from-step\'s event happened. event (default): the instant the awaited object itself records (its condition\'s lastTransitionTime), never later than the step\'s end, else the step\'s end: for a step that waits for something happening on its own (Flux applying a revision). step-end: the step\'s end: for a baseline check before the drill itself causes the failure (a drain after it), where the objects\' earlier times are not the event.',
     }),
   description: z.string().optional(),
 });

@@ -35,8 +35,10 @@ export interface PlannedMilestone {
   name: string;
   description: string | undefined;
   after: string[];
-  /** Measured from the end of this step instead of T0. */
+  /** Measured from this step's event instead of T0. */
   from: string | undefined;
+  /** The from-step's event: the object's own instant (event) or the step's end. */
+  fromTime: 'event' | 'step-end';
   objectiveMs: number | undefined;
 }
 

@@ -4,8 +4,8 @@
  * makes it "not reached", a step not applicable on this target makes it "not measured" there.
  * Neither is ever met. A milestone measured `from` a step counts from when that step's event
  * happened: the instant the awaited object itself recorded (a condition's lastTransitionTime) when
- * the step reported one, else the step's end, and never later than that end. It is not reached
- * when that step did not pass.
+ * the step reported one, else the step's end, and never later than that end; with fromTime
+ * step-end, from the step's end. It is not reached when that step did not pass.
  */
 import { describeStatus } from '../result/status-text.ts';
 import type { PlannedMilestone } from '../drill/plan.ts';
@@ -31,7 +31,7 @@ export function measureMilestones(milestones: PlannedMilestone[], records: Map<s
     if (milestone.objectiveMs !== undefined) result.objectiveMs = milestone.objectiveMs;
     if (reached) {
       const last = steps.reduce((latest, record) => ((record.endMs ?? 0) > (latest.endMs ?? 0) ? record : latest));
-      const from = start ? startOf(start) : { ms: 0 };
+      const from = start ? startOf(start, milestone.fromTime) : { ms: 0 };
       if (start) result.fromMs = from.ms;
       if (from.source) result.fromSource = from.source;
       result.rtoMs = (last.endMs ?? 0) - from.ms;
@@ -58,9 +58,9 @@ export function measureMilestones(milestones: PlannedMilestone[], records: Map<s
  * before the step began (the state already held then); one after the step's end (an API server
  * clock ahead of ours) cannot be, so the end bounds it.
  */
-export function startOf(record: StepRecord): { ms: number; source?: string } {
+export function startOf(record: StepRecord, fromTime: 'event' | 'step-end' = 'event'): { ms: number; source?: string } {
   const end = record.endMs ?? 0;
-  const observed = record.observedSince;
+  const observed = fromTime === 'event' ? record.observedSince : undefined;
   return observed && observed.ms < end ? { ms: observed.ms, source: observed.source } : { ms: end };
 }
 

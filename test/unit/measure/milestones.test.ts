@@ -205,9 +205,11 @@ test('measureMilestones alone: min(step end, the recorded instant), the source o
       ['a', { step: { id: 'a', dependsOn: [] }, status: 'passed', startMs: 500 * S, endMs: 600 * S, attempts: [], outputs: {}, ...(observed === undefined ? {} : { observedSince: { ms: observed, source: 'X Ready lastTransitionTime' } }) }],
       ['b', { step: { id: 'b', dependsOn: ['a'] }, status: 'passed', startMs: 600 * S, endMs: 900 * S, attempts: [], outputs: {} }],
     ]) as unknown as Parameters<typeof measureMilestones>[1];
-  const measure = (observed: number | undefined) => measureMilestones([{ name: 'm', description: undefined, after: ['b'], from: 'a', objectiveMs: undefined }], records(observed), 'sim')[0]!;
+  const measure = (observed: number | undefined, fromTime: 'event' | 'step-end' = 'event') => measureMilestones([{ name: 'm', description: undefined, after: ['b'], from: 'a', fromTime, objectiveMs: undefined }], records(observed), 'sim')[0]!;
   assert.deepEqual([measure(587 * S).fromMs, measure(587 * S).fromSource, measure(587 * S).rtoMs], [587 * S, 'X Ready lastTransitionTime', 313 * S]);
   assert.deepEqual([measure(600 * S).fromMs, measure(600 * S).fromSource], [600 * S, undefined]);
   assert.deepEqual([measure(601 * S).fromMs, measure(601 * S).fromSource, measure(601 * S).rtoMs], [600 * S, undefined, 300 * S]);
   assert.deepEqual([measure(undefined).fromMs, measure(undefined).rtoMs], [600 * S, 300 * S]);
+  // fromTime step-end: a baseline check before the drill's own failure counts from its end, whatever its objects recorded.
+  assert.deepEqual([measure(587 * S, 'step-end').fromMs, measure(587 * S, 'step-end').fromSource, measure(587 * S, 'step-end').rtoMs], [600 * S, undefined, 300 * S]);
 });
