@@ -36,7 +36,9 @@ export async function runStep(context: RunContext, record: StepRecord, outerSign
   for (let attempt = 1; attempt <= maxAttempts; attempt++) {
     const attemptStart = since();
     emit({ kind: 'step.started', atMs: attemptStart, stepId: step.id, name: step.name, phase: step.phase, attempt, finally: step.finally, ...(step.standIn ? { standIn: step.standIn } : {}) });
-    const { status, error } = await runAttempt(context, record, attempt, outerSignal);
+    // A control's fault goes in before the first attempt, outside its timer: a fault that is not in place ends the step here.
+    const unplanted = attempt === 1 ? await plantFault(context, record, outerSignal) : undefined;
+    const { status, error } = unplanted ?? (await runAttempt(context, record, attempt, outerSignal));
     const attemptResult: AttemptResult = { attempt, startMs: attemptStart, durationMs: since() - attemptStart, status };
     if (error) attemptResult.error = error;
     record.attempts.push(attemptResult);
@@ -81,7 +83,6 @@ async function runAttempt(context: RunContext, record: StepRecord, attempt: numb
     if (!kind) throw new DrillError('EUNKNOWNKIND', `unknown step kind "${step.kind}"`);
     const inputs = resolveInputs(context, step, kind.inputs);
     const attemptContext = createStepContext(context, record, attempt, controller.signal);
-    if (attempt === 1 && options.session.plantBefore) await abortable(plantFault(options.session.plantBefore, step, inputs, attemptContext.stepContext.log, controller.signal), controller.signal);
     work = kind.run(attemptContext.stepContext, inputs);
     // A step abandoned at its timeout may still reject later; that is expected, never a crash.
     work.catch(() => undefined);
@@ -108,12 +109,44 @@ async function runAttempt(context: RunContext, record: StepRecord, attempt: numb
   }
 }
 
-/** A negative control's fault planted before the step; its failure is the target's, never the step's finding. */
-async function plantFault(plant: NonNullable<RunContext['options']['session']['plantBefore']>, step: { id: string; kind: string }, inputs: unknown, log: { info(line: string): void }, signal: AbortSignal): Promise<void> {
+/**
+ * Plants a negative control's fault before the step's first attempt (only targets with plantBefore
+ * do), under the run's cancellation and bounded by the step's timeout, but outside the attempt:
+ * whatever keeps the fault from being in place (an error, the bound, a cancellation) ends the step
+ * as EPLANT or cancelled, never as a timeout a control could count as its detection.
+ */
+async function plantFault(context: RunContext, record: StepRecord, outerSignal: AbortSignal): Promise<{ status: StepStatus; error: StepError } | undefined> {
+  const { options } = context;
+  const { step } = record;
+  const plant = options.session.plantBefore;
+  const kind = options.registry.get(step.kind);
+  if (!plant || !kind) return undefined;
+  let inputs: unknown;
   try {
-    await plant({ id: step.id, kind: step.kind, inputs }, (line) => log.info(`fault: ${line}`), signal);
+    inputs = resolveInputs(context, step, kind.inputs);
+  } catch {
+    return undefined; // the attempt reports the inputs
+  }
+  const controller = new AbortController();
+  const abortFromOuter = () => controller.abort(outerSignal.reason);
+  if (outerSignal.aborted) abortFromOuter();
+  else outerSignal.addEventListener('abort', abortFromOuter, { once: true });
+  const timer = new AbortController();
+  options.clock
+    .sleep(step.timeoutMs, timer.signal)
+    .then(() => controller.abort(new Error(`planting did not finish within the step's timeout of ${formatDuration(step.timeoutMs)}`)))
+    .catch(() => undefined);
+  const { log } = createStepContext(context, record, 1, controller.signal).stepContext;
+  try {
+    await abortable(plant({ id: step.id, kind: step.kind, inputs }, (line) => log.info(`fault: ${line}`), controller.signal), controller.signal);
+    return undefined;
   } catch (error) {
-    throw new DrillError('EPLANT', `the control's fault could not be planted before ${step.id}: ${errorMessage(error)}`, { details: 'the faulted run proves nothing about the drill\'s checks; fix the target (see the step log) and run the controls again', cause: error });
+    if (outerSignal.aborted) return { status: 'cancelled', error: { code: 'ECANCELLED', message: `cancelled while its control's fault was being planted: ${describeReason(outerSignal.reason)}` } };
+    const why = controller.signal.aborted ? errorMessage(controller.signal.reason) : errorMessage(error);
+    return { status: 'failed', error: toStepError(new DrillError('EPLANT', `the control's fault could not be planted before ${step.id}: ${why}`, { details: "the faulted run proves nothing about the drill's checks; fix the target (see the step log) and run the controls again" }), options.masker) };
+  } finally {
+    timer.abort();
+    outerSignal.removeEventListener('abort', abortFromOuter);
   }
 }
 

@@ -47,3 +47,15 @@ test('a fault that cannot be planted fails its step with EPLANT, without retries
   assert.equal(b.attempts.length, 1, 'EPLANT is not retried');
   assert.equal(events.filter((event) => event.kind === 'step.retrying').length, 0);
 });
+
+test('a fault still being planted when the step\'s timeout passes fails the step with EPLANT, never a timeout a control could count', async () => {
+  const { outcome } = await run(`phases:
+  - name: p
+    steps:
+      - { id: a, kind: test.work, timeout: 5s, with: { ms: 1000 } }
+`, (_step, _log, signal) => new Promise<void>((_resolve, reject) => signal.addEventListener('abort', () => reject(new Error('stopped')), { once: true })));
+  const a = outcome.records.get('a')!;
+  assert.equal(a.status, 'failed');
+  assert.equal(a.error?.code, 'EPLANT');
+  assert.match(a.error!.message, /could not be planted before a: planting did not finish within the step's timeout of 5s/);
+});

@@ -10,13 +10,14 @@ import type { PlantScene } from './scene.ts';
 
 const TERMINAL = new Set(['Succeeded', 'Failed']);
 
-export async function fillOtherNodes({ step, kubeConfig, log }: PlantScene): Promise<void> {
+export async function fillOtherNodes({ step, kubeConfig, log, signal }: PlantScene): Promise<void> {
   const drained = (step.inputs as { node?: string }).node;
   if (!drained) throw new DrillError('EINPUT', `no-spare-capacity needs ${step.id} to name its node (node:), not a labelSelector`, { details: 'the fault fills every node but the one drained' });
   const core = kubeConfig().makeApiClient(CoreV1Api);
   const nodes = (await core.listNode()).items.filter((node) => node.metadata?.name !== drained);
-  if (nodes.length === 0) throw new DrillError('ELOCAL', `no-spare-capacity: no node besides ${drained} to fill`);
+  if (nodes.length === 0) throw new DrillError('ELOCAL', `no-spare-capacity: no node besides ${drained} to fill`, { details: 'give the local.up step nodes: 2 or more, so the other nodes can be full' });
   for (const node of nodes) {
+    signal.throwIfAborted();
     const name = node.metadata!.name!;
     const pods = (await core.listPodForAllNamespaces({ fieldSelector: `spec.nodeName=${name}` })).items.filter((pod) => !TERMINAL.has(pod.status?.phase ?? ''));
     const full = String(pods.length);
