@@ -114,11 +114,12 @@ export async function runDrill(options: RunDrillOptions): Promise<RunDrillOutcom
     throw error;
   }
   using _outDirLock = outDirLock;
-  clearPreviousRun(options.outDir);
   const workDir = await mkdtemp(path.join(os.tmpdir(), `dr-drill-${runId}-`)).catch(async (error: unknown) => {
     await session.close();
     throw error;
   });
+  // A teardown continues the run whose reports are there; any other run starts from a clean --out.
+  if (!options.teardownOnly) clearPreviousRun(options.outDir);
   const logDir = path.join(options.outDir, 'logs');
   mkdirSync(logDir, { recursive: true });
   const logFiles = new Map<string, string>();

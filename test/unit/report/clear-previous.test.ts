@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { runDrill } from '../../../src/run-drill.ts';
+import { clearPreviousRun } from '../../../src/report/clear-previous.ts';
 import { tempDir } from '../../helpers/drill-fixtures.ts';
 import { REPO } from '../../helpers/cli.ts';
 
@@ -29,4 +30,14 @@ test('a run into a reused --out leaves only its own reports and logs there; file
   assert.equal(readFileSync(path.join(out, 'notes.txt'), 'utf8'), 'mine');
   assert.equal(readFileSync(path.join(out, 'controls', 'not-a-run', 'keep.txt'), 'utf8'), 'mine too');
   assert.ok(existsSync(path.join(out, 'result.json')));
+});
+
+test('a --out no run wrote a result to is not cleared: logs/*.log there are the user\'s', async () => {
+  const out = path.join(await tempDir(), 'mine');
+  mkdirSync(path.join(out, 'logs'), { recursive: true });
+  writeFileSync(path.join(out, 'logs', 'app.log'), 'my own log\n');
+  writeFileSync(path.join(out, 'summary.md'), 'my notes\n');
+  clearPreviousRun(out);
+  assert.equal(readFileSync(path.join(out, 'logs', 'app.log'), 'utf8'), 'my own log\n');
+  assert.equal(readFileSync(path.join(out, 'summary.md'), 'utf8'), 'my notes\n');
 });
