@@ -172,10 +172,10 @@ export async function runDrill(options: RunDrillOptions): Promise<RunDrillOutcom
       outDir: options.outDir,
       ...(options.cancelSignal ? { signal: options.cancelSignal } : {}),
       ...(options.onControl ? { onProgress: options.onControl } : {}),
-      runFaulted: async (_control, faults, controlRunId, outDir) => {
+      runFaulted: async (control, faults, controlRunId, outDir) => {
         // Of a faulted run, only the steps that did not pass are news to the person watching.
         const onEvent = (event: DrillEvent) => {
-          if (event.kind === 'step.finished' && event.status !== 'passed') options.onControlStep?.(_control.name, event);
+          if (event.kind === 'step.finished' && event.status !== 'passed') options.onControlStep?.(control.name, event);
         };
         const faulted = await runDrill({ ...options, faults, runId: controlRunId, outDir, masker, controls: false, onEvent });
         return { result: faulted.result, reportDir: outDir };
@@ -191,7 +191,7 @@ export async function runDrill(options: RunDrillOptions): Promise<RunDrillOutcom
 function validateFaults(plan: Plan, faults: Map<string, FaultName> | undefined): void {
   if (!faults || faults.size === 0) return;
   if (!injectsFaults(plan.target)) {
-    throw new DrillError('EUSAGE', `--fault: the ${plan.target} target injects no faults`, { details: 'add --target sim (step faults) or --target local (faults planted before T0), or drop --fault' });
+    throw new DrillError('EUSAGE', `--fault: the ${plan.target} target injects no faults`, { details: 'add --target sim (step faults) or --target local (faults planted in the world the step meets), or drop --fault' });
   }
   const steps = new Map([...plan.steps, ...plan.finallySteps].map((step) => [step.id, step]));
   for (const [stepId, fault] of faults) {

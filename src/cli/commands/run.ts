@@ -21,7 +21,7 @@ export const spec: CommandSpec = {
     target: targetSpec,
     out: { type: 'string', value: 'DIR', default: 'reports', description: 'where result.json, junit.xml, summary.md and logs/ go' },
     'run-id': { type: 'string', value: 'ID', description: 'the run id (default: DR_DRILL_RUN_ID, else date and random)' },
-    fault: { type: 'string', value: `STEP=${FAULT_NAMES}`, multiple: true, default: [], description: 'sim: make a step fail, hang or run ten times slower; local: plant tampered-backup in the backup a velero.restore, restic.restore or data.check step reads, missing-canary in the restic backup a restic.restore or data.check step reads, or wrong-age-key in the cluster a terraform.apply or local.up step creates' },
+    fault: { type: 'string', value: `STEP=${FAULT_NAMES}`, multiple: true, default: [], description: 'sim: make a step fail, hang or run ten times slower; local: plant a fault in the world the step meets (tampered-backup, missing-canary, wrong-age-key, no-spare-capacity, node-without-kubelet, prune-disabled, source-controller-down, quota-exhausted, stale-decryption-secret, foreign-sops-file; the README\'s table says which step kinds each goes into)' },
     'time-scale': { type: 'string', value: 'N', description: 'sim only: replay at N drill milliseconds per real millisecond to watch it (figures never depend on it)' },
     controls: { type: 'boolean', default: false, description: 'after the drill, run its negative controls (sim or local): each faulted re-run must turn red' },
     verbose: { type: 'boolean', default: false, description: 'also print the commands\' output' },

@@ -6,6 +6,8 @@ import type { V1Node } from '@kubernetes/client-node';
 import { DrillError } from '../../util/errors.ts';
 
 export const KWOK_NODE_ANNOTATION = 'kwok.x-k8s.io/node';
+/** The annotation's value on every node kwok-controller manages (its selector: annotation=value). */
+export const KWOK_NODE_ANNOTATION_VALUE = 'fake';
 
 export function fakeNode(name: string, labels: Record<string, string> = {}): V1Node {
   return {
@@ -13,7 +15,7 @@ export function fakeNode(name: string, labels: Record<string, string> = {}): V1N
     kind: 'Node',
     metadata: {
       name,
-      annotations: { [KWOK_NODE_ANNOTATION]: 'fake', 'node.alpha.kubernetes.io/ttl': '0' },
+      annotations: { [KWOK_NODE_ANNOTATION]: KWOK_NODE_ANNOTATION_VALUE, 'node.alpha.kubernetes.io/ttl': '0' },
       labels: {
         'kubernetes.io/hostname': name,
         'kubernetes.io/os': 'linux',

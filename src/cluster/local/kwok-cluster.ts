@@ -7,7 +7,7 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 
 import { join } from 'node:path';
 import type { InfraBinaries } from './infra-versions.ts';
 import { runChecked, runCommand } from './processes.ts';
-import { KWOK_NODE_ANNOTATION } from './fake-node-spec.ts';
+import { KWOK_NODE_ANNOTATION, KWOK_NODE_ANNOTATION_VALUE } from './fake-node-spec.ts';
 import { DrillError, errorMessage } from '../../util/errors.ts';
 
 export interface KwokClusterOptions {
@@ -64,7 +64,7 @@ export function kwokctlConfig(options: KwokClusterOptions, cacheDir: string): st
     '  - name: kwok-controller',
     '    extraArgs:',
     '      - { key: manage-all-nodes, value: "false", override: true }',
-    `      - { key: manage-nodes-with-annotation-selector, value: "${KWOK_NODE_ANNOTATION}=fake" }`,
+    `      - { key: manage-nodes-with-annotation-selector, value: "${KWOK_NODE_ANNOTATION}=${KWOK_NODE_ANNOTATION_VALUE}" }`,
   );
   return lines.join('\n') + '\n';
 }

@@ -95,10 +95,10 @@ export const fluxReconcile = defineStep({
 
 /** Stopped while the source had not handled the request: what it last served is what a person needs (a source-controller that is down changes nothing). */
 function unhandledRequest(source: string, requestedAt: string, last: KubeObject | undefined, cause: unknown): DrillError {
-  if (!last) return new DrillError('EFLUX', `GitRepository ${source} not found while waiting for it to handle the reconcile request of ${requestedAt}`, { cause });
+  if (!last) return new DrillError('EFLUX', `GitRepository ${source} not found while waiting for it to handle the reconcile request of ${requestedAt}`, { details: 'check that Flux was bootstrapped on this cluster (kubectl get gitrepositories -A)', cause });
   const ready = conditionOf(last, 'Ready');
   const handled = last.status?.lastHandledReconcileAt ? `last handled ${String(last.status.lastHandledReconcileAt)}` : 'never handled one';
-  return new DrillError('EFLUX', `GitRepository ${source} did not handle the reconcile request of ${requestedAt} (${handled}): it still serves ${String(last.status?.artifact?.revision ?? 'no artifact')} (Ready=${ready?.status ?? 'none'} ${ready?.reason ?? ''}: ${ready?.message ?? ''})`, { cause });
+  return new DrillError('EFLUX', `GitRepository ${source} did not handle the reconcile request of ${requestedAt} (${handled}): it still serves ${String(last.status?.artifact?.revision ?? 'no artifact')} (Ready=${ready?.status ?? 'none'} ${ready?.reason ?? ''}: ${ready?.message ?? ''})`, { details: 'source-controller did not act on the request: check that it runs (kubectl -n flux-system get pods, its log) and can reach the Git server', cause });
 }
 
 async function waitForReady(context: StepContext, cluster: Cluster, namespace: string, names: string[], requestedAt: string, revision: string, started: number): Promise<Record<string, number>> {

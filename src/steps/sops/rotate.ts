@@ -10,6 +10,7 @@
 import path from 'node:path';
 import { z } from 'zod';
 import { DrillError } from '../../util/errors.ts';
+import { tailOf } from '../../util/output-limits.ts';
 import { defineStep, type StepContext } from '../../contract/step.ts';
 import { recipientsOf, registerAgeKey, sopsKeyEnv } from '../age/identities.ts';
 import { assertDrillBranch, cloneBranch, commitInfo, git, push, registerUrlSecret } from '../git/repo.ts';
@@ -79,7 +80,7 @@ async function runSops(context: StepContext, dir: string, file: string, args: st
     details: [
       stranger ? `${file} is sealed only for ${sealedFor.join(', ')}, not for the current key ${currentRecipients.join(', ')}: the drill cannot open it, so it cannot rotate it (nothing was pushed)` : 'sops updatekeys needs the current key to open the file and a creation rule in .sops.yaml that matches its path (nothing was pushed)',
       'fix: have the holder of that key re-encrypt it for the new key (sops updatekeys with their key), or remove it from the tree if no one holds that key any more',
-      tailOf(result.stderr),
+      tailOf(result.stderr.trim(), 20),
     ].join('\n'),
   });
 }
@@ -90,4 +91,3 @@ export function sopsReason(stderr: string): string {
   return lines[0] ?? 'no message';
 }
 
-const tailOf = (text: string): string => text.trim().split('\n').slice(-20).join('\n');

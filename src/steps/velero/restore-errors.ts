@@ -22,6 +22,14 @@ export async function restoreErrors(context: StepContext, namespace: string, res
   }
 }
 
+const LIST_HEADER = /^(Velero|Cluster|Namespaces):/;
+
+/** The first error message itself, its list header ("Velero:") dropped, for the step's one-line reason. */
+export function firstError(lines: readonly string[]): string | undefined {
+  const first = lines.find((line) => !new RegExp(`${LIST_HEADER.source}$`).test(line));
+  return first?.replace(new RegExp(`${LIST_HEADER.source}\\s*`), '');
+}
+
 /** The indented lines under a top-level `Errors:` header, up to the next top-level header. */
 export function errorSection(describe: string): string[] {
   const lines = describe.split('\n');
@@ -38,5 +46,5 @@ export function errorSection(describe: string): string[] {
     section.push(text);
   }
   // Headers alone ("Namespaces:" with nothing under it) say nothing.
-  return section.filter((text, index) => !(/^(Velero|Cluster|Namespaces):$/.test(text) && (section[index + 1] === undefined || /^(Velero|Cluster|Namespaces):/.test(section[index + 1]!))));
+  return section.filter((text, index) => !(new RegExp(`${LIST_HEADER.source}$`).test(text) && (section[index + 1] === undefined || LIST_HEADER.test(section[index + 1]!))));
 }

@@ -11,7 +11,7 @@ import { z } from 'zod';
 import type { Cluster, KubeObject } from '../../contract/cluster.ts';
 import { waitForObjects } from '../../kube/wait.ts';
 import { withHeartbeat } from '../heartbeat.ts';
-import { restoreErrors } from './restore-errors.ts';
+import { firstError, restoreErrors } from './restore-errors.ts';
 import { DrillError } from '../../util/errors.ts';
 import { defineStep, type StepContext } from '../../contract/step.ts';
 
@@ -109,7 +109,7 @@ export const veleroRestore = defineStep({
         ...failedVolumes.map((volume) => `PodVolumeRestore ${volume.metadata.name} ${volume.status?.phase ?? 'unknown'}: ${volume.status?.message ?? ''}`),
       ].filter(Boolean);
       const messages = errors > 0 ? await restoreErrors(context, input.namespace, name) : undefined;
-      if (messages) reasons.push(`first error: ${messages.find((line) => !/^(Velero|Cluster|Namespaces):$/.test(line))?.replace(/^(Velero|Cluster|Namespaces):\s*/, '') ?? messages[0]}`);
+      if (messages) reasons.push(`first error: ${firstError(messages) ?? messages[0]}`);
       throw new DrillError('EVELERO', `Velero restore ${name} did not complete cleanly: ${reasons.join('; ')}`, {
         details: `${messages ? `errors (velero restore describe ${name} --details):\n  ${messages.join('\n  ')}\n` : ''}inspect with: velero restore describe ${name} --details; velero restore logs ${name}`,
       });

@@ -64,3 +64,9 @@ test('dr-drill trend --result works without a history directory; an explicit mis
   assert.equal(missing.code, 3);
   assert.match(missing.stderr, /^ERESULT cannot read the history directory /);
 });
+
+test('run --help lists every fault drill/faults.ts defines (the help spells them out so it loads no drill code)', async () => {
+  const { FAULT_NAMES } = await import('../../../src/drill/faults.ts');
+  const help = await runCli(['run', '--help']);
+  assert.ok(help.stdout.includes(`STEP=${FAULT_NAMES.join('|')}`), help.stdout);
+});

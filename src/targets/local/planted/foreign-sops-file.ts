@@ -35,7 +35,7 @@ export async function plantForeignSopsFile(tree: string, dir: string, sops: stri
     const sealed = path.join(scratch, 'talsecret.sops.yaml');
     writeFileSync(sealed, talsecret());
     await runChecked(sops, ['--config', path.join(scratch, '.sops.yaml'), '--encrypt', '--in-place', sealed], { cwd: scratch, env: { ...process.env, SOPS_AGE_KEY_FILE: '/nonexistent' } });
-    if (!readFileSync(sealed, 'utf8').includes('ENC[AES256_GCM')) throw new DrillError('ELOCAL', `sops left ${sealed} in plaintext`);
+    if (!readFileSync(sealed, 'utf8').includes('ENC[AES256_GCM')) throw new DrillError('ELOCAL', `sops left ${sealed} in plaintext`, { details: 'the fault seals the file with its own --config; check the pinned sops runs (npm run build:test-infra)' });
     mkdirSync(path.dirname(file), { recursive: true });
     renameSync(sealed, file);
     return { dir, file, recipient };

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { errorSection, restoreErrors } from '../../../../src/steps/velero/restore-errors.ts';
+import { errorSection, firstError, restoreErrors } from '../../../../src/steps/velero/restore-errors.ts';
 import type { StepContext } from '../../../../src/contract/step.ts';
 
 // As `velero restore describe --details` prints it (its tabwriter turns the tabs into spaces).
@@ -66,4 +66,10 @@ test('restoreErrors asks the velero CLI, and has nothing to say without it or wh
   assert.deepEqual(calls, [['velero', 'restore', 'describe', 'r1', '--details', '-n', 'velero']]);
   assert.equal(await restoreErrors(contextWith({ installed: false }), 'velero', 'r1'), undefined);
   assert.equal(await restoreErrors(contextWith({ installed: true, exitCode: 1, stdout: DESCRIBE }), 'velero', 'r1'), undefined);
+});
+
+test('the first error is the message itself, without its list header', () => {
+  assert.equal(firstError(errorSection(DESCRIBE)), 'error unzipping and extracting: gzip: invalid header');
+  assert.equal(firstError(['Namespaces:', 'mediabox:  error restoring x']), 'mediabox:  error restoring x');
+  assert.equal(firstError([]), undefined);
 });
