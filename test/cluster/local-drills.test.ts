@@ -81,6 +81,7 @@ test('gitops-drift runs green on local: a real destructive commit on the drill b
   assert.match(String(step('flux-bootstrap').outputs.value), new RegExp(`^${branch}@sha1:${String(step('git-head').outputs.revision)}$`));
   const bad = String(step('bad-commit').outputs.revision);
   assert.equal(step('bad-commit').outputs.parent, step('git-head').outputs.revision);
+  assert.equal(step('bad-revision-fetched').outputs.value, `${branch}@sha1:${bad}`);
   assert.equal(step('bad-revision-applied').outputs.value, `${branch}@sha1:${bad}`);
   assert.deepEqual(step('damage-detected').outputs, { absent: true });
   const revert = String(step('revert').outputs.revision);
@@ -91,23 +92,27 @@ test('gitops-drift runs green on local: a real destructive commit on the drill b
   assert.match(readFileSync(path.join(out, 'logs', 'reconcile.log'), 'utf8'), /suspending kustomization apps[\s\S]*resuming kustomization apps/);
   assert.equal(step('app-recovered').outputs.value, 'True');
 
-  // Recovered-from-drift counts from the bad revision applied; the RPO is the age at T0 of the content the revert returned to.
-  // It starts at the apps Kustomization's own Ready lastTransitionTime: real kustomize-controller
-  // marks Ready Unknown, then True as it sets lastAppliedRevision to the bad revision. That is
-  // earlier than the step's end (when the watch saw it; the time is cut to the second), never later,
-  // and after the bad commit began (less that second).
+  // Recovered-from-drift counts from the bad revision fetched; the RPO is the age at T0 of the content the revert returned to.
+  // It starts at the GitRepository's own Ready lastTransitionTime: real source-controller sets Ready
+  // "stored artifact for revision '<branch>@sha1:<bad>'" (conditions.Set moves the time as the
+  // message changes) when it stored the bad revision, before kustomize-controller applied and
+  // pruned it and marked the apps Kustomization Ready. That is no later than the applied step saw
+  // its Kustomization, and after the bad commit began (less a second: the time is cut to the second).
   const recovered = milestoneOf(result, 'recovered-from-drift');
+  const fetched = step('bad-revision-fetched');
   const applied = step('bad-revision-applied');
   assert.equal(recovered.verdict, 'met');
+  assert.equal(recovered.from, 'bad-revision-fetched');
+  assert.equal(fetched.observedSinceSource, 'GitRepository flux-system/flux-system Ready lastTransitionTime');
   assert.equal(applied.observedSinceSource, 'Kustomization flux-system/apps Ready lastTransitionTime');
-  assert.equal(recovered.fromSource, applied.observedSinceSource);
-  assert.equal(recovered.fromMs, applied.observedSinceMs);
-  assert.ok(recovered.fromMs! <= applied.endMs!, `${recovered.fromMs} > ${applied.endMs}`);
-  assert.ok(recovered.fromMs! > step('bad-commit').startMs! - 1000 && applied.endMs! - recovered.fromMs! < 5000, JSON.stringify({ from: recovered.fromMs, commit: step('bad-commit').startMs, end: applied.endMs }));
+  assert.equal(recovered.fromMs, fetched.observedSinceMs);
+  assert.equal(recovered.fromSource, recovered.fromMs! < fetched.endMs! ? fetched.observedSinceSource : undefined);
+  assert.ok(recovered.fromMs! <= fetched.endMs! && recovered.fromMs! <= applied.observedSinceMs!, JSON.stringify({ from: recovered.fromMs, fetchedEnd: fetched.endMs, applied: applied.observedSinceMs }));
+  assert.ok(recovered.fromMs! >= step('bad-commit').startMs! - 1000, JSON.stringify({ from: recovered.fromMs, commit: step('bad-commit').startMs }));
   // Ready's time moved with the revision: the baseline's (flux-ready) is before the bad commit.
   assert.ok(step('flux-ready').observedSinceMs! < step('bad-commit').startMs!, String(step('flux-ready').observedSinceMs));
   assert.equal(recovered.rtoMs, step('app-recovered').endMs! - recovered.fromMs!);
-  assert.ok(recovered.rtoMs! > step('app-recovered').endMs! - applied.endMs!, String(recovered.rtoMs));
+  assert.ok(recovered.rtoMs! >= step('app-recovered').endMs! - applied.observedSinceMs!, String(recovered.rtoMs));
   const config = result.rpo.find((rpo) => rpo.dataClass === 'cluster-config')!;
   assert.equal(config.verdict, 'met');
   assert.deepEqual(config.samples.map((sample) => sample.stepId), ['reconcile']);

@@ -17,7 +17,7 @@ test('plan lists each negative control as it runs on the target: its faults and 
 
 test('plan says which step an RTO counts from, and the instant that step reports as its event', async () => {
   const run = await runCli(['plan', 'drills/gitops-drift.yaml', '--target', 'sim']);
-  assert.match(run.stdout, /^ {2}RTO recovered-from-drift +<= 30m 00s after [^\n]*, from bad-revision-applied \(Kustomization flux-system\/apps Ready lastTransitionTime\)$/m);
+  assert.match(run.stdout, /^ {2}RTO recovered-from-drift +<= 30m 00s after [^\n]*, from bad-revision-fetched \(GitRepository flux-system\/flux-system Ready lastTransitionTime\)$/m);
   assert.match(run.stdout, /^ {2}RTO drift-applied +none after [^\n]*[^,]\w$/m);
 });
 

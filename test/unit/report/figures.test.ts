@@ -27,44 +27,44 @@ const figure = achievedRto(recovered);
 
 test('the result says which step the RTO counts from, and when that step ended', () => {
   assert.equal(run.code, 0, run.stdout + run.stderr);
-  assert.equal(recovered.from, 'bad-revision-applied');
-  assert.equal(recovered.fromMs, result.steps.find((step) => step.id === 'bad-revision-applied')!.endMs);
+  assert.equal(recovered.from, 'bad-revision-fetched');
+  assert.equal(recovered.fromMs, result.steps.find((step) => step.id === 'bad-revision-fetched')!.endMs);
   assert.match(figure, /^\d+m \d/);
-  assert.equal(measuredFrom(recovered), ' from bad-revision-applied');
+  assert.equal(measuredFrom(recovered), ' from bad-revision-fetched');
   assert.equal(measuredFrom({ ...recovered, rtoMs: undefined }), '', 'no figure, nothing to qualify');
   assert.equal(measuredFrom(result.milestones.find((milestone) => milestone.name === 'drift-applied')!), '');
 });
 
 test('console: the RTO line names the step, a milestone counted from T0 does not', () => {
-  assert.match(run.stdout, new RegExp(`^ {2}RTO recovered-from-drift\\W+${escape(figure)} from bad-revision-applied\\b`, 'm'));
+  assert.match(run.stdout, new RegExp(`^ {2}RTO recovered-from-drift\\W+${escape(figure)} from bad-revision-fetched\\b`, 'm'));
   const driftLines = run.stdout.split('\n').filter((line) => line.includes('RTO drift-applied'));
   assert.ok(driftLines.length > 0 && driftLines.every((line) => !line.includes(' from ')), driftLines.join('\n'));
-  assert.deepEqual(summaryLines(result).filter((line) => line.includes(' from ')), [`  RTO recovered-from-drift: ${figure} from bad-revision-applied (objective 30m 00s: met)`]);
+  assert.deepEqual(summaryLines(result).filter((line) => line.includes(' from ')), [`  RTO recovered-from-drift: ${figure} from bad-revision-fetched (objective 30m 00s: met)`]);
 });
 
 test('summary.md: the achieved cell names the step', () => {
-  assert.match(read('summary.md'), new RegExp(`^\\| recovered-from-drift \\| ${escape(figure)} from bad-revision-applied \\| 30m 00s \\| ✅ met \\|`, 'm'));
+  assert.match(read('summary.md'), new RegExp(`^\\| recovered-from-drift \\| ${escape(figure)} from bad-revision-fetched \\| 30m 00s \\| ✅ met \\|`, 'm'));
   assert.equal(read('summary.md'), renderMarkdown(result));
 });
 
 test('junit.xml: the case name, its output and the run properties name the step', () => {
   const junit = read('junit.xml');
-  assert.match(junit, new RegExp(`name="RTO recovered-from-drift: ${escape(figure)} from bad-revision-applied \\(objective 30m 00s\\)"`));
-  assert.match(junit, new RegExp(`<system-out>achieved RTO ${escape(figure)} from bad-revision-applied, objective 30m 00s`));
-  assert.match(junit, /<property name="rto.recovered-from-drift.from" value="bad-revision-applied"\/>/);
+  assert.match(junit, new RegExp(`name="RTO recovered-from-drift: ${escape(figure)} from bad-revision-fetched \\(objective 30m 00s\\)"`));
+  assert.match(junit, new RegExp(`<system-out>achieved RTO ${escape(figure)} from bad-revision-fetched, objective 30m 00s`));
+  assert.match(junit, /<property name="rto.recovered-from-drift.from" value="bad-revision-fetched"\/>/);
   assert.match(junit, new RegExp(`<property name="rto.recovered-from-drift.from_seconds" value="${recovered.fromMs! / 1000}"/>`));
   assert.doesNotMatch(junit, /rto\.drift-applied\.from/);
   // Missed: the failure message says where the figure counts from.
   const missed = renderJunit(withObjective(60_000));
-  assert.match(missed, new RegExp(`<failure message="RTO recovered-from-drift missed: ${escape(figure)} > 1m 00s from bad-revision-applied"`));
+  assert.match(missed, new RegExp(`<failure message="RTO recovered-from-drift missed: ${escape(figure)} > 1m 00s from bad-revision-fetched"`));
 });
 
 test('postmortem.md and changelog-entry.md: the objectives table, the entry and the follow-up name the step', () => {
-  assert.match(read('postmortem.md'), new RegExp(`^\\| RTO recovered-from-drift \\| ${escape(figure)} from bad-revision-applied \\| 30m 00s \\| met \\|$`, 'm'));
-  assert.match(read('changelog-entry.md'), new RegExp(`^- RTO recovered-from-drift: ${escape(figure)} from bad-revision-applied \\(objective 30m 00s: met\\)\\.$`, 'm'));
+  assert.match(read('postmortem.md'), new RegExp(`^\\| RTO recovered-from-drift \\| ${escape(figure)} from bad-revision-fetched \\| 30m 00s \\| met \\|$`, 'm'));
+  assert.match(read('changelog-entry.md'), new RegExp(`^- RTO recovered-from-drift: ${escape(figure)} from bad-revision-fetched \\(objective 30m 00s: met\\)\\.$`, 'm'));
   assert.equal(read('changelog-entry.md'), renderChangelogEntry(result));
-  assert.ok(renderPostmortem(withObjective(60_000)).includes(`| RTO recovered-from-drift | ${figure} from bad-revision-applied | 1m 00s | MISSED |`));
-  assert.ok(followUpsOf(withObjective(60_000)).some((item) => item.startsWith(`RTO recovered-from-drift ${figure} from bad-revision-applied missed its objective 1m 00s`)));
+  assert.ok(renderPostmortem(withObjective(60_000)).includes(`| RTO recovered-from-drift | ${figure} from bad-revision-fetched | 1m 00s | MISSED |`));
+  assert.ok(followUpsOf(withObjective(60_000)).some((item) => item.startsWith(`RTO recovered-from-drift ${figure} from bad-revision-fetched missed its objective 1m 00s`)));
 });
 
 test('metrics: the RTO help says a milestone may count from a step', () => {
@@ -81,16 +81,16 @@ function escape(text: string): string {
 }
 
 test('chat notification: the RTO bullet names the step', () => {
-  assert.ok(notificationText(result).includes(`• RTO recovered-from-drift: ${figure} from bad-revision-applied (objective 30m 00s, met)`), notificationText(result));
+  assert.ok(notificationText(result).includes(`• RTO recovered-from-drift: ${figure} from bad-revision-fetched (objective 30m 00s, met)`), notificationText(result));
 });
 
 test('an RTO counted from the object\'s own time names the source wherever it names the step', () => {
-  const source = 'Kustomization flux-system/apps Ready lastTransitionTime';
+  const source = 'GitRepository flux-system/flux-system Ready lastTransitionTime';
   const earlier = { ...recovered, fromMs: recovered.fromMs! - 1_400, fromSource: source, rtoMs: recovered.rtoMs! + 1_400 };
   const counted = { ...result, milestones: result.milestones.map((milestone) => (milestone === recovered ? earlier : milestone)) };
-  const from = `${escape(achievedRto(earlier))} from bad-revision-applied \\(${escape(source)}\\)`;
-  assert.equal(measuredFrom(earlier), ` from bad-revision-applied (${source})`);
-  assert.ok(summaryLines(counted).includes(`  RTO recovered-from-drift: ${achievedRto(earlier)} from bad-revision-applied (${source}) (objective 30m 00s: met)`), summaryLines(counted).join('\n'));
+  const from = `${escape(achievedRto(earlier))} from bad-revision-fetched \\(${escape(source)}\\)`;
+  assert.equal(measuredFrom(earlier), ` from bad-revision-fetched (${source})`);
+  assert.ok(summaryLines(counted).includes(`  RTO recovered-from-drift: ${achievedRto(earlier)} from bad-revision-fetched (${source}) (objective 30m 00s: met)`), summaryLines(counted).join('\n'));
   assert.match(figuresTable(counted).join('\n'), new RegExp(`^ {2}RTO recovered-from-drift +${from} +30m 00s +met$`, 'm'));
   assert.match(renderMarkdown(counted), new RegExp(`^\\| recovered-from-drift \\| ${from} \\| 30m 00s \\|`, 'm'));
   const junit = renderJunit(counted);
@@ -100,6 +100,6 @@ test('an RTO counted from the object\'s own time names the source wherever it na
   assert.doesNotMatch(renderJunit(result), /from_source/, 'counted from the step\'s end: nothing more to name');
   assert.match(renderPostmortem(counted), new RegExp(`^\\| RTO recovered-from-drift \\| ${from} \\| 30m 00s \\| met \\|$`, 'm'));
   assert.match(renderChangelogEntry(counted), new RegExp(`^- RTO recovered-from-drift: ${from} \\(objective 30m 00s: met\\)\\.$`, 'm'));
-  assert.ok(notificationText(counted).includes(`• RTO recovered-from-drift: ${achievedRto(earlier)} from bad-revision-applied (${source}) (objective`), notificationText(counted));
+  assert.ok(notificationText(counted).includes(`• RTO recovered-from-drift: ${achievedRto(earlier)} from bad-revision-fetched (${source}) (objective`), notificationText(counted));
   assert.match(renderTrendMarkdown(trendSeries([counted], 'gitops-drift')), new RegExp(`\\| RTO recovered-from-drift \\| [^|]+ \\| ${from} \\|`));
 });

@@ -8,29 +8,43 @@ import { REPO } from '../../helpers/cli.ts';
 
 const DRILL = path.join(REPO, 'drills/gitops-drift.yaml');
 
-test('gitops-drift on sim: the bad revision is applied and detected, the revert is reconciled, RTO counted from the bad revision applied, RPO from the content returned to', async () => {
+test('gitops-drift on sim: the bad revision is fetched, applied and detected, the revert is reconciled, RTO counted from the bad revision stored by Flux\'s source, RPO from the content returned to', async () => {
   const out = await tempDir();
   const { result } = await runDrill({ file: DRILL, target: 'sim', outDir: out, env: {}, runId: 'drift-test1' });
   assert.equal(result.status, 'passed', result.reason);
   const step = (id: string) => result.steps.find((candidate) => candidate.id === id)!;
   const recovered = result.milestones.find((milestone) => milestone.name === 'recovered-from-drift')!;
-  assert.equal(recovered.from, 'bad-revision-applied');
-  // The apps Kustomization's Ready moved with the bad revision (Unknown, then True as Flux applied
-  // it): its lastTransitionTime is when the bad revision was applied, after the baseline's Ready.
-  // The sim's watch sees it at that very (whole) second, so the start is the step's end here.
+  assert.equal(recovered.from, 'bad-revision-fetched');
+  // The GitRepository's Ready message names the revision it stored, so its lastTransitionTime moved
+  // when the source stored the bad one: the first 1m interval fetch after the push (the
+  // GitRepository was created by flux bootstrap after its 5s clone and 1m install; fetches every
+  // minute since), plus the 3s fetch. The sim's watch sees it at that very (whole) second, so the
+  // start is the step's end here.
+  const fetched = step('bad-revision-fetched');
+  const bad = String(step('bad-commit').outputs.revision);
+  assert.equal(fetched.outputs.value, `drill/drift-test1@sha1:${bad}`);
+  assert.equal(fetched.observedSinceSource, 'GitRepository flux-system/flux-system Ready lastTransitionTime');
+  const created = step('flux-bootstrap').startMs! + 5_000 + 60_000;
+  const tick = created + Math.ceil((step('bad-commit').endMs! - created) / 60_000) * 60_000;
+  assert.equal(fetched.observedSinceMs, tick + 3_000);
+  assert.equal(fetched.observedSinceMs, fetched.endMs);
+  assert.equal(recovered.fromMs, fetched.observedSinceMs);
+  assert.equal(recovered.fromSource, undefined);
+  // The apps Kustomization's Ready (Unknown, then True as Flux applied it) comes later: one 30s
+  // dependsOn requeue while infrastructure-configs re-applies, then its own 15s apply and prune.
+  // Counting from it would leave those 45s, the damage itself, out of the RTO.
   const applied = step('bad-revision-applied');
   assert.equal(applied.observedSinceSource, 'Kustomization flux-system/apps Ready lastTransitionTime');
   assert.equal(applied.observedSinceMs, applied.endMs);
-  assert.ok(applied.observedSinceMs! > step('bad-commit').startMs! && step('flux-ready').observedSinceMs! < step('bad-commit').startMs!, JSON.stringify([step('flux-ready').observedSinceMs, applied.observedSinceMs]));
-  assert.equal(recovered.fromMs, applied.endMs);
-  assert.equal(recovered.fromSource, undefined);
-  // damage check 150ms + revert (clone 5s, push 2s) + reconcile: the source fetches the revert (3s),
+  assert.equal(applied.observedSinceMs! - recovered.fromMs!, 30_000 + 15_000);
+  assert.ok(fetched.observedSinceMs! > step('bad-commit').startMs! && step('flux-ready').observedSinceMs! < step('bad-commit').startMs!, JSON.stringify([step('flux-ready').observedSinceMs, fetched.observedSinceMs]));
+  // the bad revision applied (45s) + damage check 150ms + revert (clone 5s, push 2s) + reconcile: the source fetches the revert (3s),
   // infrastructure-configs waits one 30s requeue for infrastructure-controllers (15s apply), apps one
   // more for configs (15s), then apps applies and waits for the re-created Deployment (2m) +
   // flux get ks (0) + the app check (150ms).
   assert.equal(step('reconcile').durationMs, 3_000 + 30_000 + 30_000 + 120_000);
-  assert.equal(recovered.rtoMs, 150 + 7_000 + 183_000 + 150);
-  assert.deepEqual(recovered.criticalPath, ['damage-detected', 'revert', 'reconcile', 'flux-status', 'app-recovered']);
+  assert.equal(recovered.rtoMs, 45_000 + 150 + 7_000 + 183_000 + 150);
+  assert.deepEqual(recovered.criticalPath, ['bad-revision-applied', 'damage-detected', 'revert', 'reconcile', 'flux-status', 'app-recovered']);
   assert.equal(recovered.verdict, 'met');
   // The revert returned to production's HEAD at T0 (configAge 20m before T0), not to the revert commit's time.
   assert.equal(step('revert').outputs.contentRevision, step('git-head').outputs.revision);
