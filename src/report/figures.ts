@@ -7,7 +7,7 @@ import { countedFrom } from '../result/counted-from.ts';
 import { formatDuration } from '../util/duration.ts';
 
 /**
- * ` from bad-revision-applied (Kustomization flux-system/apps Ready lastTransitionTime)` after the
+ * ` from bad-revision-fetched (GitRepository flux-system/flux-system Ready lastTransitionTime)` after the
  * RTO figure of a milestone measured from a step instead of T0 (milestone `from:`), naming the
  * object's own instant when the figure counts from it; empty otherwise or without a figure.
  */
