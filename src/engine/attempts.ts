@@ -67,15 +67,7 @@ export async function runStep(context: RunContext, record: StepRecord, outerSign
 async function runAttempt(context: RunContext, record: StepRecord, attempt: number, outerSignal: AbortSignal): Promise<{ status: StepStatus; error?: StepError }> {
   const { options } = context;
   const { step } = record;
-  const controller = new AbortController();
-  const abortFromOuter = () => controller.abort(outerSignal.reason);
-  if (outerSignal.aborted) abortFromOuter();
-  else outerSignal.addEventListener('abort', abortFromOuter, { once: true });
-  const timerController = new AbortController();
-  options.clock
-    .sleep(step.timeoutMs, timerController.signal)
-    .then(() => controller.abort(new StepTimeoutError(step.timeoutMs)))
-    .catch(() => undefined);
+  const { controller, dispose } = boundedBy(outerSignal, options.clock, step.timeoutMs, () => new StepTimeoutError(step.timeoutMs));
 
   let work: Promise<StepProduct | void> | undefined;
   try {
@@ -104,8 +96,7 @@ async function runAttempt(context: RunContext, record: StepRecord, attempt: numb
     if (outerSignal.aborted) return { status: 'cancelled', error: { code: 'ECANCELLED', message: `cancelled: ${describeReason(outerSignal.reason)}` } };
     return { status: 'failed', error: toStepError(caught, options.masker) };
   } finally {
-    timerController.abort();
-    outerSignal.removeEventListener('abort', abortFromOuter);
+    dispose();
   }
 }
 
@@ -127,15 +118,7 @@ async function plantFault(context: RunContext, record: StepRecord, outerSignal: 
   } catch {
     return undefined; // the attempt reports the inputs
   }
-  const controller = new AbortController();
-  const abortFromOuter = () => controller.abort(outerSignal.reason);
-  if (outerSignal.aborted) abortFromOuter();
-  else outerSignal.addEventListener('abort', abortFromOuter, { once: true });
-  const timer = new AbortController();
-  options.clock
-    .sleep(step.timeoutMs, timer.signal)
-    .then(() => controller.abort(new Error(`planting did not finish within the step's timeout of ${formatDuration(step.timeoutMs)}`)))
-    .catch(() => undefined);
+  const { controller, dispose } = boundedBy(outerSignal, options.clock, step.timeoutMs, () => new Error(`planting did not finish within the step's timeout of ${formatDuration(step.timeoutMs)}`));
   const { log } = createStepContext(context, record, 1, controller.signal).stepContext;
   try {
     await abortable(plant({ id: step.id, kind: step.kind, inputs }, (line) => log.info(`fault: ${line}`), controller.signal), controller.signal);
@@ -145,9 +128,28 @@ async function plantFault(context: RunContext, record: StepRecord, outerSignal: 
     const why = controller.signal.aborted ? errorMessage(controller.signal.reason) : errorMessage(error);
     return { status: 'failed', error: toStepError(new DrillError('EPLANT', `the control's fault could not be planted before ${step.id}: ${why}`, { details: "the faulted run proves nothing about the drill's checks; fix the target (see the step log) and run the controls again" }), options.masker) };
   } finally {
-    timer.abort();
-    outerSignal.removeEventListener('abort', abortFromOuter);
+    dispose();
   }
+}
+
+/** A controller aborted by the run's cancellation, or with `reason()` once `timeoutMs` of drill time passed; dispose() when done. */
+function boundedBy(outerSignal: AbortSignal, clock: Clock, timeoutMs: number, reason: () => unknown): { controller: AbortController; dispose(): void } {
+  const controller = new AbortController();
+  const abortFromOuter = () => controller.abort(outerSignal.reason);
+  if (outerSignal.aborted) abortFromOuter();
+  else outerSignal.addEventListener('abort', abortFromOuter, { once: true });
+  const timer = new AbortController();
+  clock
+    .sleep(timeoutMs, timer.signal)
+    .then(() => controller.abort(reason()))
+    .catch(() => undefined);
+  return {
+    controller,
+    dispose() {
+      timer.abort();
+      outerSignal.removeEventListener('abort', abortFromOuter);
+    },
+  };
 }
 
 /** What the step knew when it was stopped ("Kustomizations not Ready: apps ...") is the reason a person needs. */
