@@ -33,7 +33,7 @@ export const TARGET_FAULTS: Readonly<Record<TargetKind, Readonly<Partial<Record<
     slow: { into: ANY, what: 'the simulated step takes ten times as long' },
   },
   local: {
-    'tampered-backup': { into: ['velero.restore', 'restic.restore', 'data.check'], what: 'before T0 the backup this step reads is spoiled: the Velero backup\'s resource tarball is overwritten in the bucket (velero.restore), or a byte of every pack file of the restic repository is flipped (restic.restore, data.check)' },
+    'tampered-backup': { into: ['velero.restore', 'restic.restore', 'data.check'], what: 'before T0 the backup this step reads is spoiled: the Velero backup\'s resource tarball is overwritten in the bucket (velero.restore), or a byte every 32 bytes of every pack file of the restic repository is flipped, so every blob has one (restic.restore, data.check)' },
     'missing-canary': { into: ['restic.restore', 'data.check'], what: 'the restic backup this step reads lacks the newest canary records: the canary writer stopped 7 days before the snapshot' },
     'wrong-age-key': { into: ['terraform.apply', 'local.up'], what: 'the cluster this step creates gets an age key in its sops-age Secret that is not a recipient of the GitOps tree' },
     'no-spare-capacity': { into: ['k8s.drain'], what: 'when the drain starts, every other node is full: its allocatable pods are set to the pods it already runs, so the evicted workloads have nowhere to go (the cluster is not N+1)' },

@@ -1,7 +1,7 @@
 /**
  * Faults the local target plants before T0 in what survives the disaster, for negative controls:
  * a tampered backup (the Velero Backup's resource tarball overwritten in the bucket, so the real
- * Restore fails; or a byte of every restic pack file flipped, so restic's MAC check refuses the
+ * Restore fails; or a byte every 32 bytes of every restic pack file flipped, so restic's MAC check refuses the
  * restore), a backup whose canary records stop a week before its snapshot (only a canary check
  * sees the data is old), and a cluster whose decryption Secret holds an age key that is not a
  * recipient of the GitOps tree (kustomize-controller cannot decrypt), a cluster that decrypts with
@@ -92,18 +92,23 @@ export function localFaults(faults: ReadonlyMap<string, FaultName>, kindOf: (ste
   };
 }
 
-/** Flips one byte inside the first blob of every pack file (data/xx/<id>): restic's MAC check fails on it. */
+/**
+ * Flips a byte every 32 bytes of every pack file (data/xx/<id>): each encrypted blob (16-byte nonce,
+ * data, 16-byte MAC: at least 32 bytes) gets one, whichever blob a restore reads, so restic's MAC
+ * check fails on it.
+ */
 export function tamperRepository(repository: string): string[] {
   const packs = filesUnder(path.join(repository, 'data'));
   if (packs.length === 0) throw new DrillError('ELOCAL', `tampered-backup: no pack file under ${repository}/data to tamper with`);
   for (const pack of packs) {
-    const offset = Math.min(20, statSync(pack).size - 1);
     const fd = openSync(pack, 'r+');
     try {
       const byte = Buffer.alloc(1);
-      readSync(fd, byte, 0, 1, offset);
-      byte[0] = byte[0]! ^ 0xff;
-      writeSync(fd, byte, 0, 1, offset);
+      for (let offset = Math.min(20, statSync(pack).size - 1), size = statSync(pack).size; offset < size; offset += 32) {
+        readSync(fd, byte, 0, 1, offset);
+        byte[0] = byte[0]! ^ 0xff;
+        writeSync(fd, byte, 0, 1, offset);
+      }
     } finally {
       closeSync(fd);
     }
