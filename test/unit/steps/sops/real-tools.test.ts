@@ -14,6 +14,8 @@ import { drillYaml, planFrom, tempDir } from '../../../helpers/drill-fixtures.ts
 import { requireTools } from '../../../helpers/tools.ts';
 
 const tools = await requireTools(['sops', 'age-keygen']);
+// The foreign-sops-file planting runs age-keygen by name, as the local target does: the pinned one.
+process.env.PATH = tools.PATH;
 const SAMPLE_VALUE = 'dr-drill-sample-not-a-real-secret';
 
 /** A bare repository with the sample tree sealed for a "production" key (plus, with `foreign`, talos/talsecret.sops.yaml sealed for a key nobody holds), and the rotation plan run on it. */
